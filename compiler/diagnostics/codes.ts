@@ -45,7 +45,7 @@ export const codes = {
   RecursiveDefinition: { code: 'RIO2021', severity: 'error' },
   CyclicUses: { code: 'RIO2022', severity: 'error' },
   StateOutsideProcess: { code: 'RIO2023', severity: 'error' },
-  WrongProcessStep: { code: 'RIO2024', severity: 'error' },
+  RemoteStateRead: { code: 'RIO2024', severity: 'error' },
   MsgsWithoutQuorum: { code: 'RIO2025', severity: 'error' },
   DuplicateRoleMember: { code: 'RIO2026', severity: 'error' },
   UnknownScenarioParameter: { code: 'RIO2027', severity: 'error' },
