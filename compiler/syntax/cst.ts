@@ -1,5 +1,5 @@
 /** Small typed accessors over chevrotain's CST, so `to-ast.ts` needs no casts. */
-import type { CstElement, CstNode, IToken } from 'chevrotain';
+import type { CstElement, CstNode, IToken } from './chevrotain.js';
 
 export function isToken(element: CstElement): element is IToken {
   return (element as IToken).image !== undefined;

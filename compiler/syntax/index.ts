@@ -5,7 +5,7 @@
  * syntax error in the file is reported (chevrotain re-synchronises after each); the AST is
  * built only from an error-free parse, so later stages never see a half-parsed spec.
  */
-import { Lexer } from 'chevrotain';
+import { Lexer } from './chevrotain.js';
 import type * as ast from '../ast/ast.js';
 import type { SourceFile, Span } from '../ast/span.js';
 import { diagnostic, type Diagnostic, type StageResult } from '../diagnostics/diagnostic.js';
@@ -16,7 +16,7 @@ import * as t from './tokens.js';
 
 export { newIdGenerator, type IdGenerator } from './to-ast.js';
 
-const lexer = new Lexer(t.allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: false });
+const lexer = new Lexer(t.allTokens, { positionTracking: 'full', ensureOptimizations: false });
 
 const exceptionCodes = {
   MismatchedTokenException: 'UnexpectedToken',

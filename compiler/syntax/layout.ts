@@ -5,7 +5,7 @@
  * operator, `,` or `:`, or the next line starts with one). Blank and comment-only lines
  * never matter.
  */
-import { createTokenInstance, type IToken, type TokenType } from 'chevrotain';
+import { createTokenInstance, type IToken, type TokenType } from './chevrotain.js';
 import type { Span } from '../ast/span.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/diagnostic.js';

@@ -1,5 +1,5 @@
 /** Plain-words syntax error messages, in place of chevrotain's defaults. */
-import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import type { IParserErrorMessageProvider, IToken, TokenType } from './chevrotain.js';
 
 const tokenWords: Record<string, string> = {
   Newline: 'the end of the line',

@@ -3,13 +3,13 @@
  * this module's only state; it is never exported and is used synchronously by `parseTokens`.
  * Token streams come from the layout pass, so blocks are `Newline Indent ... Dedent`.
  */
-import { CstParser, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
+import { CstParser, type CstNode, type IRecognitionException, type IToken } from './chevrotain.js';
 import { errorMessages } from './messages.js';
 import * as t from './tokens.js';
 
 class RioParser extends CstParser {
   constructor() {
-    super(t.allTokens, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'onlyOffset', errorMessageProvider: errorMessages });
+    super(t.allTokens, { recoveryEnabled: true, maxLookahead: 2, nodeLocationTracking: 'onlyOffset', errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
   }
 
@@ -203,7 +203,7 @@ class RioParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.paramList));
     this.OPTION2(() => {
       this.CONSUME(t.At);
-      this.SUBRULE(this.additive);
+      this.SUBRULE(this.arith);
     });
   });
 
@@ -257,7 +257,7 @@ class RioParser extends CstParser {
     this.CONSUME(t.Identifier, { LABEL: 'name' });
     this.CONSUME(t.Played);
     this.CONSUME(t.By);
-    this.SUBRULE(this.additive);
+    this.SUBRULE(this.arith);
     this.CONSUME(t.Processes);
     this.SUBRULE(this.memberBlock);
   });
@@ -299,7 +299,7 @@ class RioParser extends CstParser {
         DEF: () => {
           this.CONSUME2(t.Identifier, { LABEL: 'bindingName' });
           this.CONSUME(t.Equals);
-          this.SUBRULE(this.additive, { LABEL: 'bindingValue' });
+          this.SUBRULE(this.arith, { LABEL: 'bindingValue' });
         },
       });
     });
@@ -311,8 +311,8 @@ class RioParser extends CstParser {
 
   private scenarioStep = this.RULE('scenarioStep', () => {
     this.CONSUME(t.At);
-    this.SUBRULE(this.additive, { LABEL: 'time' });
-    this.SUBRULE2(this.additive, { LABEL: 'process' });
+    this.SUBRULE(this.arith, { LABEL: 'time' });
+    this.SUBRULE2(this.arith, { LABEL: 'process' });
     this.OR([
       {
         ALT: () => {
@@ -377,7 +377,7 @@ class RioParser extends CstParser {
           ALT: () => {
             this.CONSUME(t.More);
             this.CONSUME(t.Than);
-            this.SUBRULE(this.additive, { LABEL: 'count' });
+            this.SUBRULE(this.arith, { LABEL: 'count' });
             this.CONSUME(t.Processes);
             this.OPTION2(() => this.SUBRULE2(this.among));
           },
@@ -395,7 +395,7 @@ class RioParser extends CstParser {
         },
         {
           ALT: () => {
-            this.SUBRULE2(this.additive, { LABEL: 'who' });
+            this.SUBRULE2(this.arith, { LABEL: 'who' });
             this.OPTION4(() => {
               this.CONSUME2(t.Processes);
               this.OPTION5(() => this.SUBRULE4(this.among));
@@ -408,7 +408,7 @@ class RioParser extends CstParser {
 
   private among = this.RULE('among', () => {
     this.CONSUME(t.Of);
-    this.SUBRULE(this.additive);
+    this.SUBRULE(this.arith);
   });
 
   private timeoutEvent = this.RULE('timeoutEvent', () => {
@@ -526,7 +526,7 @@ class RioParser extends CstParser {
     this.CONSUME(t.Choose);
     this.CONSUME(t.Identifier, { LABEL: 'variable' });
     this.CONSUME(t.In);
-    this.SUBRULE(this.additive, { LABEL: 'source' });
+    this.SUBRULE(this.arith, { LABEL: 'source' });
     this.OPTION(() => {
       this.CONSUME(t.Where);
       this.SUBRULE(this.expr, { LABEL: 'filter' });
@@ -589,112 +589,71 @@ class RioParser extends CstParser {
     ]);
   });
 
-  // ---- expressions (lowest precedence first) -------------------------------------------
+  // ---- expressions -------------------------------------------------------------------
+  // Binary expressions are parsed flat (operand op operand op ...) and given their
+  // precedence in to-ast.ts: a rule per precedence level would make every primary pass
+  // through ten nested rules, which made parsing several times slower.
 
   public expr = this.RULE('expr', () => {
-    this.SUBRULE(this.disjunction, { LABEL: 'left' });
-    this.OPTION(() => {
-      this.CONSUME(t.Implies);
-      this.SUBRULE(this.expr, { LABEL: 'right' });
-    });
-  });
-
-  private disjunction = this.RULE('disjunction', () => {
-    this.SUBRULE(this.conjunction, { LABEL: 'operands' });
+    this.SUBRULE(this.operand, { LABEL: 'operands' });
     this.MANY(() => {
-      this.CONSUME(t.Or, { LABEL: 'ops' });
-      this.SUBRULE2(this.conjunction, { LABEL: 'operands' });
+      this.SUBRULE(this.binaryOp, { LABEL: 'ops' });
+      this.SUBRULE2(this.operand, { LABEL: 'operands' });
     });
   });
 
-  private conjunction = this.RULE('conjunction', () => {
-    this.SUBRULE(this.negation, { LABEL: 'operands' });
+  /** Arithmetic and set operators only: for places followed by words such as `processes`. */
+  private arith = this.RULE('arith', () => {
+    this.SUBRULE(this.operand, { LABEL: 'operands' });
     this.MANY(() => {
-      this.CONSUME(t.And, { LABEL: 'ops' });
-      this.SUBRULE2(this.negation, { LABEL: 'operands' });
+      this.SUBRULE(this.arithOp, { LABEL: 'ops' });
+      this.SUBRULE2(this.operand, { LABEL: 'operands' });
     });
   });
 
-  private negation = this.RULE('negation', () => {
+  private operand = this.RULE('operand', () => {
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(t.Not, { LABEL: 'prefix' }) }, { ALT: () => this.CONSUME(t.Minus, { LABEL: 'prefix' }) }]);
+    });
+    this.SUBRULE(this.postfix);
+  });
+
+  private binaryOp = this.RULE('binaryOp', () => {
     this.OR([
+      { ALT: () => this.CONSUME(t.Implies, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Or, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.And, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Equals, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.NotEquals, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.LessEquals, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.GreaterEquals, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Less, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Greater, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.In, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.NotIn, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Subset, { LABEL: 'op' }) },
       {
         ALT: () => {
-          this.CONSUME(t.Not);
-          this.SUBRULE(this.negation, { LABEL: 'operand' });
+          this.CONSUME(t.Not, { LABEL: 'op' });
+          this.CONSUME2(t.In);
         },
       },
-      { ALT: () => this.SUBRULE(this.comparison, { LABEL: 'comparison' }) },
+      { ALT: () => this.CONSUME(t.DotDot, { LABEL: 'op' }) },
+      { ALT: () => this.SUBRULE(this.arithOp, { LABEL: 'arith' }) },
     ]);
   });
 
-  private comparison = this.RULE('comparison', () => {
-    this.SUBRULE(this.range, { LABEL: 'operands' });
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(t.Equals, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(t.NotEquals, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(t.LessEquals, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(t.GreaterEquals, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(t.Less, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(t.Greater, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(t.In, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(t.NotIn, { LABEL: 'op' }) },
-        { ALT: () => this.CONSUME(t.Subset, { LABEL: 'op' }) },
-        {
-          ALT: () => {
-            this.CONSUME(t.Not, { LABEL: 'op' });
-            this.CONSUME2(t.In);
-          },
-        },
-      ]);
-      this.SUBRULE2(this.range, { LABEL: 'operands' });
-    });
-  });
-
-  private range = this.RULE('range', () => {
-    this.SUBRULE(this.additive, { LABEL: 'operands' });
-    this.OPTION(() => {
-      this.CONSUME(t.DotDot);
-      this.SUBRULE2(this.additive, { LABEL: 'operands' });
-    });
-  });
-
-  private additive = this.RULE('additive', () => {
-    this.SUBRULE(this.multiplicative, { LABEL: 'operands' });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(t.Plus, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(t.Minus, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(t.Union, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(t.Backslash, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(t.Concat, { LABEL: 'ops' }) },
-      ]);
-      this.SUBRULE2(this.multiplicative, { LABEL: 'operands' });
-    });
-  });
-
-  private multiplicative = this.RULE('multiplicative', () => {
-    this.SUBRULE(this.unary, { LABEL: 'operands' });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(t.Star, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(t.Slash, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(t.Percent, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(t.Intersect, { LABEL: 'ops' }) },
-      ]);
-      this.SUBRULE2(this.unary, { LABEL: 'operands' });
-    });
-  });
-
-  private unary = this.RULE('unary', () => {
+  private arithOp = this.RULE('arithOp', () => {
     this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(t.Minus);
-          this.SUBRULE(this.unary, { LABEL: 'operand' });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfix) },
+      { ALT: () => this.CONSUME(t.Plus, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Minus, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Union, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Backslash, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Concat, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Star, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Slash, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Percent, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(t.Intersect, { LABEL: 'op' }) },
     ]);
   });
 
@@ -727,15 +686,15 @@ class RioParser extends CstParser {
             {
               ALT: () => {
                 this.CONSUME(t.DotDot, { LABEL: 'openFrom' });
-                this.SUBRULE(this.additive, { LABEL: 'to' });
+                this.SUBRULE(this.arith, { LABEL: 'to' });
               },
             },
             {
               ALT: () => {
-                this.SUBRULE2(this.additive, { LABEL: 'index' });
+                this.SUBRULE2(this.arith, { LABEL: 'index' });
                 this.OPTION2(() => {
                   this.CONSUME2(t.DotDot, { LABEL: 'slice' });
-                  this.OPTION3(() => this.SUBRULE3(this.additive, { LABEL: 'to' }));
+                  this.OPTION3(() => this.SUBRULE3(this.arith, { LABEL: 'to' }));
                 });
               },
             },
@@ -786,7 +745,11 @@ class RioParser extends CstParser {
     this.OR([{ ALT: () => this.CONSUME(t.Forall, { LABEL: 'op' }) }, { ALT: () => this.CONSUME(t.Exists, { LABEL: 'op' }) }]);
     this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.CONSUME(t.Identifier, { LABEL: 'variables' }) });
     this.CONSUME(t.In);
-    this.SUBRULE(this.range, { LABEL: 'source' });
+    this.SUBRULE(this.arith, { LABEL: 'source' });
+    this.OPTION(() => {
+      this.CONSUME(t.DotDot);
+      this.SUBRULE2(this.arith, { LABEL: 'sourceEnd' });
+    });
     this.CONSUME(t.Colon);
     this.SUBRULE(this.expr, { LABEL: 'body' });
   });
@@ -795,9 +758,9 @@ class RioParser extends CstParser {
     this.OR([{ ALT: () => this.CONSUME(t.Max, { LABEL: 'op' }) }, { ALT: () => this.CONSUME(t.Min, { LABEL: 'op' }) }]);
     this.CONSUME(t.Identifier, { LABEL: 'variable' });
     this.CONSUME(t.In);
-    this.SUBRULE(this.additive, { LABEL: 'source' });
+    this.SUBRULE(this.arith, { LABEL: 'source' });
     this.CONSUME(t.By);
-    this.SUBRULE2(this.additive, { LABEL: 'key' });
+    this.SUBRULE2(this.arith, { LABEL: 'key' });
   });
 
   private ifExpr = this.RULE('ifExpr', () => {
@@ -811,7 +774,7 @@ class RioParser extends CstParser {
 
   private cardinality = this.RULE('cardinality', () => {
     this.CONSUME(t.Bar);
-    this.SUBRULE(this.additive);
+    this.SUBRULE(this.arith);
     this.CONSUME2(t.Bar);
   });
 

@@ -3,7 +3,7 @@
  * requires is present. Forms the grammar accepts but the language does not (a `wait`,
  * a comprehension of the wrong shape, a trigger that is no call) become diagnostics.
  */
-import type { CstNode, IToken } from 'chevrotain';
+import type { CstNode, IToken } from './chevrotain.js';
 import type * as ast from '../ast/ast.js';
 import type { Span } from '../ast/span.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -27,6 +27,7 @@ type Chain =
   | { readonly kind: 'moduleCall'; readonly span: Span; readonly instance: ast.ModuleRef; readonly name: ast.Name; readonly args: readonly ast.Expr[] };
 
 const binaryOps = new Map<string, ast.BinaryOp>([
+  ['Implies', 'implies'], ['Or', 'or'], ['And', 'and'],
   ['Equals', '='], ['NotEquals', '!='], ['Less', '<'], ['LessEquals', '<='], ['Greater', '>'],
   ['GreaterEquals', '>='], ['In', 'in'], ['NotIn', 'notIn'], ['Not', 'notIn'], ['Subset', 'subset'],
   ['Plus', '+'], ['Minus', '-'], ['Union', 'union'], ['Backslash', 'minus'], ['Concat', 'concat'],
@@ -62,70 +63,69 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
   const args = (n: CstNode | undefined): ast.Expr[] => (n === undefined ? [] : nodes(n, 'args').map(expr));
 
   // ---- expressions ----
+  /** Binding strength of binary operators; higher binds tighter. */
+  const precedence: Record<ast.BinaryOp, number> = {
+    implies: 1, or: 2, and: 3,
+    '=': 5, '!=': 5, '<': 5, '<=': 5, '>': 5, '>=': 5, in: 5, notIn: 5, subset: 5,
+    range: 6,
+    '+': 7, '-': 7, union: 7, minus: 7, concat: 7,
+    '*': 8, '/': 8, '%': 8, intersect: 8,
+  };
+  /** `not` covers comparisons and tighter; unary minus covers only its operand. */
+  const prefixPrecedence = { not: 5, neg: 9 } as const;
+
+  const opOf = (op: CstNode): ast.BinaryOp => {
+    const nested = maybeNode(op, 'arith');
+    const tok = token(nested ?? op, 'op');
+    if (tok.tokenType === t.DotDot) return 'range';
+    const result = binaryOps.get(tok.tokenType.name);
+    if (result === undefined) throw new Error(`internal: no operator for token ${tok.tokenType.name}`);
+    return result;
+  };
+
+  type Item =
+    | { readonly kind: 'prefix'; readonly op: 'not' | 'neg'; readonly start: number }
+    | { readonly kind: 'atom'; readonly expr: ast.Expr }
+    | { readonly kind: 'binary'; readonly op: ast.BinaryOp };
+
+  /** Precedence climbing over a flat `operand (op operand)*` node (`expr` or `arith`). */
   function expr(n: CstNode): ast.Expr {
-    const left = disjunction(node(n, 'left'));
-    const right = maybeNode(n, 'right');
-    if (right === undefined) return left;
-    return binary('implies', left, expr(right));
+    const operands = nodes(n, 'operands');
+    const ops = nodes(n, 'ops');
+    if (ops.length === 0 && tokens(operands[0]!, 'prefix').length === 0) return postfixExpr(node(operands[0]!, 'postfix'));
+    const items: Item[] = [];
+    operands.forEach((operand, i) => {
+      for (const p of tokens(operand, 'prefix')) items.push({ kind: 'prefix', op: p.tokenType === t.Not ? 'not' : 'neg', start: p.startOffset });
+      items.push({ kind: 'atom', expr: postfixExpr(node(operand, 'postfix')) });
+      if (i < ops.length) items.push({ kind: 'binary', op: opOf(ops[i]!) });
+    });
+    let pos = 0;
+    const climb = (minPrecedence: number): ast.Expr => {
+      let left = prefixed();
+      while (pos < items.length) {
+        const item = items[pos]!;
+        if (item.kind !== 'binary') throw new Error('internal: operand where an operator belongs');
+        const p = precedence[item.op];
+        if (p < minPrecedence) break;
+        pos++;
+        left = binary(item.op, left, climb(item.op === 'implies' ? p : p + 1));
+      }
+      return left;
+    };
+    const prefixed = (): ast.Expr => {
+      const item = items[pos++]!;
+      if (item.kind === 'atom') return item.expr;
+      if (item.kind === 'binary') throw new Error('internal: operator where an operand belongs');
+      const operand = climb(prefixPrecedence[item.op]);
+      return { kind: 'unary', id: id(), span: span(item.start, operand.span.end), op: item.op, operand };
+    };
+    return climb(0);
   }
 
   function binary(op: ast.BinaryOp, left: ast.Expr, right: ast.Expr): ast.Binary {
     return { kind: 'binary', id: id(), span: span(left.span.start, right.span.end), op, left, right };
   }
 
-  function leftAssoc(n: CstNode, operand: (c: CstNode) => ast.Expr, opOf: (tok: IToken) => ast.BinaryOp): ast.Expr {
-    const operands = nodes(n, 'operands');
-    const ops = tokens(n, 'ops');
-    let result = operand(operands[0]!);
-    for (let i = 0; i < ops.length; i++) result = binary(opOf(ops[i]!), result, operand(operands[i + 1]!));
-    return result;
-  }
-
-  const opOf = (tok: IToken): ast.BinaryOp => {
-    const op = binaryOps.get(tok.tokenType.name);
-    if (op === undefined) throw new Error(`internal: no operator for token ${tok.tokenType.name}`);
-    return op;
-  };
-
-  const disjunction = (n: CstNode): ast.Expr => leftAssoc(n, conjunction, () => 'or');
-  const conjunction = (n: CstNode): ast.Expr => leftAssoc(n, negation, () => 'and');
-
-  function negation(n: CstNode): ast.Expr {
-    const operand = maybeNode(n, 'operand');
-    if (operand !== undefined) {
-      return { kind: 'unary', id: id(), span: spanOf(n), op: 'not', operand: negation(operand) };
-    }
-    return comparison(node(n, 'comparison'));
-  }
-
-  function comparison(n: CstNode): ast.Expr {
-    const operands = nodes(n, 'operands');
-    const op = maybeToken(n, 'op');
-    const left = rangeExpr(operands[0]!);
-    if (op === undefined) return left;
-    return binary(opOf(op), left, rangeExpr(operands[1]!));
-  }
-
-  function rangeExpr(n: CstNode): ast.Expr {
-    const operands = nodes(n, 'operands');
-    const left = additive(operands[0]!);
-    if (operands.length === 1) return left;
-    return binary('range', left, additive(operands[1]!));
-  }
-
-  function additive(n: CstNode): ast.Expr {
-    return leftAssoc(n, multiplicative, opOf);
-  }
-
-  function multiplicative(n: CstNode): ast.Expr {
-    return leftAssoc(n, unary, opOf);
-  }
-
-  function unary(n: CstNode): ast.Expr {
-    const operand = maybeNode(n, 'operand');
-    if (operand !== undefined) return { kind: 'unary', id: id(), span: spanOf(n), op: 'neg', operand: unary(operand) };
-    return postfixExpr(node(n, 'postfix'));
-  }
 
   /** A postfix chain that must be a plain expression. */
   function postfixExpr(n: CstNode): ast.Expr {
@@ -172,13 +172,13 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
           kind: 'expr',
           expr: {
             kind: 'slice', id: id(), span: sSpan, target,
-            ...(index === undefined ? {} : { from: additive(index) }),
-            ...(to === undefined ? {} : { to: additive(to) }),
+            ...(index === undefined ? {} : { from: expr(index) }),
+            ...(to === undefined ? {} : { to: expr(to) }),
           },
         };
         continue;
       }
-      current = { kind: 'expr', expr: { kind: 'index', id: id(), span: sSpan, target, index: additive(index!) } };
+      current = { kind: 'expr', expr: { kind: 'index', id: id(), span: sSpan, target, index: expr(index!) } };
     }
     return current;
   }
@@ -228,7 +228,7 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
           kind: 'quantifier', id: id(), span: s,
           quantifier: op.tokenType === t.Forall ? 'forall' : 'exists',
           variables: tokens(child, 'variables').map(name),
-          source: rangeExpr(node(child, 'source')),
+          source: quantifierSource(child),
           body: expr(node(child, 'body')),
         };
       }
@@ -237,8 +237,8 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
           kind: 'extremum', id: id(), span: s,
           op: token(child, 'op').tokenType === t.Max ? 'max' : 'min',
           variable: name(token(child, 'variable')),
-          source: additive(node(child, 'source')),
-          key: additive(node(child, 'key')),
+          source: expr(node(child, 'source')),
+          key: expr(node(child, 'key')),
         };
       case 'ifExpr':
         return {
@@ -248,7 +248,7 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
           otherwise: expr(node(child, 'otherwise')),
         };
       case 'cardinality':
-        return { kind: 'cardinality', id: id(), span: s, operand: additive(node(child, 'additive')) };
+        return { kind: 'cardinality', id: id(), span: s, operand: expr(node(child, 'arith')) };
       case 'parenthesized': {
         const elements = nodes(child, 'elements').map(expr);
         if (elements.length === 1) return elements[0]!;
@@ -261,6 +261,12 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
       default:
         throw new Error(`internal: unexpected primary '${child.name}'`);
     }
+  }
+
+  function quantifierSource(n: CstNode): ast.Expr {
+    const source = expr(node(n, 'source'));
+    const end = maybeNode(n, 'sourceEnd');
+    return end === undefined ? source : binary('range', source, expr(end));
   }
 
   function braced(n: CstNode, s: Span): ast.Expr {
@@ -368,7 +374,7 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
       case 'chooseStmt': {
         const filter = maybeNode(child, 'filter');
         return {
-          kind: 'choose', id: id(), span: s, variable: name(token(child, 'variable')), source: additive(node(child, 'source')),
+          kind: 'choose', id: id(), span: s, variable: name(token(child, 'variable')), source: expr(node(child, 'source')),
           ...(filter === undefined ? {} : { filter: expr(filter) }),
         };
       }
@@ -409,12 +415,12 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
   function quorum(n: CstNode): ast.Quorum {
     const s = spanOf(n);
     const amongNode = maybeNode(n, 'among');
-    const among = amongNode === undefined ? {} : { among: additive(node(amongNode, 'additive')) };
+    const among = amongNode === undefined ? {} : { among: expr(node(amongNode, 'arith')) };
     if (maybeToken(n, 'Majority') !== undefined) return { kind: 'majority', span: s, ...among };
-    if (maybeToken(n, 'Than') !== undefined) return { kind: 'count', span: s, count: additive(node(n, 'count')), moreThan: true, ...among };
+    if (maybeToken(n, 'Than') !== undefined) return { kind: 'count', span: s, count: expr(node(n, 'count')), moreThan: true, ...among };
     if (maybeToken(n, 'All') !== undefined) return { kind: 'all', span: s, ...among };
     if (maybeToken(n, 'Any') !== undefined) return { kind: 'any', span: s };
-    const who = additive(node(n, 'who'));
+    const who = expr(node(n, 'who'));
     if (maybeToken(n, 'Processes') !== undefined) return { kind: 'count', span: s, count: who, moreThan: false, ...among };
     return { kind: 'process', span: s, process: who };
   }
@@ -453,16 +459,9 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
 
   /** The postfix node when an expression is nothing but one postfix chain. */
   function singlePostfix(n: CstNode): CstNode | undefined {
-    if (maybeNode(n, 'right') !== undefined) return undefined;
-    let current = node(n, 'left');
-    for (const [rule, key] of [['disjunction', 'operands'], ['conjunction', 'operands'], ['negation', 'comparison'], ['comparison', 'operands'], ['range', 'operands'], ['additive', 'operands'], ['multiplicative', 'operands']] as const) {
-      if (current.name !== rule) return undefined;
-      const children = nodes(current, key);
-      if (children.length !== 1 || tokens(current, 'ops').length > 0 || maybeToken(current, 'op') !== undefined) return undefined;
-      current = children[0]!;
-    }
-    if (current.name !== 'unary' || maybeNode(current, 'operand') !== undefined) return undefined;
-    return node(current, 'postfix');
+    const operands = nodes(n, 'operands');
+    if (operands.length !== 1 || tokens(operands[0]!, 'prefix').length > 0) return undefined;
+    return node(operands[0]!, 'postfix');
   }
 
   function rule(n: CstNode): ast.Rule {
@@ -523,12 +522,12 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
         return {
           kind: 'interface', id: id(), span: s,
           events: nodes(child, 'interfaceEvent').map((e): ast.InterfaceEvent => {
-            const at = maybeNode(e, 'additive');
+            const at = maybeNode(e, 'arith');
             return {
               kind: 'interfaceEvent', id: id(), span: spanOf(e),
               direction: token(e, 'direction').tokenType === t.Request ? 'request' : 'indication',
               name: name(token(e, 'name')), params: paramList(maybeNode(e, 'paramList')),
-              ...(at === undefined ? {} : { at: additive(at) }),
+              ...(at === undefined ? {} : { at: expr(at) }),
             };
           }),
         };
@@ -559,7 +558,7 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
         };
       case 'roleDecl':
         return {
-          kind: 'role', id: id(), span: s, name: name(token(child, 'name')), count: additive(node(child, 'additive')),
+          kind: 'role', id: id(), span: s, name: name(token(child, 'name')), count: expr(node(child, 'arith')),
           members: nodes(node(child, 'memberBlock'), 'member').map(member),
         };
       case 'propertyDecl': {
@@ -574,10 +573,10 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
         const values = nodes(child, 'bindingValue');
         return {
           kind: 'scenario', id: id(), span: s, name: name(token(child, 'name')),
-          bindings: names.map((nm, i) => ({ name: name(nm), value: additive(values[i]!) })),
+          bindings: names.map((nm, i) => ({ name: name(nm), value: expr(values[i]!) })),
           steps: nodes(child, 'scenarioStep').map((step): ast.ScenarioStep => {
-            const time = additive(node(step, 'time'));
-            const process = additive(node(step, 'process'));
+            const time = expr(node(step, 'time'));
+            const process = expr(node(step, 'process'));
             const request = maybeToken(step, 'request');
             if (request === undefined) return { kind: 'scenarioCrash', span: spanOf(step), time, process };
             return { kind: 'scenarioRequest', span: spanOf(step), time, process, request: name(request), args: args(maybeNode(step, 'argList')) };

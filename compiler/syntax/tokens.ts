@@ -7,7 +7,7 @@
  * the `Identifier` category and the parser accepts them wherever a name is expected.
  * Paper symbols (`←`, `≠`, `∀`, `∈`, ...) are alternative spellings of the same tokens.
  */
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type TokenType } from './chevrotain.js';
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 

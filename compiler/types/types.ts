@@ -120,6 +120,12 @@ export function isNumeric(t: Type): boolean {
 export function join(a: Type, b: Type): Type | undefined {
   if (a.kind === 'unknown') return b;
   if (b.kind === 'unknown') return a;
+  // Processes of different roles join to plain processes (e.g. `Learner ∪ Proposer`).
+  if (a.kind === 'process' && b.kind === 'process') return a.role === b.role ? a : process;
+  if ((a.kind === 'set' && b.kind === 'set') || (a.kind === 'seq' && b.kind === 'seq') || (a.kind === 'option' && b.kind === 'option')) {
+    const of = join(a.of, b.of);
+    return of === undefined ? undefined : { kind: a.kind, of };
+  }
   if (isAssignable(a, b)) return b;
   if (isAssignable(b, a)) return a;
   return undefined;
