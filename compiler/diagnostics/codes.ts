@@ -51,7 +51,6 @@ export const codes = {
   UnknownScenarioParameter: { code: 'RIO2027', severity: 'error' },
   MissingScenarioParameter: { code: 'RIO2028', severity: 'error' },
   TriggerRequestOfSelf: { code: 'RIO2029', severity: 'error' },
-  UnknownEnumMember: { code: 'RIO2030', severity: 'error' },
   ShadowedName: { code: 'RIO2031', severity: 'warning' },
   DuplicateRuleName: { code: 'RIO2032', severity: 'error' },
   BindInsideExpression: { code: 'RIO2033', severity: 'error' },
@@ -81,15 +80,11 @@ export const codes = {
   NotOrdered: { code: 'RIO3022', severity: 'error' },
   BranchMismatch: { code: 'RIO3023', severity: 'error' },
   NotAMessage: { code: 'RIO3024', severity: 'error' },
-  NegativeNat: { code: 'RIO3025', severity: 'error' },
-  TemporalInsideExpression: { code: 'RIO3026', severity: 'error' },
   NotAFunction: { code: 'RIO3027', severity: 'error' },
   EmptyChoose: { code: 'RIO3028', severity: 'warning' },
   ConstantGuard: { code: 'RIO3029', severity: 'warning' },
   RoleCountNotNat: { code: 'RIO3030', severity: 'error' },
-  DurableNotInState: { code: 'RIO3031', severity: 'error' },
   ScenarioTimeNotNat: { code: 'RIO3032', severity: 'error' },
-  AssumeViolated: { code: 'RIO3033', severity: 'error' },
 
   // 4xxx: code generation
   CodegenUnsupported: { code: 'RIO4001', severity: 'error' },

@@ -91,6 +91,7 @@ function collect(
   const properties: ast.PropertyDecl[] = [];
   const scenarios: ast.ScenarioDecl[] = [];
 
+  const ruleLabels = new Map<string, ast.Name>();
   /** Top-level value names share one namespace: a second declaration is an error. */
   const valueNames = new Map<string, ast.Name>();
   const claim = (name: ast.Name, what: string): boolean => {
@@ -214,7 +215,7 @@ function collect(
     const rules: ast.Rule[] = [];
     const scopeNames = new Map<string, ast.Name>();
     const claimLocal = (name: ast.Name, what: string): boolean => {
-      const previous = scopeNames.get(name.text) ?? (role === undefined ? undefined : valueNames.get(name.text));
+      const previous = scopeNames.get(name.text) ?? valueNames.get(name.text);
       if (previous !== undefined) {
         report(duplicate(name, previous, what));
         return false;
@@ -244,6 +245,15 @@ function collect(
           }
           break;
         case 'rule':
+          if (member.label !== undefined) {
+            const previous = ruleLabels.get(member.label.text);
+            if (previous !== undefined) {
+              report(diagnostic('DuplicateRuleName', member.label.span, `two rules are named '${member.label.text}'`, {
+                notes: [{ message: 'the other rule', span: previous.span }],
+                hint: 'rule names become method names in the generated code; make them unique',
+              }));
+            } else ruleLabels.set(member.label.text, member.label);
+          }
           rules.push(member);
           break;
         default:

@@ -61,7 +61,7 @@ export function describeTokenType(type: TokenType): string {
   if (word !== undefined) return word;
   const pattern = type.PATTERN;
   if (pattern instanceof RegExp) {
-    const source = pattern.source.replace(/\\b$/, '').replace(/^\(\?:/, '').replace(/\|.*$/, '').replace(/\\(.)/g, '$1');
+    const source = pattern.source.replace(/^\(\?:/, '').replace(/\|.*$/, '').replace(/\\b/g, '').replace(/\\(.)/g, '$1');
     return `'${source}'`;
   }
   return type.name;
@@ -70,7 +70,7 @@ export function describeTokenType(type: TokenType): string {
 /** Describes the token the parser found. */
 export function describeToken(token: IToken): string {
   if (token.tokenType.name === 'EOF') return 'the end of the file';
-  if (token.image === '') return describeTokenType(token.tokenType);
+  if (token.image === '') return describeTokenType(token.tokenType).replace(/^the /, '');
   return `'${token.image}'`;
 }
 
@@ -80,7 +80,10 @@ function where(ruleName: string): string {
 }
 
 function oneOf(types: TokenType[]): string {
-  const words = [...new Set(types.map(describeTokenType))];
+  // Soft keywords are names too: when a name fits, listing them is noise.
+  const nameFits = types.some((t) => t.name === 'Identifier');
+  const kept = nameFits ? types.filter((t) => t.name === 'Identifier' || !(t.CATEGORIES ?? []).some((c) => c.name === 'Identifier')) : types;
+  const words = [...new Set(kept.map(describeTokenType))].sort((a, b) => (a === 'a name' ? -1 : b === 'a name' ? 1 : 0));
   if (words.length <= 1) return words[0] ?? 'something else';
   if (words.length > 6) return `${words.slice(0, 6).join(', ')} or another token`;
   return `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
@@ -91,9 +94,12 @@ export const errorMessages: IParserErrorMessageProvider = {
     return `expected ${describeTokenType(expected)} in ${where(ruleName)}, but found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${describeToken(firstRedundant)}: a file holds only 'protocol' declarations`;
+    return `unexpected ${describeToken(firstRedundant)} after the protocol: a file holds only 'protocol' declarations`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    if (ruleName === 'member') {
+      return `unexpected ${describeToken(actual[0]!)}: expected a declaration such as 'parameters', 'state', 'messages', 'interface', 'upon', 'property' or 'role'`;
+    }
     const firsts = expectedPathsPerAlt.flatMap((paths) => paths.map((p) => p[0])).filter((x): x is TokenType => x !== undefined);
     return `unexpected ${describeToken(actual[0]!)} in ${where(ruleName)}; expected ${oneOf(firsts)}`;
   },

@@ -11,6 +11,26 @@ class RioParser extends CstParser {
   constructor() {
     super(t.allTokens, { recoveryEnabled: true, maxLookahead: 2, nodeLocationTracking: 'onlyOffset', errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
+    this.guardRepetitionRecovery();
+  }
+
+  /**
+   * Chevrotain's in-repetition recovery re-enters a repetition when the next token could
+   * start another iteration. When that iteration fails on the same token (a line such as
+   * `foo bar` where a declaration is expected), it recurses without consuming anything
+   * until the stack overflows. Allow one attempt per token; after that the error goes to
+   * the rule-level re-synchronisation, which always makes progress.
+   */
+  private guardRepetitionRecovery(): void {
+    const recoverable = this as unknown as { attemptInRepetitionRecovery: (...args: unknown[]) => void };
+    const original = recoverable.attemptInRepetitionRecovery;
+    let lastToken: IToken | undefined;
+    recoverable.attemptInRepetitionRecovery = (...args: unknown[]): void => {
+      const token = this.LA(1);
+      if (token === lastToken) return;
+      lastToken = token;
+      original.apply(this, args);
+    };
   }
 
   public spec = this.RULE('spec', () => {

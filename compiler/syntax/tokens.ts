@@ -186,7 +186,7 @@ export const allTokens: TokenType[] = [
 export const continuesAfter = new Set<TokenType>([
   And, Or, Implies, Assign, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Plus, Minus,
   Star, Slash, Percent, Backslash, Concat, Union, Intersect, Subset, In, NotIn, Comma, Colon, Bar,
-  MapsTo, DotDot, Then, Else,
+  MapsTo, DotDot, Then,
 ]);
 
 /** Words that begin a line that continues the previous one (when indented deeper). */

@@ -76,6 +76,7 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
       constsInProgress.add(decl.name.text);
       const declared = decl.type === undefined ? undefined : typeOfWritten(decl.type);
       const actual = expr(decl.value, staticCtx, declared);
+      if (declared === undefined) cannotInfer(decl.value, actual, decl.name);
       if (declared !== undefined) expect(decl.value.span, actual, declared, `constant '${decl.name.text}'`);
       constsInProgress.delete(decl.name.text);
       const result = declared ?? actual;
@@ -304,6 +305,17 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
       block(rule.body, ctx, new Map(locals));
     }
 
+    /** `let x = {}`: an empty literal whose element type nothing tells. */
+    function cannotInfer(value: ast.Expr, t: Type, name: ast.Name): void {
+      const empty = (value.kind === 'setLit' || value.kind === 'seqLit') && value.elements.length === 0;
+      if (!empty && value.kind !== 'none') return;
+      if ((t.kind === 'set' || t.kind === 'seq' || t.kind === 'option') && t.of.kind === 'unknown') {
+        report(diagnostic('CannotInferEmpty', value.span, `the type of '${name.text}' cannot be inferred from an empty value`, {
+          hint: `write its type: '${name.text}: ${value.kind === 'seqLit' ? 'Seq[T]' : value.kind === 'none' ? 'Option[T]' : 'Set[T]'} = ...'`,
+        }));
+      }
+    }
+
     function declareLocal(locals: Map<string, Local>, name: ast.Name, type: Type): void {
       locals.set(name.text, { type, span: name.span });
     }
@@ -430,7 +442,12 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
             expr(s.value, ctx);
             return;
           }
-          const target = expr(s.target, ctx);
+          // Writing a variable is not reading it (for the unused-state warning).
+          const target = s.target.kind === 'name' && ref !== undefined ? ref.type : expr(s.target, ctx);
+          if (s.target.kind === 'name' && ref !== undefined) {
+            refs.set(s.target.id, ref.ref);
+            types.set(s.target.id, ref.type);
+          }
           const value = expr(s.value, ctx, target);
           expect(s.value.span, value, target, `'${root.name.text}'`);
           return;
@@ -515,6 +532,7 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
           const declared = s.type === undefined ? undefined : typeOfWritten(s.type);
           const t = expr(s.value, ctx, declared);
           if (declared !== undefined) expect(s.value.span, t, declared, `'${s.name.text}'`);
+          else cannotInfer(s.value, t, s.name);
           shadowCheck(s.name, ctx, locals);
           declareLocal(locals, s.name, declared ?? t);
           return;
@@ -579,6 +597,13 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
 
     function messageCall(call: ast.Call, ctx: Ctx): void {
       const message = ctx.protocol.messages.get(call.callee.text);
+      const local = call.args.length === 0 ? ctx.locals.get(call.callee.text) : undefined;
+      if (local !== undefined && (local.type.kind === 'message' || local.type.kind === 'unknown')) {
+        calls.set(call.id, { kind: 'local', name: call.callee.text });
+        types.set(call.id, local.type);
+        if (local.type.kind === 'message') usage.sent.add(local.type.name);
+        return;
+      }
       if (message === undefined) {
         report(diagnostic('UnknownMessage', call.callee.span, `unknown message '${call.callee.text}'`, {
           ...didYouMean(call.callee.text, ctx.protocol.messages.keys()),
@@ -957,7 +982,8 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
           if ((e.op === '/' || e.op === '%') && e.right.kind === 'number' && e.right.value === 0) {
             report(diagnostic('DivisionByZero', e.right.span, 'division by zero'));
           }
-          return a.kind === 'int' || b.kind === 'int' ? ty.int : a.kind === 'unknown' || b.kind === 'unknown' ? ty.unknown : ty.nat;
+          if (!isNumeric(a) || !isNumeric(b) || a.kind === 'unknown' || b.kind === 'unknown') return ty.unknown;
+          return a.kind === 'int' || b.kind === 'int' ? ty.int : ty.nat;
         }
         case 'union': case 'intersect': case 'minus': {
           const a = expr(e.left, ctx, expected);
@@ -1042,7 +1068,11 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
       }
       const found = lookup(name, ctx);
       if (found !== undefined) {
-        report(diagnostic('NotAFunction', e.callee.span, `'${name}' is a ${found.ref.kind === 'local' ? 'local value' : found.ref.kind}, not something that can be called`));
+        const what: Record<Ref['kind'], string> = {
+          param: 'parameter', state: 'state variable', const: 'constant', local: 'local value', role: 'role',
+          enumMember: 'enum member', self: 'process id', correct: 'set of processes', allProcesses: 'set of processes',
+        };
+        report(diagnostic('NotAFunction', e.callee.span, `'${name}' is a ${what[found.ref.kind]}, not something that can be called`));
       } else if (protocol.requests.has(name) || protocol.indications.has(name)) {
         report(diagnostic('NotAFunction', e.callee.span, `'${name}' is an interface event; ${protocol.requests.has(name) ? `react to it with 'upon ${name}(...)'` : `emit it with 'trigger ${name}(...)'`}`));
       } else {

@@ -20,7 +20,9 @@ export type CallTarget =
   | { readonly kind: 'def'; readonly name: string; readonly role?: string }
   | { readonly kind: 'builtin'; readonly name: string }
   | { readonly kind: 'message'; readonly name: string }
-  | { readonly kind: 'record'; readonly name: string };
+  | { readonly kind: 'record'; readonly name: string }
+  /** `broadcast m` where `m` is a local holding a message value. */
+  | { readonly kind: 'local'; readonly name: string };
 
 export interface TypedSpec {
   readonly resolved: ResolvedSpec;

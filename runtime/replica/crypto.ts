@@ -1,0 +1,56 @@
+/**
+ * `sign`, `verify` and `hash` behind one interface. The symbolic implementation (for the
+ * simulator and the model checker) makes a signature a plain value naming its signer,
+ * which only that signer's replica can produce: unforgeable by construction, and cheap to
+ * hash and compare. The real implementation (for the network) uses Ed25519 and SHA-256
+ * from node:crypto; we write no cryptography of our own.
+ */
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import { encode, fingerprint, type Data, type Process } from './values.js';
+
+/** What replicas may do with cryptography. Signatures and digests are plain values. */
+export interface Crypto {
+  sign(signer: Process, value: unknown): Data;
+  verify(signature: unknown, signer: Process, value: unknown): boolean;
+  hash(value: unknown): Data;
+}
+
+/** Signatures as `{ signer, of }` records: the model checker can hash and compare them. */
+export const symbolicCrypto: Crypto = {
+  sign: (signer, value) => ({ signer, of: encode(value) }),
+  verify: (signature, signer, value) => {
+    if (typeof signature !== 'object' || signature === null || Array.isArray(signature)) return false;
+    const s = signature as Record<string, unknown>;
+    return s['signer'] === signer && s['of'] === encode(value);
+  },
+  hash: (value) => fingerprint(encode(value)),
+};
+
+/** Keys of the processes a real replica talks to, in PEM. */
+export interface KeyRing {
+  readonly privateKeyPem: string;
+  readonly publicKeysPem: readonly string[];
+  readonly self: Process;
+}
+
+/** Ed25519 signatures (base64) and SHA-256 digests (hex) over the canonical encoding. */
+export function realCrypto(keys: KeyRing): Crypto {
+  const privateKey: KeyObject = createPrivateKey(keys.privateKeyPem);
+  const publicKeys = keys.publicKeysPem.map((pem) => createPublicKey(pem));
+  return {
+    sign: (signer, value) => {
+      if (signer !== keys.self) throw new Error(`process ${keys.self} cannot sign for ${signer}`);
+      return edSign(null, Buffer.from(encode(value)), privateKey).toString('base64');
+    },
+    verify: (signature, signer, value) => {
+      const key = publicKeys[signer];
+      if (key === undefined || typeof signature !== 'string') return false;
+      try {
+        return edVerify(null, Buffer.from(encode(value)), key, Buffer.from(signature, 'base64'));
+      } catch {
+        return false;
+      }
+    },
+    hash: (value) => createHash('sha256').update(encode(value)).digest('hex'),
+  };
+}

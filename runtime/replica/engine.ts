@@ -1,0 +1,427 @@
+/**
+ * The rule engine every generated replica shares.
+ *
+ * Semantics (docs/language.md, "Rules"): a rule body runs atomically. An input event
+ * (start, request, timeout, indication of a sub-module) fires the rules listening for it,
+ * in declaration order, each if its guard holds at that moment. Received messages are
+ * stored; `receiving` rules and condition rules then fire until quiescence: repeatedly,
+ * the first enabled (rule, binding) in declaration order and canonical binding order
+ * fires. A `receiving` rule fires at most once per distinct binding of its pattern
+ * variables; a quorum counts distinct senders. A condition rule fires when its condition
+ * goes from false to true.
+ *
+ * State is plain data. Collections inside it are never modified in place, so
+ * `snapshot()` is a copy of a few top-level records, and `encodeState` is canonical.
+ */
+import type { Crypto } from './crypto.js';
+import type { Binding, Chooser, Effect, Envelope, Input, ProtocolModule, RuleContext, RuleDesc, Tagged, Wire } from './contract.js';
+import { encode, range, SpecError, type Data, type Process, type RSet } from './values.js';
+
+/** A received message, under its canonical key `sender|encoding`. */
+type Received = readonly [key: string, sender: Process, message: Tagged];
+
+/** The complete state of one replica (and its sub-module instances). */
+export interface ReplicaState {
+  readonly vars: Record<string, Data>;
+  /** Received messages per message type, sorted by key, without duplicates. */
+  readonly received: Record<string, readonly Received[]>;
+  /** Per rule name: the binding keys it has fired for, sorted. */
+  readonly fired: Record<string, readonly string[]>;
+  /** Per condition rule: whether it may fire when its condition is next true. */
+  readonly armed: Record<string, boolean>;
+  /** Sub-module instances: alias → encoded key → state. */
+  readonly children: Record<string, Record<string, ReplicaState>>;
+}
+
+/** What the executor provides: how to choose, and which cryptography to use. */
+export interface Environment {
+  readonly chooser: Chooser;
+  readonly crypto: Crypto;
+}
+
+/** A rule fired while handling an input: for traces and readable counterexamples. */
+export interface Firing {
+  readonly rule: string;
+  readonly source: string;
+  /** The instance path for sub-module rules, e.g. `rb[2]`. */
+  readonly path: string;
+  readonly binding: Binding;
+}
+
+/** The outcome of one input. */
+export interface StepResult {
+  readonly effects: Effect[];
+  readonly firings: Firing[];
+}
+
+const MAX_FIRINGS_PER_STEP = 100_000;
+
+function insertSorted(list: readonly string[], key: string): readonly string[] | undefined {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo] === key) return undefined;
+  return [...list.slice(0, lo), key, ...list.slice(lo)];
+}
+
+function includesSorted(list: readonly string[], key: string): boolean {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = list[mid]!;
+    if (v === key) return true;
+    if (v < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** Copies the mutable records of a state (collections inside are shared: they are immutable). */
+export function snapshotState(s: ReplicaState): ReplicaState {
+  const children: Record<string, Record<string, ReplicaState>> = {};
+  for (const alias in s.children) {
+    const instances: Record<string, ReplicaState> = {};
+    for (const key in s.children[alias]) instances[key] = snapshotState(s.children[alias]![key]!);
+    children[alias] = instances;
+  }
+  return { vars: { ...s.vars }, received: { ...s.received }, fired: { ...s.fired }, armed: { ...s.armed }, children };
+}
+
+/** The canonical encoding of a replica state: equal states, equal strings. */
+export function encodeState(s: ReplicaState): string {
+  return encode(s);
+}
+
+/** Processes 0..n-1 and the range of each role, from a module and its parameters. */
+export function layoutProcesses<P, S>(module: ProtocolModule<P, S>, params: P): { all: RSet<Process>; roles: Map<string, RSet<Process>> } {
+  const roles = new Map<string, RSet<Process>>();
+  let next = 0;
+  for (const role of module.roles) {
+    const count = role.count(params);
+    roles.set(role.name, range(next, next + count - 1));
+    next += count;
+  }
+  const n = module.processCount(params);
+  return { all: range(0, n - 1), roles };
+}
+
+/**
+ * One replica: a generated module bound to parameters and a process id, with its state.
+ * `handle` runs one input to quiescence and returns the effects, in order.
+ */
+export class Replica<P = any, S = any> {
+  state: ReplicaState;
+  readonly role: string | undefined;
+  private readonly processes: RSet<Process>;
+  private readonly roles: Map<string, RSet<Process>>;
+  private readonly rulesFor: RuleDesc<P, S>[];
+  private readonly children = new Map<string, Map<string, Replica>>();
+
+  constructor(
+    readonly module: ProtocolModule<P, S>,
+    readonly params: P,
+    readonly self: Process,
+    readonly env: Environment,
+    /** Instance path for sub-modules (`rb[2]`); empty for a top-level replica. */
+    readonly path = '',
+    layout?: { all: RSet<Process>; roles: Map<string, RSet<Process>> },
+  ) {
+    const placed = layout ?? layoutProcesses(module, params);
+    this.processes = placed.all;
+    this.roles = placed.roles;
+    this.role = module.roleOf(params, self);
+    this.rulesFor = module.rules.filter((r) => r.role === undefined || r.role === this.role);
+    const armed: Record<string, boolean> = {};
+    for (const rule of this.rulesFor) if (rule.event === 'condition') armed[rule.name] = true;
+    this.state = {
+      vars: module.initialState(params, self, this.role) as Record<string, Data>,
+      received: {},
+      fired: {},
+      armed,
+      children: {},
+    };
+  }
+
+  /** The protocol's own state variables. */
+  get vars(): S {
+    return this.state.vars as S;
+  }
+
+  snapshot(): ReplicaState {
+    return snapshotState(this.state);
+  }
+
+  restore(state: ReplicaState): void {
+    this.state = snapshotState(state);
+    this.children.clear();
+  }
+
+  /** Runs one input to quiescence. */
+  handle(input: Input): StepResult {
+    const effects: Effect[] = [];
+    const firings: Firing[] = [];
+    this.step(input, effects, firings);
+    return { effects, firings };
+  }
+
+  private step(input: Input, effects: Effect[], firings: Firing[]): void {
+    const pendingIndications: { alias: string; key: Data; indication: Tagged }[] = [];
+    const ctx = this.context(effects, firings, pendingIndications);
+    const fire = (rule: RuleDesc<P, S>, binding: Binding) => {
+      firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
+      rule.body(ctx, this.vars, binding);
+    };
+    const fireEvent = (matches: (rule: RuleDesc<P, S>) => Binding | null) => {
+      for (const rule of this.rulesFor) {
+        const binding = matches(rule);
+        if (binding === null) continue;
+        if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
+        fire(rule, binding);
+      }
+    };
+    switch (input.kind) {
+      case 'start':
+        fireEvent((r) => (r.event === 'start' ? {} : null));
+        break;
+      case 'request':
+        fireEvent((r) => (r.event === 'request' && r.request === input.request.type ? r.bind(input.request, ctx, this.vars) : null));
+        break;
+      case 'timeout':
+        fireEvent((r) => (r.event === 'timeout' && r.timer === input.timer ? r.bind(input.args, ctx, this.vars) : null));
+        break;
+      case 'receive': {
+        const message = input.message;
+        if (isEnvelope(message)) {
+          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, pendingIndications);
+        } else {
+          this.store(input.from, message);
+        }
+        break;
+      }
+    }
+    this.quiesce(ctx, fire, pendingIndications);
+  }
+
+  private store(from: Process, message: Tagged): void {
+    const key = `${from}|${encode(message)}`;
+    const list = this.state.received[message.type] ?? [];
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]![0] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (list[lo]?.[0] === key) return; // a repeated message counts once
+    this.state.received[message.type] = [...list.slice(0, lo), [key, from, message], ...list.slice(lo)];
+  }
+
+  /** Fires enabled `receiving` and condition rules, and sub-module indications, until none is left. */
+  private quiesce(
+    ctx: RuleContext<P>,
+    fire: (rule: RuleDesc<P, S>, binding: Binding) => void,
+    pendingIndications: { alias: string; key: Data; indication: Tagged }[],
+  ): void {
+    for (let count = 0; ; count++) {
+      if (count > MAX_FIRINGS_PER_STEP) throw new SpecError(`more than ${MAX_FIRINGS_PER_STEP} rule firings in one step: the rules enable each other forever`);
+      const indication = pendingIndications.shift();
+      if (indication !== undefined) {
+        for (const rule of this.rulesFor) {
+          if (rule.event !== 'indication' || rule.module !== indication.alias || rule.indication !== indication.indication.type) continue;
+          const binding = rule.bind(indication.key, indication.indication, ctx, this.vars);
+          if (binding === null) continue;
+          if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
+          fire(rule, binding);
+        }
+        continue;
+      }
+      if (!this.fireOne(ctx, fire)) break;
+    }
+  }
+
+  /** Finds and fires the first enabled rule; false when nothing is enabled. */
+  private fireOne(ctx: RuleContext<P>, fire: (rule: RuleDesc<P, S>, binding: Binding) => void): boolean {
+    for (const rule of this.rulesFor) {
+      if (rule.event === 'condition') {
+        const holds = rule.condition(ctx, this.vars) && (rule.guard === undefined || rule.guard(ctx, this.vars, {}));
+        if (!holds) {
+          if (!this.state.armed[rule.name]) this.state.armed[rule.name] = true;
+          continue;
+        }
+        if (!this.state.armed[rule.name]) continue;
+        this.state.armed[rule.name] = false;
+        fire(rule, {});
+        return true;
+      }
+      if (rule.event !== 'receive') continue;
+      const entries = this.state.received[rule.message];
+      if (entries === undefined || entries.length === 0) continue;
+      const fired = this.state.fired[rule.name] ?? [];
+      if (rule.quorum.kind === 'single') {
+        for (const [, sender, message] of entries) {
+          const binding = rule.bind(message, sender, ctx, this.vars);
+          if (binding === null) continue;
+          const key = encode(binding) + '|' + sender;
+          if (includesSorted(fired, key)) continue;
+          if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
+          this.state.fired[rule.name] = insertSorted(fired, key)!;
+          fire(rule, binding);
+          return true;
+        }
+        continue;
+      }
+      // Quorum rules: group matching messages by binding, count distinct senders.
+      const among = rule.quorum.among?.(ctx, this.vars);
+      const groups = new Map<string, { binding: Binding; senders: Set<Process>; messages: Data[] }>();
+      for (const [, sender, message] of entries) {
+        if (among !== undefined && !among.includes(sender)) continue;
+        const binding = rule.bind(message, sender, ctx, this.vars);
+        if (binding === null) continue;
+        const key = encode(binding);
+        if (includesSorted(fired, key)) continue;
+        let group = groups.get(key);
+        if (group === undefined) {
+          group = { binding, senders: new Set(), messages: [] };
+          groups.set(key, group);
+        }
+        group.senders.add(sender);
+        if (rule.collectAs !== undefined) group.messages.push({ ...message, sender });
+      }
+      if (groups.size === 0) continue;
+      const threshold = rule.quorum.threshold(ctx, this.vars);
+      for (const key of [...groups.keys()].sort()) {
+        const group = groups.get(key)!;
+        if (group.senders.size < threshold) continue;
+        const binding = rule.collectAs === undefined ? group.binding : { ...group.binding, [rule.collectAs]: group.messages };
+        if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
+        this.state.fired[rule.name] = insertSorted(fired, key)!;
+        fire(rule, binding);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private child(alias: string, key: Data): Replica {
+    const use = this.module.modules.find((m) => m.alias === alias);
+    if (use === undefined) throw new Error(`internal: no sub-module '${alias}'`);
+    const keyText = encode(key);
+    let instances = this.children.get(alias);
+    if (instances === undefined) {
+      instances = new Map();
+      this.children.set(alias, instances);
+    }
+    let replica = instances.get(keyText);
+    if (replica === undefined) {
+      const path = `${this.path}${this.path === '' ? '' : '.'}${alias}${use.keyed ? `[${keyText}]` : ''}`;
+      replica = new Replica(use.protocol(), use.params(this.params, key), this.self, this.env, path);
+      const saved = this.state.children[alias]?.[keyText];
+      if (saved !== undefined) replica.state = saved;
+      else (this.state.children[alias] ??= {})[keyText] = replica.state;
+      instances.set(keyText, replica);
+    } else {
+      // Keep the object identity of the child's state in ours after a child step.
+      replica.state = this.state.children[alias]![keyText]!;
+    }
+    return replica;
+  }
+
+  /** Drops a keyed sub-module instance (its state is collected). */
+  collect(alias: string, key: Data): void {
+    const keyText = encode(key);
+    this.children.get(alias)?.delete(keyText);
+    const instances = this.state.children[alias];
+    if (instances !== undefined) {
+      const copy = { ...instances };
+      delete copy[keyText];
+      this.state.children[alias] = copy;
+    }
+  }
+
+  private routeToChild(
+    alias: string,
+    key: Data,
+    input: Input,
+    effects: Effect[],
+    firings: Firing[],
+    pendingIndications: { alias: string; key: Data; indication: Tagged }[],
+  ): void {
+    const child = this.child(alias, key);
+    const result = child.handle(input);
+    this.state.children[alias]![encode(key)] = child.state;
+    firings.push(...result.firings);
+    for (const effect of result.effects) {
+      switch (effect.kind) {
+        case 'send':
+          effects.push({ kind: 'send', to: effect.to, message: { type: '$via', via: alias, key, message: effect.message } });
+          break;
+        case 'indicate':
+          pendingIndications.push({ alias, key, indication: effect.indication });
+          break;
+        case 'startTimer':
+        case 'cancelTimer':
+          effects.push({ ...effect, timer: `${alias}/${effect.timer}`, args: [key, ...effect.args] });
+          break;
+      }
+    }
+  }
+
+  private context(effects: Effect[], firings: Firing[], pendingIndications: { alias: string; key: Data; indication: Tagged }[]): RuleContext<P> {
+    const self = this.self;
+    return {
+      self,
+      params: this.params,
+      crypto: {
+        sign: (_signer, value) => this.env.crypto.sign(self, value),
+        verify: (signature, signer, value) => this.env.crypto.verify(signature, signer, value),
+        hash: (value) => this.env.crypto.hash(value),
+      },
+      processes: this.processes,
+      role: (name) => this.roles.get(name) ?? [],
+      send: (to, message) => {
+        effects.push({ kind: 'send', to, message });
+      },
+      broadcast: (message, to) => {
+        for (const p of to ?? this.processes) effects.push({ kind: 'send', to: p, message });
+      },
+      indicate: (indication) => {
+        effects.push({ kind: 'indicate', indication });
+      },
+      request: (alias, key, request) => {
+        this.routeToChild(alias, key, { kind: 'request', request }, effects, firings, pendingIndications);
+      },
+      startTimer: (timer, args, delay) => {
+        effects.push({ kind: 'startTimer', timer, args, delay });
+      },
+      cancelTimer: (timer, args) => {
+        effects.push({ kind: 'cancelTimer', timer, args });
+      },
+      choose: <T>(options: RSet<T>): T => {
+        if (options.length === 0) throw new SpecError("'choose' from an empty set");
+        return options[this.env.chooser.choose(options.length, 'choose')]!;
+      },
+      random: <T>(options: RSet<T>): T => {
+        if (options.length === 0) throw new SpecError("'random' from an empty set");
+        return options[this.env.chooser.choose(options.length, 'random')]!;
+      },
+      assert: (condition, message) => {
+        if (!condition) throw new AssertionFailed(message);
+      },
+    };
+  }
+}
+
+/** A failed `assert` in a rule body: a safety violation of the spec. */
+export class AssertionFailed extends SpecError {
+  override readonly name = 'AssertionFailed' as 'SpecError';
+}
+
+/** Wire messages of a top-level replica are `Tagged` or `Envelope`; this tells them apart. */
+export function isEnvelope(message: Wire): message is Envelope {
+  return message.type === '$via' && 'via' in message;
+}
