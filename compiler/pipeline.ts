@@ -9,6 +9,7 @@ import { resolveNames } from './names/index.js';
 import { newIdGenerator, parse } from './syntax/index.js';
 import { checkTypes, type TypedSpec } from './types/index.js';
 import type * as ast from './ast/ast.js';
+import type { CodegenOptions, GeneratedFile } from './codegen/index.js';
 
 /** The result of checking a set of files: the typed compilation when it is error-free. */
 export interface CheckResult {
@@ -36,4 +37,19 @@ export function checkFiles(files: readonly SourceFile[]): CheckResult {
   diagnostics.push(...typed.diagnostics);
   const sorted = sortDiagnostics(diagnostics);
   return hasErrors(sorted) ? { diagnostics: sorted, specs } : { diagnostics: sorted, typed: typed.value, specs };
+}
+
+/** The result of compiling: the generated modules, or the diagnostics that prevented them. */
+export interface CompileResult {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly files: readonly GeneratedFile[];
+}
+
+/** Checks the files and, when they have no errors, generates their TypeScript modules. */
+export async function compileFiles(files: readonly SourceFile[], options?: CodegenOptions): Promise<CompileResult> {
+  const checked = checkFiles(files);
+  if (checked.typed === undefined) return { diagnostics: checked.diagnostics, files: [] };
+  const { generate } = await import('./codegen/index.js');
+  const generated = await generate(checked.typed, new Map(files.map((f) => [f.id, f])), options);
+  return { diagnostics: sortDiagnostics([...checked.diagnostics, ...generated.diagnostics]), files: generated.value };
 }

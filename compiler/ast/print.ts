@@ -164,6 +164,17 @@ function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
 }
 
+/**
+ * Prints the expression that ends a line opening an indented block (a rule head, `if`,
+ * `for`, `scenario ... with`). The layout pass reads a line ending in `|` (the closing
+ * bar of `|S|`) as continued by the deeper-indented line below, so such an expression is
+ * put in parentheses.
+ */
+function blockHeadEnd(e: ast.Expr, min: number, tail: boolean): string {
+  const text = expr(e, min, tail);
+  return text.endsWith('|') ? `(${text})` : text;
+}
+
 /** Prints an expression on its own, as it would appear after `assume`. */
 export function printExpr(e: ast.Expr): string {
   return expr(e, ANY, true);
@@ -233,20 +244,21 @@ function members(out: Out, depth: number, ms: readonly ast.Member[]): void {
 }
 
 /** Prints a quorum expression, shielding it from being read as `all`/`any`. */
-function quorumExpr(e: ast.Expr): string {
-  const text = expr(e, ADDITIVE, false);
+function quorumExpr(e: ast.Expr, endsHead: boolean): string {
+  const text = endsHead ? blockHeadEnd(e, ADDITIVE, false) : expr(e, ADDITIVE, false);
   return /^(all|any)\b/.test(text) ? `(${text})` : text;
 }
 
-function quorum(q: ast.Quorum): string {
-  const among = (s: ast.Expr | undefined): string => (s === undefined ? '' : ` of ${expr(s, ADDITIVE, false)}`);
+/** A quorum; `endsHead` when nothing follows it on the rule's head line. */
+function quorum(q: ast.Quorum, endsHead: boolean): string {
+  const among = (s: ast.Expr | undefined): string => (s === undefined ? '' : ` of ${endsHead ? blockHeadEnd(s, ADDITIVE, false) : expr(s, ADDITIVE, false)}`);
   switch (q.kind) {
     case 'any':
       return 'any';
     case 'process':
-      return quorumExpr(q.process);
+      return quorumExpr(q.process, endsHead);
     case 'count':
-      return `${q.moreThan ? 'more than ' : ''}${quorumExpr(q.count)} processes${among(q.among)}`;
+      return `${q.moreThan ? 'more than ' : ''}${quorumExpr(q.count, false)} processes${among(q.among)}`;
     case 'majority':
       return `a majority${among(q.among)}`;
     case 'all':
@@ -256,14 +268,15 @@ function quorum(q: ast.Quorum): string {
   }
 }
 
-function event(e: ast.RuleEvent): string {
+/** A rule's event; `endsHead` when no `when` guard follows it. */
+function event(e: ast.RuleEvent, endsHead: boolean): string {
   switch (e.kind) {
     case 'start':
       return 'start';
     case 'request':
       return `${e.name.text}(${list(e.params)})`;
     case 'receive':
-      return `receiving ${e.message.text}${optionalArgs(e.params)} from ${quorum(e.from)}${e.binding === undefined ? '' : ` as ${e.binding.text}`}`;
+      return `receiving ${e.message.text}${optionalArgs(e.params)} from ${quorum(e.from, endsHead && e.binding === undefined)}${e.binding === undefined ? '' : ` as ${e.binding.text}`}`;
     case 'timeout':
       return `timeout ${e.timer.text}${optionalArgs(e.params)}`;
     case 'indication':
@@ -271,7 +284,7 @@ function event(e: ast.RuleEvent): string {
     case 'condition': {
       // A lone `start` would read back as the start event.
       if (e.condition.kind === 'name' && e.condition.name.text === 'start') return '(start)';
-      return expr(e.condition, ANY, true);
+      return endsHead ? blockHeadEnd(e.condition, ANY, true) : expr(e.condition, ANY, true);
     }
     default:
       return ast.assertNever(e);
@@ -309,7 +322,7 @@ function stmt(out: Out, depth: number, s: ast.Stmt): void {
       let current: ast.IfStmt = s;
       let keyword = 'if';
       for (;;) {
-        out.line(depth, `${keyword} ${expr(current.condition, ANY, true)}`);
+        out.line(depth, `${keyword} ${blockHeadEnd(current.condition, ANY, true)}`);
         block(out, depth + 1, current.then);
         const otherwise = current.otherwise;
         if (otherwise === undefined) return;
@@ -325,7 +338,7 @@ function stmt(out: Out, depth: number, s: ast.Stmt): void {
       }
     }
     case 'for':
-      out.line(depth, `for ${s.variable.text} in ${expr(s.source, ANY, true)}`);
+      out.line(depth, `for ${s.variable.text} in ${blockHeadEnd(s.source, ANY, true)}`);
       block(out, depth + 1, s.body);
       return;
     case 'choose':
@@ -426,8 +439,8 @@ function member(out: Out, depth: number, m: ast.Member): void {
       return;
     case 'rule': {
       const label = m.label === undefined ? '' : `${m.label.text}: `;
-      const guard = m.guard === undefined ? '' : ` when ${expr(m.guard, ANY, true)}`;
-      out.line(depth, `${label}upon ${event(m.event)}${guard}`);
+      const guard = m.guard === undefined ? '' : ` when ${blockHeadEnd(m.guard, ANY, true)}`;
+      out.line(depth, `${label}upon ${event(m.event, m.guard === undefined)}${guard}`);
       block(out, depth + 1, m.body);
       return;
     }
@@ -436,7 +449,10 @@ function member(out: Out, depth: number, m: ast.Member): void {
       out.line(depth + 1, `${m.temporal} ${expr(m.body, ANY, true)}`);
       return;
     case 'scenario': {
-      const bindings = m.bindings.map((b) => `${b.name.text} = ${expr(b.value, ADDITIVE, true)}`).join(', ');
+      const last = m.bindings.length - 1;
+      const bindings = m.bindings
+        .map((b, i) => `${b.name.text} = ${i === last ? blockHeadEnd(b.value, ADDITIVE, true) : expr(b.value, ADDITIVE, true)}`)
+        .join(', ');
       out.line(depth, `scenario ${m.name.text}${bindings === '' ? '' : ` with ${bindings}`}`);
       for (const s of m.steps) out.line(depth + 1, step(s));
       return;

@@ -5,6 +5,8 @@
  * Exit codes: 0 ok, 1 the spec has errors (or a property failed), 2 usage error or
  * unreadable input, 3 internal error (a bug in rio).
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { processIo, type Io } from './io.js';
@@ -29,6 +31,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       async (args) => {
         const { runCheck } = await import('./check.js');
         exitCode = runCheck({ specs: args.specs, format: args.format }, io);
+      },
+    )
+    .command(
+      'compile <specs..>',
+      'compile .rio specs into TypeScript replica modules',
+      (y) =>
+        y
+          .positional('specs', { describe: '.rio files to compile', type: 'string', array: true, demandOption: true })
+          .option('out', { alias: 'o', describe: 'output directory', type: 'string', default: 'generated' })
+          .option('check', { describe: 'write nothing; exit 1 if the files in the output directory are out of date', type: 'boolean', default: false })
+          .example('rio compile specs/*.rio', 'write generated/<spec>.ts for each spec')
+          .example('rio compile --check specs/*.rio', 'fail when generated/ differs from what the compiler makes now'),
+      async (args) => {
+        const { runCompile } = await import('./compile.js');
+        exitCode = await runCompile({ specs: args.specs, outDir: args.out, check: args.check }, io);
       },
     )
     .demandCommand(1, 'name a command, e.g. rio check specs/*.rio')
@@ -67,8 +84,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   return helpShown ? 0 : exitCode;
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
-if (isEntry) {
+/** True when this file is the program being run (also through npm's `rio` symlink). */
+function isEntry(): boolean {
+  const invoked = process.argv[1];
+  if (invoked === undefined) return false;
+  try {
+    return realpathSync(invoked) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
   main(hideBin(process.argv), processIo()).then(
     (code) => {
       process.exitCode = code;

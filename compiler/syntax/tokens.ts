@@ -65,7 +65,7 @@ export const Timer = soft('Timer', 'timer');
 export const Role = soft('Role', 'role');
 export const Played = soft('Played', 'played');
 export const By = soft('By', 'by');
-export const Processes = soft('Processes', 'processes');
+export const Processes = soft('Processes', 'processes?');
 export const Any = soft('Any', 'any');
 export const More = soft('More', 'more');
 export const Than = soft('Than', 'than');
@@ -193,7 +193,7 @@ export const continuesAfter = new Set<TokenType>([
 export const continuesBefore = new Set<TokenType>([
   And, Or, Implies, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Plus, Star, Slash,
   Percent, Backslash, Concat, Union, Intersect, Subset, NotIn, Bar, DotDot, Then, Else, RParen,
-  RBracket, RBrace, MapsTo,
+  RBracket, RBrace, MapsTo, When,
 ]);
 
 export const openBrackets = new Set<TokenType>([LParen, LBracket, LBrace]);

@@ -28,9 +28,9 @@ export function onRequest<P, S, R extends Tagged, B extends Binding>(
   return { ...rule, event: 'request' } as unknown as Erase<P, S>;
 }
 
-/** `upon receiving M(...) from ...`. */
-export function onReceive<P, S, M extends Tagged, B extends Binding>(
-  rule: Common<P, S, B> & {
+/** `upon receiving M(...) from ...`; `C` is what `as msgs` adds to the binding. */
+export function onReceive<P, S, M extends Tagged, B extends Binding, C extends Binding = Record<never, never>>(
+  rule: Common<P, S, B & C> & {
     readonly message: M['type'];
     readonly quorum: QuorumDesc<P>;
     readonly collectAs?: string;

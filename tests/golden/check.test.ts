@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderDiagnostics } from '../../compiler/diagnostics/render.js';
+import { buildCodegenModel } from '../../compiler/codegen/model.js';
 import { checkFiles } from '../../compiler/pipeline.js';
 import { expectGolden } from '../helpers/golden.js';
 
@@ -16,8 +17,11 @@ const cases = readdirSync(root).filter((d) => /^\d{4}-/.test(d)).sort();
 export function renderCase(dir: string): string {
   const text = readFileSync(join(root, dir, 'input.rio'), 'utf8');
   const file = { id: 'input.rio', text };
+  const files = new Map([[file.id, file]]);
   const result = checkFiles([file]);
-  return renderDiagnostics(result.diagnostics, new Map([[file.id, file]])) + '\n';
+  // A spec the checker accepts also goes through the code generator's model (RIO4xxx).
+  const generated = result.typed === undefined ? [] : buildCodegenModel(result.typed, files, { runtimeImport: 'rio' }).diagnostics;
+  return renderDiagnostics([...result.diagnostics, ...generated], files) + '\n';
 }
 
 describe('golden diagnostics', () => {
