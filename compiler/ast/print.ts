@@ -8,6 +8,11 @@
  * AST again except for `id` and `span` fields. Comments and blank-line layout of the
  * original are not part of the AST and are not kept.
  *
+ * Parentheses are added where the grammar needs them and in two more places: around an
+ * operand of a comparison that is a `not` (`a = (not b)`, as docs/language.md writes it),
+ * and around an expression that would end a line opening an indented block with the
+ * closing bar of `|S|` (see `blockHeadEnd`).
+ *
  * Two forms cannot be printed faithfully because the language has no spelling for them
  * (the parser never produces them): a condition event `upon <e>` whose condition is a
  * lone call `f(x)` (it reads back as a request event), and a mapping comprehension whose
@@ -17,8 +22,8 @@
 import * as ast from './ast.js';
 
 // ---------------------------------------------------------------------------------------
-// Expression precedence (parser.ts, lowest first). A context asks for a minimum level;
-// an expression whose own level is lower is put in parentheses.
+// Expression precedence (docs/language.md 5.1, to-ast.ts; lowest first). A context asks
+// for a minimum level; an expression whose own level is lower is put in parentheses.
 
 const IMPLIES = 1;
 const OR = 2;
@@ -67,15 +72,29 @@ const binaryOps: Record<ast.BinaryOp, OpInfo> = {
   intersect: { text: '∩', level: MULTIPLICATIVE, left: MULTIPLICATIVE, right: NEGATION },
 };
 
+/** `follow` when nothing of the same expression comes next (`)`, `,`, `then`, end of line). */
+const END = 0;
+/**
+ * `follow` in the few places where a word that is no operator comes next (`processes`,
+ * `where`, the process of a scenario step): open-ended forms are parenthesised there too,
+ * to be safe.
+ */
+const UNKNOWN = POSTFIX + 1;
+
 /**
  * Prints one expression. `min` is the lowest precedence level the context accepts without
- * parentheses. `tail` says that nothing of the same expression follows (the next token
- * is a delimiter such as `)`, `,`, `then` or the end of the line): only there may an
- * open-ended form (`forall ...: e`, `if ... else e`, `max x in S by e`) stand without
- * parentheses, because its last part would otherwise swallow what follows.
+ * parentheses. `follow` is the level of the operator that comes right after the
+ * expression in the same expression (`END` when none does). It matters for the
+ * open-ended forms, whose last part extends as far to the right as it can:
+ * `forall ...: e` and `if ... else e` take any operator that follows, `max x in S by e`
+ * takes `+`-level operators and tighter ones. Such a form stands bare only where it would
+ * not take what follows it.
  */
-function expr(e: ast.Expr, min: number, tail: boolean): string {
+function expr(e: ast.Expr, min: number, follow: number): string {
   const paren = (text: string): string => `(${text})`;
+  /** An open-ended form that swallows operators of level `reach` and above. */
+  const open = (reach: number, text: (follow: number) => string): string =>
+    follow < reach ? text(follow) : paren(text(END));
   switch (e.kind) {
     case 'number':
       return String(e.value);
@@ -91,35 +110,36 @@ function expr(e: ast.Expr, min: number, tail: boolean): string {
       return '_';
     case 'unary': {
       const level = e.op === 'not' ? NOT : NEGATION;
-      const inner = level >= min ? tail : true;
-      const text = e.op === 'not' ? `not ${expr(e.operand, NOT, inner)}` : `-${expr(e.operand, NEGATION, inner)}`;
-      return level >= min ? text : paren(text);
+      const bare = level >= min;
+      const operand = expr(e.operand, level, bare ? follow : END);
+      const text = e.op === 'not' ? `not ${operand}` : `-${operand}`;
+      return bare ? text : paren(text);
     }
     case 'binary': {
       const info = binaryOps[e.op];
       const bare = info.level >= min;
-      const left = expr(e.left, info.left, false);
-      const right = expr(e.right, info.right, bare ? tail : true);
+      const left = expr(e.left, info.left, info.level);
+      const right = expr(e.right, info.right, bare ? follow : END);
       const text = e.op === 'range' ? `${left}..${right}` : `${left} ${info.text} ${right}`;
       return bare ? text : paren(text);
     }
     case 'call':
       return `${e.callee.text}(${list(e.args)})`;
     case 'field':
-      return `${expr(e.target, POSTFIX, false)}.${e.field.text}`;
+      return `${expr(e.target, POSTFIX, POSTFIX)}.${e.field.text}`;
     case 'index':
-      return `${expr(e.target, POSTFIX, false)}[${expr(e.index, ADDITIVE, true)}]`;
+      return `${expr(e.target, POSTFIX, POSTFIX)}[${expr(e.index, ADDITIVE, END)}]`;
     case 'slice': {
-      const from = e.from === undefined ? '' : expr(e.from, ADDITIVE, false);
-      const to = e.to === undefined ? '' : expr(e.to, ADDITIVE, true);
-      return `${expr(e.target, POSTFIX, false)}[${from}..${to}]`;
+      const from = e.from === undefined ? '' : expr(e.from, ADDITIVE, RANGE);
+      const to = e.to === undefined ? '' : expr(e.to, ADDITIVE, END);
+      return `${expr(e.target, POSTFIX, POSTFIX)}[${from}..${to}]`;
     }
     case 'cardinality':
-      return `|${expr(e.operand, ADDITIVE, true)}|`;
+      return `|${expr(e.operand, ADDITIVE, END)}|`;
     case 'setLit':
       return `{${list(e.elements)}}`;
     case 'mapLit':
-      return `{${e.entries.map((entry) => `${expr(entry.key, ANY, true)} -> ${expr(entry.value, ANY, true)}`).join(', ')}}`;
+      return `{${e.entries.map((entry) => `${expr(entry.key, ANY, END)} -> ${expr(entry.value, ANY, END)}`).join(', ')}}`;
     case 'seqLit':
       return `[${list(e.elements)}]`;
     case 'tupleLit':
@@ -127,28 +147,25 @@ function expr(e: ast.Expr, min: number, tail: boolean): string {
     case 'comprehension': {
       if (e.element === undefined) {
         // Filter form: `{ x in S | p }`.
-        const filter = e.filter === undefined ? 'true' : expr(e.filter, ANY, true);
-        return `{${e.variable.text} in ${expr(e.source, RANGE, true)} | ${filter}}`;
+        const filter = e.filter === undefined ? 'true' : expr(e.filter, ANY, END);
+        return `{${e.variable.text} in ${expr(e.source, RANGE, END)} | ${filter}}`;
       }
       // Mapping form: `{ e | x in S }` or `{ e | x in S and p }`.
       const generator =
         e.filter === undefined
-          ? `${e.variable.text} in ${expr(e.source, RANGE, true)}`
-          : `${e.variable.text} in ${expr(e.source, RANGE, false)} and ${expr(e.filter, NOT, true)}`;
-      return `{${expr(e.element, ANY, true)} | ${generator}}`;
+          ? `${e.variable.text} in ${expr(e.source, RANGE, END)}`
+          : `${e.variable.text} in ${expr(e.source, RANGE, AND)} and ${expr(e.filter, NOT, END)}`;
+      return `{${expr(e.element, ANY, END)} | ${generator}}`;
     }
-    case 'quantifier': {
-      const text = `${e.quantifier} ${e.variables.map((v) => v.text).join(', ')} in ${expr(e.source, RANGE, false)}: ${expr(e.body, ANY, true)}`;
-      return tail ? text : paren(text);
-    }
-    case 'extremum': {
-      const text = `${e.op} ${e.variable.text} in ${expr(e.source, ADDITIVE, false)} by ${expr(e.key, ADDITIVE, true)}`;
-      return tail ? text : paren(text);
-    }
-    case 'ifExpr': {
-      const text = `if ${expr(e.condition, ANY, true)} then ${expr(e.then, ANY, true)} else ${expr(e.otherwise, ANY, true)}`;
-      return tail ? text : paren(text);
-    }
+    case 'quantifier':
+      return open(IMPLIES, () => {
+        const vars = e.variables.map((v) => v.text).join(', ');
+        return `${e.quantifier} ${vars} in ${expr(e.source, RANGE, END)}: ${expr(e.body, ANY, END)}`;
+      });
+    case 'extremum':
+      return open(ADDITIVE, (f) => `${e.op} ${e.variable.text} in ${expr(e.source, ADDITIVE, END)} by ${expr(e.key, ADDITIVE, f)}`);
+    case 'ifExpr':
+      return open(IMPLIES, () => `if ${expr(e.condition, ANY, END)} then ${expr(e.then, ANY, END)} else ${expr(e.otherwise, ANY, END)}`);
     default:
       return ast.assertNever(e);
   }
@@ -156,7 +173,7 @@ function expr(e: ast.Expr, min: number, tail: boolean): string {
 
 /** A comma-separated list of full expressions (call arguments, literal elements). */
 function list(items: readonly ast.Expr[]): string {
-  return items.map((item) => expr(item, ANY, true)).join(', ');
+  return items.map((item) => expr(item, ANY, END)).join(', ');
 }
 
 /** A string literal, escaped so that the lexer reads back exactly `value`. */
@@ -170,14 +187,14 @@ function quote(value: string): string {
  * bar of `|S|`) as continued by the deeper-indented line below, so such an expression is
  * put in parentheses.
  */
-function blockHeadEnd(e: ast.Expr, min: number, tail: boolean): string {
-  const text = expr(e, min, tail);
+function blockHeadEnd(e: ast.Expr, min: number, follow: number): string {
+  const text = expr(e, min, follow);
   return text.endsWith('|') ? `(${text})` : text;
 }
 
 /** Prints an expression on its own, as it would appear after `assume`. */
 export function printExpr(e: ast.Expr): string {
-  return expr(e, ANY, true);
+  return expr(e, ANY, END);
 }
 
 /** Prints a type as written: `Nat`, `Map[Process, Set[Value]]`, `(Nat, Process)`. */
@@ -203,7 +220,7 @@ const optionalParams = (ps: readonly ast.Param[]): string => (ps.length === 0 ? 
 /** `(a, b)`, or nothing for an empty list where the parentheses are optional. */
 const optionalArgs = (args: readonly ast.Expr[]): string => (args.length === 0 ? '' : `(${list(args)})`);
 const moduleRef = (ref: ast.ModuleRef): string =>
-  ref.key === undefined ? ref.module.text : `${ref.module.text}[${expr(ref.key, ADDITIVE, true)}]`;
+  ref.key === undefined ? ref.module.text : `${ref.module.text}[${expr(ref.key, ADDITIVE, END)}]`;
 /** A message in `send`/`broadcast`: `M(args)`, or `M` when it has none. */
 const message = (m: ast.Call): string => `${m.callee.text}${optionalArgs(m.args)}`;
 
@@ -245,13 +262,13 @@ function members(out: Out, depth: number, ms: readonly ast.Member[]): void {
 
 /** Prints a quorum expression, shielding it from being read as `all`/`any`. */
 function quorumExpr(e: ast.Expr, endsHead: boolean): string {
-  const text = endsHead ? blockHeadEnd(e, ADDITIVE, false) : expr(e, ADDITIVE, false);
+  const text = endsHead ? blockHeadEnd(e, ADDITIVE, UNKNOWN) : expr(e, ADDITIVE, UNKNOWN);
   return /^(all|any)\b/.test(text) ? `(${text})` : text;
 }
 
 /** A quorum; `endsHead` when nothing follows it on the rule's head line. */
 function quorum(q: ast.Quorum, endsHead: boolean): string {
-  const among = (s: ast.Expr | undefined): string => (s === undefined ? '' : ` of ${endsHead ? blockHeadEnd(s, ADDITIVE, false) : expr(s, ADDITIVE, false)}`);
+  const among = (s: ast.Expr | undefined): string => (s === undefined ? '' : ` of ${endsHead ? blockHeadEnd(s, ADDITIVE, UNKNOWN) : expr(s, ADDITIVE, UNKNOWN)}`);
   switch (q.kind) {
     case 'any':
       return 'any';
@@ -284,7 +301,7 @@ function event(e: ast.RuleEvent, endsHead: boolean): string {
     case 'condition': {
       // A lone `start` would read back as the start event.
       if (e.condition.kind === 'name' && e.condition.name.text === 'start') return '(start)';
-      return endsHead ? blockHeadEnd(e.condition, ANY, true) : expr(e.condition, ANY, true);
+      return endsHead ? blockHeadEnd(e.condition, ANY, END) : expr(e.condition, ANY, END);
     }
     default:
       return ast.assertNever(e);
@@ -298,31 +315,31 @@ function block(out: Out, depth: number, stmts: readonly ast.Stmt[]): void {
 function stmt(out: Out, depth: number, s: ast.Stmt): void {
   switch (s.kind) {
     case 'assign':
-      out.line(depth, `${expr(s.target, POSTFIX, false)} := ${expr(s.value, ANY, true)}`);
+      out.line(depth, `${expr(s.target, POSTFIX, UNKNOWN)} := ${expr(s.value, ANY, END)}`);
       return;
     case 'send':
-      out.line(depth, `send ${message(s.message)} to ${expr(s.to, ANY, true)}`);
+      out.line(depth, `send ${message(s.message)} to ${expr(s.to, ANY, END)}`);
       return;
     case 'broadcast':
-      out.line(depth, `broadcast ${message(s.message)}${s.to === undefined ? '' : ` to ${expr(s.to, ANY, true)}`}`);
+      out.line(depth, `broadcast ${message(s.message)}${s.to === undefined ? '' : ` to ${expr(s.to, ANY, END)}`}`);
       return;
     case 'trigger':
       out.line(depth, `trigger ${s.instance === undefined ? '' : `${moduleRef(s.instance)}.`}${s.event.text}(${list(s.args)})`);
       return;
     case 'startTimer':
-      out.line(depth, `start timer ${s.timer.text}${optionalArgs(s.args)} after ${expr(s.delay, ANY, true)}`);
+      out.line(depth, `start timer ${s.timer.text}${optionalArgs(s.args)} after ${expr(s.delay, ANY, END)}`);
       return;
     case 'cancelTimer':
       out.line(depth, `cancel timer ${s.timer.text}${optionalArgs(s.args)}`);
       return;
     case 'let':
-      out.line(depth, `let ${s.name.text}${s.type === undefined ? '' : `: ${printType(s.type)}`} = ${expr(s.value, ANY, true)}`);
+      out.line(depth, `let ${s.name.text}${s.type === undefined ? '' : `: ${printType(s.type)}`} = ${expr(s.value, ANY, END)}`);
       return;
     case 'if': {
       let current: ast.IfStmt = s;
       let keyword = 'if';
       for (;;) {
-        out.line(depth, `${keyword} ${blockHeadEnd(current.condition, ANY, true)}`);
+        out.line(depth, `${keyword} ${blockHeadEnd(current.condition, ANY, END)}`);
         block(out, depth + 1, current.then);
         const otherwise = current.otherwise;
         if (otherwise === undefined) return;
@@ -338,22 +355,22 @@ function stmt(out: Out, depth: number, s: ast.Stmt): void {
       }
     }
     case 'for':
-      out.line(depth, `for ${s.variable.text} in ${blockHeadEnd(s.source, ANY, true)}`);
+      out.line(depth, `for ${s.variable.text} in ${blockHeadEnd(s.source, ANY, END)}`);
       block(out, depth + 1, s.body);
       return;
     case 'choose':
       out.line(
         depth,
         s.filter === undefined
-          ? `choose ${s.variable.text} in ${expr(s.source, ADDITIVE, true)}`
-          : `choose ${s.variable.text} in ${expr(s.source, ADDITIVE, false)} where ${expr(s.filter, ANY, true)}`,
+          ? `choose ${s.variable.text} in ${expr(s.source, ADDITIVE, END)}`
+          : `choose ${s.variable.text} in ${expr(s.source, ADDITIVE, UNKNOWN)} where ${expr(s.filter, ANY, END)}`,
       );
       return;
     case 'random':
-      out.line(depth, `random ${s.variable.text} in ${expr(s.source, ANY, true)}`);
+      out.line(depth, `random ${s.variable.text} in ${expr(s.source, ANY, END)}`);
       return;
     case 'assert':
-      out.line(depth, `assert ${expr(s.condition, ANY, true)}${s.message === undefined ? '' : `, ${quote(s.message.value)}`}`);
+      out.line(depth, `assert ${expr(s.condition, ANY, END)}${s.message === undefined ? '' : `, ${quote(s.message.value)}`}`);
       return;
     default:
       ast.assertNever(s);
@@ -362,8 +379,8 @@ function stmt(out: Out, depth: number, s: ast.Stmt): void {
 
 /** A scenario step: `at <time> <process> crashes`, keeping the two expressions apart. */
 function step(s: ast.ScenarioStep): string {
-  let time = expr(s.time, ADDITIVE, false);
-  let process = expr(s.process, ADDITIVE, false);
+  let time = expr(s.time, ADDITIVE, UNKNOWN);
+  let process = expr(s.process, ADDITIVE, UNKNOWN);
   // `at t (p)`/`at t [p]`/`at t -p` would read as a call, an index or a subtraction.
   if (/^[-[(]/.test(process)) {
     time = `(${time})`;
@@ -385,10 +402,10 @@ function member(out: Out, depth: number, m: ast.Member): void {
       out.line(depth, `parameters ${m.params.map(param).join(', ')}`);
       return;
     case 'assume':
-      out.line(depth, `assume ${expr(m.condition, ANY, true)}`);
+      out.line(depth, `assume ${expr(m.condition, ANY, END)}`);
       return;
     case 'faults':
-      out.line(depth, `faults ${m.model} ${expr(m.bound, ANY, true)}`);
+      out.line(depth, `faults ${m.model} ${expr(m.bound, ANY, END)}`);
       return;
     case 'uses':
       out.line(
@@ -406,15 +423,15 @@ function member(out: Out, depth: number, m: ast.Member): void {
       out.line(depth, `record ${m.name.text}(${m.fields.map(param).join(', ')})`);
       return;
     case 'const':
-      out.line(depth, `const ${m.name.text}${m.type === undefined ? '' : `: ${printType(m.type)}`} = ${expr(m.value, ANY, true)}`);
+      out.line(depth, `const ${m.name.text}${m.type === undefined ? '' : `: ${printType(m.type)}`} = ${expr(m.value, ANY, END)}`);
       return;
     case 'def':
-      out.line(depth, `def ${m.name.text}(${m.params.map(param).join(', ')}): ${printType(m.result)} = ${expr(m.body, ANY, true)}`);
+      out.line(depth, `def ${m.name.text}(${m.params.map(param).join(', ')}): ${printType(m.result)} = ${expr(m.body, ANY, END)}`);
       return;
     case 'interface':
       out.line(depth, 'interface');
       for (const e of m.events) {
-        const at = e.at === undefined ? '' : ` at ${expr(e.at, ADDITIVE, true)}`;
+        const at = e.at === undefined ? '' : ` at ${expr(e.at, ADDITIVE, END)}`;
         out.line(depth + 1, `${e.direction} ${e.name.text}${optionalParams(e.params)}${at}`);
       }
       return;
@@ -425,7 +442,7 @@ function member(out: Out, depth: number, m: ast.Member): void {
     case 'state':
       out.line(depth, 'state');
       for (const v of m.vars) {
-        const init = v.init === undefined ? '' : ` = ${expr(v.init, ANY, true)}`;
+        const init = v.init === undefined ? '' : ` = ${expr(v.init, ANY, END)}`;
         out.line(depth + 1, `${v.durable ? 'durable ' : ''}${v.name.text}: ${printType(v.type)}${init}`);
       }
       return;
@@ -434,24 +451,24 @@ function member(out: Out, depth: number, m: ast.Member): void {
       for (const timer of m.timers) out.line(depth + 1, `${timer.name.text}${optionalParams(timer.params)}`);
       return;
     case 'role':
-      out.line(depth, `role ${m.name.text} played by ${expr(m.count, ADDITIVE, false)} processes`);
+      out.line(depth, `role ${m.name.text} played by ${expr(m.count, ADDITIVE, UNKNOWN)} processes`);
       members(out, depth + 1, m.members);
       return;
     case 'rule': {
       const label = m.label === undefined ? '' : `${m.label.text}: `;
-      const guard = m.guard === undefined ? '' : ` when ${blockHeadEnd(m.guard, ANY, true)}`;
+      const guard = m.guard === undefined ? '' : ` when ${blockHeadEnd(m.guard, ANY, END)}`;
       out.line(depth, `${label}upon ${event(m.event, m.guard === undefined)}${guard}`);
       block(out, depth + 1, m.body);
       return;
     }
     case 'property':
       out.line(depth, `property ${m.name.text}`);
-      out.line(depth + 1, `${m.temporal} ${expr(m.body, ANY, true)}`);
+      out.line(depth + 1, `${m.temporal} ${expr(m.body, ANY, END)}`);
       return;
     case 'scenario': {
       const last = m.bindings.length - 1;
       const bindings = m.bindings
-        .map((b, i) => `${b.name.text} = ${i === last ? blockHeadEnd(b.value, ADDITIVE, true) : expr(b.value, ADDITIVE, true)}`)
+        .map((b, i) => `${b.name.text} = ${i === last ? blockHeadEnd(b.value, ADDITIVE, END) : expr(b.value, ADDITIVE, END)}`)
         .join(', ');
       out.line(depth, `scenario ${m.name.text}${bindings === '' ? '' : ` with ${bindings}`}`);
       for (const s of m.steps) out.line(depth + 1, step(s));

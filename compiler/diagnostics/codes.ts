@@ -20,6 +20,7 @@ export const codes = {
   InvalidEventForm: { code: 'RIO1013', severity: 'error' },
   InvalidTarget: { code: 'RIO1014', severity: 'error' },
   InvalidComprehension: { code: 'RIO1015', severity: 'error' },
+  ChainedComparison: { code: 'RIO1016', severity: 'error' },
 
   // 2xxx: names
   UnknownName: { code: 'RIO2001', severity: 'error' },

@@ -109,6 +109,15 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
         if (p < minPrecedence) break;
         pos++;
         left = binary(item.op, left, climb(item.op === 'implies' ? p : p + 1));
+        // Comparisons and ranges do not chain: `a < b < c` means nothing in the papers either.
+        const following = items[pos];
+        if ((p === precedence['='] || p === precedence.range) && following?.kind === 'binary' && precedence[following.op] === p) {
+          diagnostics.push(
+            diagnostic('ChainedComparison', left.span, `'${following.op === 'range' ? '..' : following.op}' cannot follow another ${p === precedence.range ? "'..'" : 'comparison'} without parentheses`, {
+              hint: p === precedence.range ? 'a range has one lower and one upper bound' : "write 'a < b and b < c'",
+            }),
+          );
+        }
       }
       return left;
     };
@@ -308,7 +317,7 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
     if (e.kind === 'binary' && e.op === 'in' && e.left.kind === 'name') return { variable: e.left.name, source: e.right };
     if (e.kind === 'binary' && e.op === 'and') {
       const inner = asGenerator(e.left);
-      if (inner !== undefined && inner.filter === undefined) return { ...inner, filter: e.right };
+      if (inner !== undefined) return { ...inner, filter: inner.filter === undefined ? e.right : binary('and', inner.filter, e.right) };
     }
     return undefined;
   }

@@ -185,7 +185,7 @@ export const allTokens: TokenType[] = [
 /** Words that end a line and promise that the expression goes on in the next one. */
 export const continuesAfter = new Set<TokenType>([
   And, Or, Implies, Assign, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Plus, Minus,
-  Star, Slash, Percent, Backslash, Concat, Union, Intersect, Subset, In, NotIn, Comma, Colon, Bar,
+  Star, Slash, Percent, Backslash, Concat, Union, Intersect, Subset, In, NotIn, Comma, Colon,
   MapsTo, DotDot, Then,
 ]);
 

@@ -94,7 +94,8 @@ export function snapshotState(s: ReplicaState): ReplicaState {
 
 /** The canonical encoding of a replica state: equal states, equal strings. */
 export function encodeState(s: ReplicaState): string {
-  return encode(s);
+  // A fresh copy: `encode` caches by object identity, and live state records change.
+  return encode(snapshotState(s));
 }
 
 /** Processes 0..n-1 and the range of each role, from a module and its parameters. */
@@ -198,8 +199,12 @@ export class Replica<P = any, S = any> {
         const message = input.message;
         if (isEnvelope(message)) {
           this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, pendingIndications);
-        } else {
-          this.store(input.from, message);
+        } else if (this.store(input.from, message) && firings.length === 0) {
+          // Nothing changed but the store of this message type: only its rules can be enabled.
+          this.quiesce(ctx, fire, pendingIndications, message.type);
+          return;
+        } else if (firings.length === 0) {
+          return; // a duplicate: nothing changed at all
         }
         break;
       }
@@ -207,7 +212,8 @@ export class Replica<P = any, S = any> {
     this.quiesce(ctx, fire, pendingIndications);
   }
 
-  private store(from: Process, message: Tagged): void {
+  /** Stores a received message; false when it was already there. */
+  private store(from: Process, message: Tagged): boolean {
     const key = `${from}|${encode(message)}`;
     const list = this.state.received[message.type] ?? [];
     let lo = 0;
@@ -217,8 +223,9 @@ export class Replica<P = any, S = any> {
       if (list[mid]![0] < key) lo = mid + 1;
       else hi = mid;
     }
-    if (list[lo]?.[0] === key) return; // a repeated message counts once
+    if (list[lo]?.[0] === key) return false; // a repeated message counts once
     this.state.received[message.type] = [...list.slice(0, lo), [key, from, message], ...list.slice(lo)];
+    return true;
   }
 
   /** Fires enabled `receiving` and condition rules, and sub-module indications, until none is left. */
@@ -226,7 +233,9 @@ export class Replica<P = any, S = any> {
     ctx: RuleContext<P>,
     fire: (rule: RuleDesc<P, S>, binding: Binding) => void,
     pendingIndications: { alias: string; key: Data; indication: Tagged }[],
+    onlyMessage?: string,
   ): void {
+    let only = onlyMessage;
     for (let count = 0; ; count++) {
       if (count > MAX_FIRINGS_PER_STEP) throw new SpecError(`more than ${MAX_FIRINGS_PER_STEP} rule firings in one step: the rules enable each other forever`);
       const indication = pendingIndications.shift();
@@ -240,13 +249,15 @@ export class Replica<P = any, S = any> {
         }
         continue;
       }
-      if (!this.fireOne(ctx, fire)) break;
+      if (!this.fireOne(ctx, fire, only)) break;
+      only = undefined; // a rule fired: the state changed, so every rule may be enabled now
     }
   }
 
   /** Finds and fires the first enabled rule; false when nothing is enabled. */
-  private fireOne(ctx: RuleContext<P>, fire: (rule: RuleDesc<P, S>, binding: Binding) => void): boolean {
+  private fireOne(ctx: RuleContext<P>, fire: (rule: RuleDesc<P, S>, binding: Binding) => void, onlyMessage?: string): boolean {
     for (const rule of this.rulesFor) {
+      if (onlyMessage !== undefined && (rule.event !== 'receive' || rule.message !== onlyMessage)) continue;
       if (rule.event === 'condition') {
         const holds = rule.condition(ctx, this.vars) && (rule.guard === undefined || rule.guard(ctx, this.vars, {}));
         if (!holds) {

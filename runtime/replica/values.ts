@@ -309,8 +309,26 @@ export function unwrap<T>(o: T | null): T {
 
 // ---- canonical encoding and hashing ----
 
+/**
+ * Encodings of objects already encoded. Values are immutable, so an object's encoding never
+ * changes (messages are encoded once and read many times). Records the runtime mutates
+ * (a replica's state) must be copied before encoding; `encodeState` does so.
+ */
+const encodings = new WeakMap<object, string>();
+
 /** A deterministic text encoding: equal values, equal strings (object keys sorted). */
 export function encode(v: unknown): string {
+  if (typeof v === 'object' && v !== null) {
+    const cached = encodings.get(v);
+    if (cached !== undefined) return cached;
+    const text = encodeUncached(v);
+    encodings.set(v, text);
+    return text;
+  }
+  return encodeUncached(v);
+}
+
+function encodeUncached(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
     case 'number': return Number.isInteger(v) ? String(v) : JSON.stringify(v);

@@ -1,0 +1,193 @@
+/**
+ * Turning command-line words and spec declarations into a run configuration: parameters,
+ * the workload (`broadcast(7) at 0 on 2`), the network (`delay=1..10,loss=0.1,gst=500`),
+ * the fault plan (`byzantine=3:equivocate,crash=1@20`), and the seeded defaults for what
+ * the user leaves out. Bad words give a `PlanError` with a message for the user.
+ */
+import type { ProtocolModule, Tagged, TypeDesc } from '../replica/contract.js';
+import { Rng } from '../replica/rng.js';
+import type { Data, Process } from '../replica/values.js';
+import { byzantineStrategies, defaultNetwork, type ByzantineStrategy, type FaultPlan, type NetworkConfig, type WorkloadStep } from './config.js';
+
+export class PlanError extends Error {}
+
+function checkValue(t: TypeDesc, v: Data, what: string): Data {
+  const bad = (): never => {
+    throw new PlanError(`${what}: ${JSON.stringify(v)} is not a ${t.kind}`);
+  };
+  switch (t.kind) {
+    case 'nat': case 'process': case 'value':
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : bad();
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v) ? v : bad();
+    case 'bool':
+      return typeof v === 'boolean' ? v : bad();
+    case 'enum':
+      return typeof v === 'string' && t.members.includes(v) ? v : bad();
+    case 'option':
+      return v === null ? v : checkValue(t.of, v, what);
+    default:
+      return v;
+  }
+}
+
+/** Parses one literal: a number, true/false, none, a "string", or a bare word (an enum member). */
+export function parseLiteral(text: string): Data {
+  const s = text.trim();
+  if (/^-?\d+$/.test(s)) return Number(s);
+  if (s === 'true' || s === 'false') return s === 'true';
+  if (s === 'none') return null;
+  if (/^"([^"\\]|\\.)*"$/.test(s)) return JSON.parse(s) as string;
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) return s;
+  throw new PlanError(`'${s}' is not a value (write a number, true, false, none, a "string" or an enum member)`);
+}
+
+/** `--param n=4 --param f=1` over the scenario's values; every parameter must end up set. */
+export function parseParams(module: ProtocolModule<any, any>, words: readonly string[], base: Record<string, Data> = {}): Record<string, Data> {
+  const params: Record<string, Data> = { ...base };
+  for (const word of words) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(word);
+    if (m === null) throw new PlanError(`--param '${word}' must look like name=value`);
+    const desc = module.parameters.find((p) => p.name === m[1]);
+    if (desc === undefined) throw new PlanError(`'${m[1]}' is not a parameter of ${module.name} (its parameters: ${module.parameters.map((p) => p.name).join(', ')})`);
+    params[m[1]!] = checkValue(desc.type, parseLiteral(m[2]!), `parameter '${m[1]}'`);
+  }
+  const missing = module.parameters.filter((p) => !(p.name in params)).map((p) => p.name);
+  if (missing.length > 0) throw new PlanError(`missing parameter${missing.length === 1 ? '' : 's'} ${missing.map((m) => `'${m}'`).join(', ')}: give --param ${missing.map((m) => `${m}=...`).join(' --param ')}`);
+  const violated = module.violatedAssumptions(params as never);
+  if (violated.length > 0) throw new PlanError(`the parameters break the spec's assumption${violated.length === 1 ? '' : 's'}: ${violated.map((v) => `'assume ${v}'`).join(', ')}`);
+  return params;
+}
+
+function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of text) {
+    if (ch === ',' && depth === 0) {
+      out.push(current);
+      current = '';
+      continue;
+    }
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    if (ch === ')' || ch === ']' || ch === '}') depth--;
+    current += ch;
+  }
+  if (current.trim() !== '') out.push(current);
+  return out;
+}
+
+/** `broadcast(7) at 0` or `broadcast(7) at 5 on 2`: a request, when, and which process. */
+export function parseRequest(module: ProtocolModule<any, any>, params: Record<string, Data>, text: string): WorkloadStep {
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*(?:at\s+(\d+))?\s*(?:on\s+(?:p)?(\d+))?\s*$/.exec(text);
+  if (m === null) throw new PlanError(`--request '${text}' must look like 'name(args) at TIME [on PROCESS]'`);
+  const desc = module.requests.find((r) => r.name === m[1]);
+  if (desc === undefined) throw new PlanError(`'${m[1]}' is not a request of ${module.name} (its requests: ${module.requests.map((r) => r.name).join(', ') || 'none'})`);
+  const args = m[2] === undefined ? [] : splitArgs(m[2]).map(parseLiteral);
+  if (args.length !== desc.fields.length) throw new PlanError(`request '${desc.name}' takes ${desc.fields.length} argument${desc.fields.length === 1 ? '' : 's'}, not ${args.length}`);
+  const request: Record<string, Data> = { type: desc.name };
+  desc.fields.forEach((f, i) => (request[f.name] = checkValue(f.type, args[i]!, `argument '${f.name}' of '${desc.name}'`)));
+  const allowed = desc.at?.(params as never);
+  const process = m[4] !== undefined ? Number(m[4]) : allowed?.[0] ?? 0;
+  const n = module.processCount(params as never);
+  if (process >= n) throw new PlanError(`process ${process} does not exist (processes are 0..${n - 1})`);
+  if (allowed !== undefined && !allowed.includes(process)) throw new PlanError(`request '${desc.name}' is taken only at process${allowed.length === 1 ? '' : 'es'} ${allowed.join(', ')}, not ${process}`);
+  return { at: m[3] === undefined ? 0 : Number(m[3]), process, request: request as Tagged };
+}
+
+/** `delay=1..10,loss=0.1,dup=0.05,gst=500,partition=0+1|2+3@10..50`. */
+export function parseNetwork(text: string | undefined): NetworkConfig {
+  if (text === undefined || text.trim() === '') return defaultNetwork;
+  let network: NetworkConfig = defaultNetwork;
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [key, value] = part.split('=', 2) as [string, string | undefined];
+    const number = (v: string | undefined, lo: number, hi: number) => {
+      const x = Number(v);
+      if (v === undefined || !Number.isFinite(x) || x < lo || x > hi) throw new PlanError(`--network ${key}=${v ?? ''}: expected a number in [${lo}, ${hi}]`);
+      return x;
+    };
+    switch (key) {
+      case 'delay': {
+        const m = /^(\d+)\.\.(\d+)$/.exec(value ?? '');
+        if (m === null || Number(m[1]) > Number(m[2]) || Number(m[1]) < 0) throw new PlanError(`--network delay=${value ?? ''}: expected MIN..MAX, e.g. delay=1..10`);
+        network = { ...network, minDelay: Number(m[1]), maxDelay: Number(m[2]) };
+        break;
+      }
+      case 'loss': network = { ...network, loss: number(value, 0, 1) }; break;
+      case 'dup': network = { ...network, duplicate: number(value, 0, 1) }; break;
+      case 'gst': network = { ...network, gst: number(value, 0, 1e9) }; break;
+      case 'partition': {
+        const m = /^([\d+|]+)@(\d+)\.\.(\d+)$/.exec(value ?? '');
+        if (m === null) throw new PlanError(`--network partition=${value ?? ''}: expected GROUPS@FROM..TO, e.g. partition=0+1|2+3@10..50`);
+        const groups = m[1]!.split('|').map((g) => g.split('+').map(Number));
+        network = { ...network, partitions: [...network.partitions, { from: Number(m[2]), to: Number(m[3]), groups }] };
+        break;
+      }
+      default:
+        throw new PlanError(`--network: unknown setting '${key}' (known: delay, loss, dup, gst, partition)`);
+    }
+  }
+  return network;
+}
+
+/** The spec's fault bounds for these parameters. */
+export function faultBounds(module: ProtocolModule<any, any>, params: Record<string, Data>): { crash: number; byzantine: number } {
+  return { crash: module.faults.crash(params as never), byzantine: module.faults.byzantine(params as never) };
+}
+
+/**
+ * `byzantine=3:equivocate,crash=1@20`, `none`, or (undefined) the spec's own fault model
+ * with seeded choices of processes, strategies and crash times.
+ */
+export function parseFaults(module: ProtocolModule<any, any>, params: Record<string, Data>, text: string | undefined, seed: number, horizon: number, allowBeyondSpec: boolean): FaultPlan {
+  const n = module.processCount(params as never);
+  const bounds = faultBounds(module, params);
+  if (text === 'none') return { crashes: [], byzantine: [] };
+  if (text === undefined || text.trim() === '') {
+    // The spec's own fault model: the most faults it must survive, placed by the seed.
+    const rng = new Rng(BigInt(seed) ^ 0x5eedfa17n);
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.below(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const byzantine = order.slice(0, bounds.byzantine).map((process) => ({ process, strategy: rng.pick(byzantineStrategies) }));
+    const crashes = order.slice(bounds.byzantine, bounds.byzantine + bounds.crash).map((process) => ({ process, at: rng.below(Math.max(1, Math.floor(horizon / 4))) }));
+    return { crashes, byzantine };
+  }
+  const crashes: { process: Process; at: number }[] = [];
+  const byzantine: { process: Process; strategy: ByzantineStrategy }[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    let m = /^byzantine=(\d+)(?::(\w+))?$/.exec(part);
+    if (m !== null) {
+      const strategy = (m[2] ?? 'equivocate') as ByzantineStrategy;
+      if (!byzantineStrategies.includes(strategy)) throw new PlanError(`--faults: unknown Byzantine strategy '${m[2]}' (known: ${byzantineStrategies.join(', ')})`);
+      byzantine.push({ process: Number(m[1]), strategy });
+      continue;
+    }
+    m = /^crash=(\d+)@(\d+)$/.exec(part);
+    if (m !== null) {
+      crashes.push({ process: Number(m[1]), at: Number(m[2]) });
+      continue;
+    }
+    throw new PlanError(`--faults '${part}': expected byzantine=P[:strategy], crash=P@TIME or none`);
+  }
+  for (const p of [...crashes.map((c) => c.process), ...byzantine.map((b) => b.process)]) {
+    if (p >= n) throw new PlanError(`--faults: process ${p} does not exist (processes are 0..${n - 1})`);
+  }
+  if (!allowBeyondSpec) {
+    if (byzantine.length > bounds.byzantine) throw new PlanError(`--faults: ${byzantine.length} Byzantine processes, but the spec tolerates ${bounds.byzantine} ('faults byzantine'); add --beyond-faults to run it anyway`);
+    if (crashes.length + byzantine.length > bounds.crash + bounds.byzantine) throw new PlanError(`--faults: ${crashes.length + byzantine.length} faulty processes, but the spec tolerates ${bounds.crash + bounds.byzantine}; add --beyond-faults to run it anyway`);
+  }
+  return { crashes, byzantine };
+}
+
+/** A workload for a spec that has requests but no scenario and no --request: one of each, at t=0. */
+export function defaultWorkload(module: ProtocolModule<any, any>, params: Record<string, Data>): WorkloadStep[] {
+  return module.requests.map((desc, i) => {
+    const request: Record<string, Data> = { type: desc.name };
+    for (const f of desc.fields) request[f.name] = f.type.kind === 'bool' ? true : f.type.kind === 'enum' ? f.type.members[0]! : i + 1;
+    const allowed = desc.at?.(params as never);
+    return { at: 0, process: allowed?.[0] ?? 0, request: request as Tagged };
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * Replaying a sequence of world events: the basis of `rio replay`, of shrinking, and of
+ * checking the model checker's counterexamples. Events that are not possible in the
+ * replayed world (a message no one sent, a timer not running) are skipped, so whatever is
+ * replayed is a real execution of the protocol.
+ */
+import type { ProtocolModule } from '../replica/contract.js';
+import type { Process } from '../replica/values.js';
+import { World } from '../world/world.js';
+import type { TraceStep, Violation } from './simulate.js';
+
+export interface ReplayResult {
+  /** The steps that were possible and were applied. */
+  readonly applied: TraceStep[];
+  readonly violation?: Violation;
+  /** One line of outcome per applied step, for reports. */
+  readonly world: World;
+}
+
+export interface ReplayOptions {
+  /** Judge `eventually` properties at the end (the original run ended stable). */
+  readonly checkLiveness: boolean;
+}
+
+/** Replays steps on a fresh world; stops at the first safety violation. */
+export function replaySteps(module: ProtocolModule<any, any>, params: unknown, byzantine: readonly Process[], steps: readonly TraceStep[], options: ReplayOptions): ReplayResult {
+  const world = new World(module, params, { byzantine });
+  const applied: TraceStep[] = [];
+  for (const step of steps) {
+    if (!world.isPossible(step.event)) continue;
+    const outcome = world.apply(step.event, step.choices);
+    applied.push({ t: step.t, event: step.event, choices: outcome.choices });
+    if (outcome.error !== undefined) {
+      return { applied, world, violation: { property: 'assertion', kind: 'assertion', step: applied.length - 1, time: step.t, message: outcome.error } };
+    }
+    if (outcome.firings.length > 0 || step.event.kind === 'crash') {
+      const violated = world.violatedSafety();
+      if (violated !== undefined) {
+        return { applied, world, violation: { property: violated, kind: 'always', step: applied.length - 1, time: step.t, message: `'${violated}' does not hold after step ${applied.length - 1} (t=${step.t})` } };
+      }
+    }
+  }
+  if (options.checkLiveness) {
+    const unmet = world.unmetLiveness();
+    if (unmet.length > 0) {
+      const t = applied[applied.length - 1]?.t ?? 0;
+      return { applied, world, violation: { property: unmet[0]!, kind: 'eventually', step: applied.length, time: t, message: `'${unmet[0]}' does not hold at the end of the run (t=${t})` } };
+    }
+  }
+  return { applied, world };
+}

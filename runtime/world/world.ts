@@ -1,0 +1,328 @@
+/**
+ * A world: every process of one protocol instance, the messages in flight, the running
+ * timers, the crashed and Byzantine processes, and what each process has indicated. It is
+ * the state the simulator advances in time, the model checker explores, and a trace
+ * replays. An event is applied only when it is possible in the current world (a message
+ * is delivered only if it is in flight, a timer fires only if it runs), so a replayed or
+ * shrunk trace is always a real execution.
+ *
+ * ```ts
+ * const world = new World(BrachaBroadcast, { n: 4, f: 1, sender: 0 }, { byzantine: [3] });
+ * world.apply({ kind: 'request', process: 0, request: { type: 'broadcast', m: 7 } });
+ * for (const event of world.deliverable()) world.apply(event);
+ * world.violatedSafety();   // undefined: agreement holds
+ * ```
+ */
+import type { Chooser, Effect, GlobalView, ProtocolModule, Tagged, Wire } from '../replica/contract.js';
+import { symbolicCrypto, type Crypto } from '../replica/crypto.js';
+import { layoutProcesses, Replica, snapshotState, SpecError, type Firing, type ReplicaState } from '../replica/index.js';
+import { encode, type Data, type Process, type RSet } from '../replica/values.js';
+
+/** Something that can happen to a world. */
+export type WorldEvent =
+  | { readonly kind: 'start'; readonly process: Process }
+  | { readonly kind: 'request'; readonly process: Process; readonly request: Tagged }
+  | { readonly kind: 'deliver'; readonly from: Process; readonly to: Process; readonly message: Wire }
+  | { readonly kind: 'timeout'; readonly process: Process; readonly timer: string; readonly args: readonly Data[] }
+  | { readonly kind: 'crash'; readonly process: Process }
+  /** A Byzantine process puts any well-typed message on the network. */
+  | { readonly kind: 'inject'; readonly from: Process; readonly to: Process; readonly message: Wire }
+  /** The network loses a message in flight. */
+  | { readonly kind: 'lose'; readonly from: Process; readonly to: Process; readonly message: Wire }
+  /** The network duplicates a message in flight. */
+  | { readonly kind: 'duplicate'; readonly from: Process; readonly to: Process; readonly message: Wire };
+
+/** What applying one event did. */
+export interface Outcome {
+  readonly effects: readonly Effect[];
+  readonly firings: readonly Firing[];
+  /** Choices made by `choose`/`random` during the step, in order. */
+  readonly choices: readonly number[];
+  /** A failed assertion or run-time error in the spec, if the step hit one. */
+  readonly error?: string;
+}
+
+export interface WorldOptions {
+  readonly byzantine?: readonly Process[];
+  readonly crypto?: Crypto;
+  /** Whether the network may deliver a message more than once (then sent messages stay in flight). */
+  readonly duplicating?: boolean;
+}
+
+/** The part of a world that changes: plain data, cheap to copy and canonical to encode. */
+export interface WorldState {
+  readonly replicas: readonly (ReplicaState | null)[];
+  /** Messages in flight: key `from>to|message` → [from, to, message, copies]. */
+  readonly inFlight: Record<string, readonly [Process, Process, Wire, number]>;
+  /** Running timers: `p|timer|args` → [p, timer, args]. */
+  readonly timers: Record<string, readonly [Process, string, readonly Data[]]>;
+  readonly crashed: RSet<Process>;
+  readonly started: RSet<Process>;
+  /** Indications per process, as `name|payload` entries in order. */
+  readonly indications: readonly (readonly Tagged[])[];
+}
+
+/** A replayable chooser: returns scripted choices first, then asks `fallback`. */
+export class ScriptedChooser implements Chooser {
+  private script: readonly number[] = [];
+  private index = 0;
+  readonly made: number[] = [];
+
+  constructor(private readonly fallback: (count: number, kind: 'choose' | 'random') => number) {}
+
+  reset(script: readonly number[]): void {
+    this.script = script;
+    this.index = 0;
+    this.made.length = 0;
+  }
+
+  choose(count: number, kind: 'choose' | 'random'): number {
+    const scripted = this.script[this.index++];
+    const choice = scripted !== undefined && scripted < count ? scripted : this.fallback(count, kind);
+    this.made.push(choice);
+    return choice;
+  }
+}
+
+export function messageKey(from: Process, to: Process, message: Wire): string {
+  return `${from}>${to}|${encode(message)}`;
+}
+
+function timerKey(p: Process, timer: string, args: readonly Data[]): string {
+  return `${p}|${timer}|${encode(args)}`;
+}
+
+export class World<P = any, S = any> {
+  readonly processes: RSet<Process>;
+  readonly roles: Map<string, RSet<Process>>;
+  readonly byzantine: RSet<Process>;
+  readonly chooser: ScriptedChooser;
+  private readonly replicas: (Replica<P, S> | null)[];
+  // Mutable inside; `snapshot` copies them into plain data.
+  private inFlight = new Map<string, [Process, Process, Wire, number]>();
+  private timers = new Map<string, readonly [Process, string, readonly Data[]]>();
+  private crashed: Process[] = [];
+  private started: Process[] = [];
+  private indications: Tagged[][];
+
+  constructor(
+    readonly module: ProtocolModule<P, S>,
+    readonly params: P,
+    readonly options: WorldOptions = {},
+    fallbackChooser: (count: number, kind: 'choose' | 'random') => number = () => 0,
+  ) {
+    const layout = layoutProcesses(module, params);
+    this.processes = layout.all;
+    this.roles = layout.roles;
+    this.byzantine = [...(options.byzantine ?? [])].sort((a, b) => a - b);
+    this.chooser = new ScriptedChooser(fallbackChooser);
+    const env = { chooser: this.chooser, crypto: options.crypto ?? symbolicCrypto };
+    this.replicas = this.processes.map((p) => (this.byzantine.includes(p) ? null : new Replica(module, params, p, env, '', layout)));
+    this.indications = this.processes.map(() => []);
+  }
+
+  /** The correct processes: neither Byzantine nor crashed. */
+  get correct(): RSet<Process> {
+    return this.processes.filter((p) => !this.byzantine.includes(p) && !this.crashed.includes(p));
+  }
+
+  isCrashed(p: Process): boolean {
+    return this.crashed.includes(p);
+  }
+
+  replica(p: Process): Replica<P, S> | null {
+    return this.replicas[p] ?? null;
+  }
+
+  /** Messages in flight, in canonical order. */
+  pending(): (readonly [Process, Process, Wire, number])[] {
+    return [...this.inFlight.keys()].sort().map((k) => this.inFlight.get(k)!);
+  }
+
+  /** Running timers, in canonical order. */
+  runningTimers(): (readonly [Process, string, readonly Data[]])[] {
+    return [...this.timers.keys()].sort().map((k) => this.timers.get(k)!);
+  }
+
+  indicationsOf(p: Process): readonly Tagged[] {
+    return this.indications[p] ?? [];
+  }
+
+  /** Whether an event can happen now. */
+  isPossible(event: WorldEvent): boolean {
+    switch (event.kind) {
+      case 'start':
+        return this.replicas[event.process] !== null && !this.started.includes(event.process) && !this.crashed.includes(event.process);
+      case 'request':
+        return this.replicas[event.process] != null && !this.crashed.includes(event.process);
+      case 'deliver':
+      case 'lose':
+      case 'duplicate':
+        return this.inFlight.has(messageKey(event.from, event.to, event.message));
+      case 'timeout':
+        return !this.crashed.includes(event.process) && this.timers.has(timerKey(event.process, event.timer, event.args));
+      case 'crash':
+        return this.replicas[event.process] !== null && !this.crashed.includes(event.process);
+      case 'inject':
+        return this.byzantine.includes(event.from) && this.processes.includes(event.to);
+    }
+  }
+
+  /**
+   * Applies an event (which must be possible). `choices` scripts the step's `choose` and
+   * `random` results; any beyond the script come from the fallback chooser.
+   */
+  apply(event: WorldEvent, choices: readonly number[] = []): Outcome {
+    if (!this.isPossible(event)) throw new Error(`internal: event not possible now: ${JSON.stringify(event)}`);
+    this.chooser.reset(choices);
+    switch (event.kind) {
+      case 'crash':
+        this.crashed = [...this.crashed, event.process].sort((a, b) => a - b);
+        this.dropTimersOf(event.process);
+        return { effects: [], firings: [], choices: [] };
+      case 'inject':
+        this.send(event.from, event.to, event.message);
+        return { effects: [], firings: [], choices: [] };
+      case 'lose':
+        this.take(event.from, event.to, event.message);
+        return { effects: [], firings: [], choices: [] };
+      case 'duplicate':
+        this.send(event.from, event.to, event.message);
+        return { effects: [], firings: [], choices: [] };
+      case 'deliver': {
+        this.take(event.from, event.to, event.message);
+        const target = this.replicas[event.to];
+        if (target === null || target === undefined || this.crashed.includes(event.to)) return { effects: [], firings: [], choices: [] };
+        return this.step(event.to, target, { kind: 'receive', from: event.from, message: event.message });
+      }
+      case 'start': {
+        this.started = [...this.started, event.process].sort((a, b) => a - b);
+        return this.step(event.process, this.replicas[event.process]!, { kind: 'start' });
+      }
+      case 'request':
+        return this.step(event.process, this.replicas[event.process]!, { kind: 'request', request: event.request });
+      case 'timeout': {
+        this.timers.delete(timerKey(event.process, event.timer, event.args));
+        const target = this.replicas[event.process];
+        if (target === null || target === undefined) return { effects: [], firings: [], choices: [] };
+        return this.step(event.process, target, { kind: 'timeout', timer: event.timer, args: event.args });
+      }
+    }
+  }
+
+  private step(p: Process, replica: Replica<P, S>, input: Parameters<Replica['handle']>[0]): Outcome {
+    let result;
+    try {
+      result = replica.handle(input);
+    } catch (error) {
+      if (error instanceof SpecError) return { effects: [], firings: [], choices: [...this.chooser.made], error: `${error.message} (process ${p})` };
+      throw error;
+    }
+    for (const effect of result.effects) {
+      switch (effect.kind) {
+        case 'send':
+          this.send(p, effect.to, effect.message);
+          break;
+        case 'indicate':
+          this.indications[p]!.push(effect.indication);
+          break;
+        case 'startTimer':
+          this.timers.set(timerKey(p, effect.timer, effect.args), [p, effect.timer, effect.args]);
+          break;
+        case 'cancelTimer':
+          this.timers.delete(timerKey(p, effect.timer, effect.args));
+          break;
+      }
+    }
+    return { effects: result.effects, firings: result.firings, choices: [...this.chooser.made] };
+  }
+
+  private send(from: Process, to: Process, message: Wire): void {
+    if (!this.processes.includes(to)) return;
+    const key = messageKey(from, to, message);
+    const existing = this.inFlight.get(key);
+    if (existing === undefined) this.inFlight.set(key, [from, to, message, 1]);
+    else existing[3]++;
+  }
+
+  private take(from: Process, to: Process, message: Wire): void {
+    if (this.options.duplicating === true) return; // a duplicating network may deliver it again
+    const key = messageKey(from, to, message);
+    const existing = this.inFlight.get(key)!;
+    if (existing[3] > 1) existing[3]--;
+    else this.inFlight.delete(key);
+  }
+
+  private dropTimersOf(p: Process): void {
+    for (const [k, v] of [...this.timers]) if (v[0] === p) this.timers.delete(k);
+  }
+
+  /** A view of the world for properties. */
+  view(): GlobalView<S> {
+    return {
+      processes: this.processes,
+      correct: this.correct,
+      state: (p) => {
+        const r = this.replicas[p];
+        if (r === null || r === undefined) return this.module.initialState(this.params, p, this.module.roleOf(this.params, p));
+        return r.vars;
+      },
+      indications: (p, name) =>
+        (this.indications[p] ?? []).filter((i) => i.type === name).map((i) => {
+          const values = Object.entries(i).filter(([k]) => k !== 'type').map(([, v]) => v);
+          return values.length === 1 ? values[0]! : values;
+        }),
+      role: (name) => this.roles.get(name) ?? [],
+    };
+  }
+
+  /** The first `always` property that does not hold now, if any. */
+  violatedSafety(): string | undefined {
+    const view = this.view();
+    for (const property of this.module.properties) {
+      if (property.kind === 'always' && !property.holds(this.params, view)) return property.name;
+    }
+    return undefined;
+  }
+
+  /** The `eventually` properties that do not hold now. */
+  unmetLiveness(): string[] {
+    const view = this.view();
+    return this.module.properties.filter((p) => p.kind === 'eventually' && !p.holds(this.params, view)).map((p) => p.name);
+  }
+
+  snapshot(): WorldState {
+    return {
+      replicas: this.replicas.map((r) => (r === null ? null : r.snapshot())),
+      inFlight: Object.fromEntries([...this.inFlight].map(([k, v]) => [k, [v[0], v[1], v[2], v[3]] as const])),
+      timers: Object.fromEntries(this.timers),
+      crashed: this.crashed,
+      started: this.started,
+      indications: this.indications.map((l) => [...l]),
+    };
+  }
+
+  restore(state: WorldState): void {
+    state.replicas.forEach((s, i) => {
+      if (s !== null) this.replicas[i]!.restore(s);
+    });
+    this.inFlight = new Map(Object.entries(state.inFlight).map(([k, v]) => [k, [v[0], v[1], v[2], v[3]]]));
+    this.timers = new Map(Object.entries(state.timers));
+    this.crashed = [...state.crashed];
+    this.started = [...state.started];
+    this.indications = state.indications.map((l) => [...l]);
+  }
+
+  /** The canonical encoding of the world state (the model checker's state identity). */
+  encode(): string {
+    const s = this.snapshot();
+    return encode({
+      r: s.replicas.map((r) => (r === null ? null : snapshotState(r))),
+      f: Object.keys(s.inFlight).sort().map((k) => [k, s.inFlight[k]![3]]),
+      t: Object.keys(s.timers).sort(),
+      c: s.crashed,
+      s: s.started,
+      i: s.indications,
+    });
+  }
+}
