@@ -48,6 +48,57 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         exitCode = await runCompile({ specs: args.specs, outDir: args.out, check: args.check }, io);
       },
     )
+    .command(
+      'simulate <spec>',
+      "run a spec's replicas in the deterministic simulator and check its properties",
+      (y) =>
+        y
+          .positional('spec', { describe: 'the .rio file', type: 'string', demandOption: true })
+          .option('protocol', { describe: 'which protocol of the file (default: the first)', type: 'string' })
+          .option('param', { describe: 'a parameter value, name=value (repeatable)', type: 'string', array: true, default: [] as string[] })
+          .option('scenario', { describe: "a 'scenario' of the spec to run (default: its first, if it has one)", type: 'string' })
+          .option('seed', { describe: 'the seed (decimal or 0x hex)', type: 'string' })
+          .option('seeds', { describe: 'a range of seeds, A..B (swarm testing)', type: 'string' })
+          .option('all', { describe: 'with --seeds: keep going after a violation and report them all', type: 'boolean', default: false })
+          .option('steps', { describe: 'stop a run after this many events', type: 'number', default: 100_000 })
+          .option('horizon', { describe: 'stop a run at this simulated time; eventually-properties are judged then', type: 'number', default: 10_000 })
+          .option('faults', { describe: "fault plan: 'byzantine=P[:silent|equivocate|replay|arbitrary],crash=P@T' or 'none' (default: the spec's faults, placed by the seed)", type: 'string' })
+          .option('beyond-faults', { describe: 'allow more faults than the spec tolerates', type: 'boolean', default: false })
+          .option('network', { describe: "network: 'delay=1..10,loss=0.1,dup=0.05,gst=500,partition=0+1|2+3@10..50'", type: 'string' })
+          .option('request', { describe: "a request, 'name(args) at TIME [on P]' (repeatable)", type: 'string', array: true, default: [] as string[] })
+          .option('values', { describe: 'size of the Value domain for Byzantine messages', type: 'number', default: 2 })
+          .option('trace', { describe: 'write the (shrunk) trace to this file', type: 'string' })
+          .option('shrink', { describe: 'shrink a violating run to a short counterexample', type: 'boolean', default: true })
+          .option('json', { describe: 'print one JSON result object', type: 'boolean', default: false })
+          .example('rio simulate specs/bracha-broadcast.rio --seeds 1..1000', 'swarm-test the bundled Bracha spec')
+          .example("rio simulate specs/bracha-broadcast.rio --faults 'byzantine=0:equivocate' --seed 7", 'an equivocating sender'),
+      async (args) => {
+        const { runSimulate } = await import('./simulate.js');
+        exitCode = await runSimulate(
+          {
+            spec: args.spec, ...(args.protocol === undefined ? {} : { protocol: args.protocol }), params: args.param,
+            ...(args.scenario === undefined ? {} : { scenario: args.scenario }), ...(args.seed === undefined ? {} : { seed: args.seed }),
+            ...(args.seeds === undefined ? {} : { seeds: args.seeds }), all: args.all, steps: args.steps, horizon: args.horizon,
+            ...(args.faults === undefined ? {} : { faults: args.faults }), beyondFaults: args['beyond-faults'],
+            ...(args.network === undefined ? {} : { network: args.network }), requests: args.request, values: args.values,
+            ...(args.trace === undefined ? {} : { trace: args.trace }), shrink: args.shrink, json: args.json,
+          },
+          io,
+        );
+      },
+    )
+    .command(
+      'replay <file>',
+      're-run a trace file written by simulate or explore, and print its report',
+      (y) =>
+        y
+          .positional('file', { describe: 'the trace file (JSON lines)', type: 'string', demandOption: true })
+          .option('json', { describe: 'print one JSON result object', type: 'boolean', default: false }),
+      async (args) => {
+        const { runReplay } = await import('./simulate.js');
+        exitCode = await runReplay({ file: args.file, json: args.json }, io);
+      },
+    )
     .demandCommand(1, 'name a command, e.g. rio check specs/*.rio')
     .strict()
     .help()
@@ -69,7 +120,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       }
     });
   } catch (error) {
-    if (error instanceof UnreadableFile) {
+    if (error instanceof UnreadableFile || (error instanceof Error && error.name === 'UsageError')) {
       io.err(`rio: ${error.message}`);
       return 2;
     }
