@@ -54,7 +54,7 @@ function paxosProcessCount(params: PaxosParams): number {
 }
 
 /** The processes playing a role (roles take consecutive ids in declaration order). */
-function roleMembers(params: PaxosParams, role: string): rio.RSet<rio.Process> {
+function paxosRoleMembers(params: PaxosParams, role: string): rio.RSet<rio.Process> {
   let first = 0;
   const ProposerCount = params.proposers;
   if (role === 'Proposer') return rio.range(first, first + ProposerCount - 1);
@@ -70,7 +70,7 @@ function roleMembers(params: PaxosParams, role: string): rio.RSet<rio.Process> {
 
 /** `def ballotOf(r: Nat, p: Process): Nat = r * proposers + |{ q in Proposer | q < p }|` (specs/paxos.rio:30) */
 export function ballotOf(params: PaxosParams, r: rio.Nat, p: rio.Process): rio.Nat {
-  return r * params.proposers + rio.size(rio.filter(roleMembers(params, 'Proposer'), (q) => q < p));
+  return r * params.proposers + rio.size(rio.filter(paxosRoleMembers(params, 'Proposer'), (q) => q < p));
 }
 
 /** `upon propose(v) when stage = idle` (specs/paxos.rio:46) */
@@ -189,7 +189,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
     {
       name: 'propose',
       fields: [{ name: 'v', type: { kind: 'value' } }],
-      at: (params) => roleMembers(params, 'Proposer'),
+      at: (params) => paxosRoleMembers(params, 'Proposer'),
     },
   ],
   indications: [{ name: 'learn', fields: [{ name: 'v', type: { kind: 'value' } }] }],
@@ -206,9 +206,9 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
   ],
   processCount: paxosProcessCount,
   roleOf: (params, p) => {
-    if (rio.has(roleMembers(params, 'Proposer'), p)) return 'Proposer';
-    if (rio.has(roleMembers(params, 'Acceptor'), p)) return 'Acceptor';
-    if (rio.has(roleMembers(params, 'Learner'), p)) return 'Learner';
+    if (rio.has(paxosRoleMembers(params, 'Proposer'), p)) return 'Proposer';
+    if (rio.has(paxosRoleMembers(params, 'Acceptor'), p)) return 'Acceptor';
+    if (rio.has(paxosRoleMembers(params, 'Learner'), p)) return 'Learner';
     return undefined;
   },
   initialState: (_params) => ({
@@ -375,16 +375,16 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         {
           kind: 'request',
           at: 0,
-          process: rio.min(roleMembers(params, 'Proposer')),
+          process: rio.min(paxosRoleMembers(params, 'Proposer')),
           request: { type: 'propose', v: 1 },
         },
         {
           kind: 'request',
           at: 0,
-          process: rio.max(roleMembers(params, 'Proposer')),
+          process: rio.max(paxosRoleMembers(params, 'Proposer')),
           request: { type: 'propose', v: 2 },
         },
-        { kind: 'crash', at: 4, process: rio.min(roleMembers(params, 'Acceptor')) },
+        { kind: 'crash', at: 4, process: rio.min(paxosRoleMembers(params, 'Acceptor')) },
       ],
     },
   ],

@@ -47,7 +47,7 @@ function twoPhaseCommitProcessCount(params: TwoPhaseCommitParams): number {
 }
 
 /** The processes playing a role (roles take consecutive ids in declaration order). */
-function roleMembers(params: TwoPhaseCommitParams, role: string): rio.RSet<rio.Process> {
+function twoPhaseCommitRoleMembers(params: TwoPhaseCommitParams, role: string): rio.RSet<rio.Process> {
   let first = 0;
   const CoordinatorCount = 1;
   if (role === 'Coordinator') return rio.range(first, first + CoordinatorCount - 1);
@@ -60,7 +60,7 @@ function roleMembers(params: TwoPhaseCommitParams, role: string): rio.RSet<rio.P
 
 /** `const coordinator = min(Coordinator)` (specs/two-phase-commit.rio:35) */
 export function coordinator(params: TwoPhaseCommitParams): rio.Process {
-  return rio.min(roleMembers(params, 'Coordinator'));
+  return rio.min(twoPhaseCommitRoleMembers(params, 'Coordinator'));
 }
 
 /** `const delta = 10` (specs/two-phase-commit.rio:36) */
@@ -244,8 +244,8 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
   violatedAssumptions: (params) => [...(params.participants >= 1 ? [] : ['participants >= 1'])],
   processCount: twoPhaseCommitProcessCount,
   roleOf: (params, p) => {
-    if (rio.has(roleMembers(params, 'Coordinator'), p)) return 'Coordinator';
-    if (rio.has(roleMembers(params, 'Participant'), p)) return 'Participant';
+    if (rio.has(twoPhaseCommitRoleMembers(params, 'Coordinator'), p)) return 'Coordinator';
+    if (rio.has(twoPhaseCommitRoleMembers(params, 'Participant'), p)) return 'Participant';
     return undefined;
   },
   initialState: (params, _self, role) => ({

@@ -13,7 +13,7 @@ import type { TypedSpec } from '../types/stage-types.js';
 import * as ty from '../types/types.js';
 import type { Type } from '../types/types.js';
 import { kebab, pascal, safeName } from './naming.js';
-import { bindLocal, block, expr, nested, type Env, type Mode } from './translate.js';
+import { bindLocal, block, expr, nested, processHelpers, type Env, type Mode } from './translate.js';
 import { defaultValue, messageTypeName, tsType, typeDesc } from './ts-types.js';
 
 /** A declaration in the generated file, in output order. */
@@ -55,7 +55,15 @@ export function buildCodegenModel(typed: TypedSpec, files: ReadonlyMap<string, S
       const symbols = typed.resolved.protocols.get(protocol.name.text)!;
       const fail = (span: Span, message: string) =>
         diagnostics.push(diagnostic('CodegenUnsupported', span, `cannot generate code: ${message}`));
-      declarations.push(...protocolModel(symbols, typed, { where, quote, fail, sourceHash: createHash('sha256').update(source.text).digest('hex').slice(0, 16), fileOfProtocol, imports }));
+      const made = protocolModel(symbols, typed, { where, quote, fail, sourceHash: createHash('sha256').update(source.text).digest('hex').slice(0, 16), fileOfProtocol, imports });
+      // Protocols of one file share one module: their generated names must not collide.
+      const taken = new Set(declarations.map((d) => d.name));
+      const clash = made.find((d) => taken.has(d.name) && (d.kind !== 'function' || d.exported));
+      if (clash !== undefined) {
+        fail(protocol.name.span, `protocol '${protocol.name.text}' would generate '${clash.name}', which another protocol of this file already defines`);
+        diagnostics[diagnostics.length - 1] = { ...diagnostics[diagnostics.length - 1]!, hint: 'put each protocol in a file of its own (uses finds it beside this one), or rename the rule or message' };
+      }
+      declarations.push(...made);
     }
     models.push({
       fileName: `${basename(spec.file).replace(/\.rio$/, '')}.ts`,
@@ -150,15 +158,15 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
   const staticEnv = () => envFor('static');
   const roleCounts = [...p.roles.values()].map((r) => ({ name: r.name.text, count: expr(staticEnv(), r.count) }));
   const processCount = roleCounts.length === 0 ? 'params.n' : roleCounts.map((r) => `(${r.count})`).join(' + ');
+  const helpers = processHelpers(prefix);
   out.push({
-    kind: 'function', name: `${safeName(prefix.charAt(0).toLowerCase() + prefix.slice(1))}ProcessCount`, exported: false, docs: 'The number of processes.',
+    kind: 'function', name: helpers.count, exported: false, docs: 'The number of processes.',
     parameters: [{ name: 'params', type: P }], returnType: 'number', statements: [`return ${processCount};`],
   });
-  const countFn = `${safeName(prefix.charAt(0).toLowerCase() + prefix.slice(1))}ProcessCount`;
-  const usesStaticProcesses = true;
-  if (usesStaticProcesses) {
+  const countFn = helpers.count;
+  {
     out.push({
-      kind: 'function', name: 'allProcesses', exported: false, docs: 'Every process id, 0 .. n-1.',
+      kind: 'function', name: helpers.all, exported: false, docs: 'Every process id, 0 .. n-1.',
       parameters: [{ name: 'params', type: P }], returnType: 'rio.RSet<rio.Process>', statements: [`return rio.range(0, ${countFn}(params) - 1);`],
     });
     const roleLines: string[] = ['let first = 0;'];
@@ -169,7 +177,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     }
     roleLines.push('return [];');
     out.push({
-      kind: 'function', name: 'roleMembers', exported: false, docs: 'The processes playing a role (roles take consecutive ids in declaration order).',
+      kind: 'function', name: helpers.role, exported: false, docs: 'The processes playing a role (roles take consecutive ids in declaration order).',
       parameters: [{ name: 'params', type: P }, { name: 'role', type: 'string' }], returnType: 'rio.RSet<rio.Process>',
       statements: roleCounts.length === 0 ? ['return [];'] : roleLines,
     });
@@ -416,7 +424,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
   const assumptions = p.assumes.map((a) => `...(${expr(staticEnv(), a.condition)} ? [] : [${JSON.stringify(h.quote(a.condition.span))}])`);
   const roleOf = roleCounts.length === 0
     ? '() => undefined'
-    : `(params, p) => { ${roleCounts.map((r) => `if (rio.has(roleMembers(params, ${JSON.stringify(r.name)}), p)) return ${JSON.stringify(r.name)};`).join(' ')} return undefined; }`;
+    : `(params, p) => { ${roleCounts.map((r) => `if (rio.has(${helpers.role}(params, ${JSON.stringify(r.name)}), p)) return ${JSON.stringify(r.name)};`).join(' ')} return undefined; }`;
   const initFields = [...allState].map(([name, v]) => {
     const values = v.decls.map((d) => ({ role: d.scope.role?.name.text, value: d.decl.init === undefined ? defaultValue(v.type) : expr(staticEnv(), d.decl.init) }));
     if (values.length === 1) return `${name}: ${values[0]!.value}`;

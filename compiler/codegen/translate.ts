@@ -13,6 +13,12 @@ import type { Type } from '../types/types.js';
 import { safeName } from './naming.js';
 import { defaultValue, isPrimitive, tsType } from './ts-types.js';
 
+/** Names of a protocol's private process-layout helpers in its generated module. */
+export function processHelpers(protocol: string): { count: string; all: string; role: string } {
+  const lower = protocol.charAt(0).toLowerCase() + protocol.slice(1);
+  return { count: `${lower}ProcessCount`, all: `${lower}Processes`, role: `${lower}RoleMembers` };
+}
+
 /** Where an expression is evaluated, which decides how names are reached. */
 export type Mode = 'rule' | 'stateDef' | 'pureDef' | 'property' | 'static';
 
@@ -189,9 +195,9 @@ function name(env: Env, e: ast.NameExpr): string {
     case 'correct':
       return 'view.correct';
     case 'allProcesses':
-      return env.mode === 'property' ? 'view.processes' : env.mode === 'rule' || env.mode === 'stateDef' ? 'ctx.processes' : `allProcesses(${paramsOf(env)})`;
+      return env.mode === 'property' ? 'view.processes' : env.mode === 'rule' || env.mode === 'stateDef' ? 'ctx.processes' : `${processHelpers(env.protocol.decl.name.text).all}(${paramsOf(env)})`;
     case 'role':
-      return env.mode === 'property' ? `view.role(${JSON.stringify(ref.name)})` : env.mode === 'rule' || env.mode === 'stateDef' ? `ctx.role(${JSON.stringify(ref.name)})` : `roleMembers(${paramsOf(env)}, ${JSON.stringify(ref.name)})`;
+      return env.mode === 'property' ? `view.role(${JSON.stringify(ref.name)})` : env.mode === 'rule' || env.mode === 'stateDef' ? `ctx.role(${JSON.stringify(ref.name)})` : `${processHelpers(env.protocol.decl.name.text).role}(${paramsOf(env)}, ${JSON.stringify(ref.name)})`;
     default:
       return assertNever(ref);
   }

@@ -15,7 +15,7 @@
  */
 import type { Crypto } from './crypto.js';
 import type { Binding, Chooser, Effect, Envelope, Input, ProtocolModule, RuleContext, RuleDesc, Tagged, Wire } from './contract.js';
-import { encode, range, SpecError, type Data, type Process, type RSet } from './values.js';
+import { compare, encode, range, setOf, SpecError, type Data, type Process, type RSet } from './values.js';
 
 /** A received message, under its canonical key `sender|encoding`. */
 type Received = readonly [key: string, sender: Process, message: Tagged];
@@ -192,9 +192,17 @@ export class Replica<P = any, S = any> {
       case 'request':
         fireEvent((r) => (r.event === 'request' && r.request === input.request.type ? r.bind(input.request, ctx, this.vars) : null));
         break;
-      case 'timeout':
+      case 'timeout': {
+        const slash = input.timer.indexOf('/');
+        if (slash > 0) {
+          // A sub-module's timer: `alias/Timer` with the instance key first.
+          const [key, ...args] = input.args;
+          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, firings, pendingIndications);
+          break;
+        }
         fireEvent((r) => (r.event === 'timeout' && r.timer === input.timer ? r.bind(input.args, ctx, this.vars) : null));
         break;
+      }
       case 'receive': {
         const message = input.message;
         if (isEnvelope(message)) {
@@ -274,17 +282,21 @@ export class Replica<P = any, S = any> {
       if (entries === undefined || entries.length === 0) continue;
       const fired = this.state.fired[rule.name] ?? [];
       if (rule.quorum.kind === 'single') {
+        // The enabled (binding, sender) pair first in canonical order fires.
+        let best: { binding: Binding; sender: Process; key: string } | undefined;
         for (const [, sender, message] of entries) {
           const binding = rule.bind(message, sender, ctx, this.vars);
           if (binding === null) continue;
           const key = encode(binding) + '|' + sender;
           if (includesSorted(fired, key)) continue;
+          if (best !== undefined && compare([binding, sender], [best.binding, best.sender]) >= 0) continue;
           if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-          this.state.fired[rule.name] = insertSorted(fired, key)!;
-          fire(rule, binding);
-          return true;
+          best = { binding, sender, key };
         }
-        continue;
+        if (best === undefined) continue;
+        this.state.fired[rule.name] = insertSorted(fired, best.key)!;
+        fire(rule, best.binding);
+        return true;
       }
       // Quorum rules: group matching messages by binding, count distinct senders.
       const among = rule.quorum.among?.(ctx, this.vars);
@@ -305,10 +317,10 @@ export class Replica<P = any, S = any> {
       }
       if (groups.size === 0) continue;
       const threshold = rule.quorum.threshold(ctx, this.vars);
-      for (const key of [...groups.keys()].sort()) {
-        const group = groups.get(key)!;
+      const ordered = [...groups].sort((a, b) => compare(a[1].binding, b[1].binding));
+      for (const [key, group] of ordered) {
         if (group.senders.size < threshold) continue;
-        const binding = rule.collectAs === undefined ? group.binding : { ...group.binding, [rule.collectAs]: group.messages };
+        const binding = rule.collectAs === undefined ? group.binding : { ...group.binding, [rule.collectAs]: setOf(group.messages) };
         if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
         this.state.fired[rule.name] = insertSorted(fired, key)!;
         fire(rule, binding);
@@ -350,7 +362,8 @@ export class Replica<P = any, S = any> {
     if (instances !== undefined) {
       const copy = { ...instances };
       delete copy[keyText];
-      this.state.children[alias] = copy;
+      if (Object.keys(copy).length === 0) delete this.state.children[alias];
+      else this.state.children[alias] = copy;
     }
   }
 

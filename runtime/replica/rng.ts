@@ -19,7 +19,9 @@ export class Rng {
   private s3 = 0;
 
   constructor(seed: number | bigint) {
-    let x = Number(BigInt.asUintN(32, BigInt(seed))) ^ Number(BigInt.asUintN(32, BigInt(seed) >> 32n));
+    const wide = BigInt.asUintN(64, BigInt(seed));
+    // Fold 64 bits to 32, with the high half rotated so that small negative seeds differ.
+    let x = Number(BigInt.asUintN(32, wide)) ^ Number(BigInt.asUintN(32, (wide >> 32n) * 0x9e3779b1n));
     const splitmix = (): number => {
       x = (x + 0x9e3779b9) | 0;
       let z = x;
