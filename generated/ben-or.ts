@@ -149,6 +149,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
       message: 'REPORT',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.natSub(ctx.params.n, ctx.params.f) },
       collectAs: 'msgs',
+      staticBind: true,
       bind: (message) => {
         const r = message.r;
         return { r };
@@ -168,6 +169,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
       message: 'PROPOSAL',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.natSub(ctx.params.n, ctx.params.f) },
       collectAs: 'msgs',
+      staticBind: true,
       bind: (message) => {
         const r = message.r;
         return { r };

@@ -132,6 +132,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
       source: 'specs/bracha-broadcast.rio:29',
       message: 'SEND',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: (message, sender, ctx) => {
         const m = message.m;
         if (sender !== ctx.params.sender) return null;
@@ -145,6 +146,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
       source: 'specs/bracha-broadcast.rio:33',
       message: 'ECHO',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(ctx.params.n + ctx.params.f, 2) + 1 },
+      staticBind: true,
       bind: (message) => {
         const m = message.m;
         return { m };
@@ -157,6 +159,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
       source: 'specs/bracha-broadcast.rio:37',
       message: 'READY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
+      staticBind: true,
       bind: (message) => {
         const m = message.m;
         return { m };
@@ -169,6 +172,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
       source: 'specs/bracha-broadcast.rio:41',
       message: 'READY',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
+      staticBind: true,
       bind: (message) => {
         const m = message.m;
         return { m };

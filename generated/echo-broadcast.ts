@@ -118,6 +118,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
       source: 'specs/echo-broadcast.rio:36',
       message: 'SEND',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: (message, sender, ctx) => {
         const m = message.m;
         if (sender !== ctx.params.sender) return null;
@@ -131,6 +132,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
       source: 'specs/echo-broadcast.rio:47',
       message: 'ECHO',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(ctx.params.n + ctx.params.f, 2) + 1 },
+      staticBind: true,
       bind: (message) => {
         const m = message.m;
         return { m };

@@ -261,6 +261,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         among: (ctx, state) => ctx.role('Acceptor'),
       },
       collectAs: 'msgs',
+      staticBind: true,
       bind: (message) => {
         const b = message.b;
         return { b };
@@ -278,6 +279,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         threshold: (ctx, state) => rio.div(rio.size(ctx.role('Acceptor')), 2) + 1,
         among: (ctx, state) => ctx.role('Acceptor'),
       },
+      staticBind: true,
       bind: (message) => {
         const b = message.b;
         return { b };
@@ -291,6 +293,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
       role: 'Acceptor',
       message: 'PREPARE',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: (message, sender) => {
         const b = message.b;
         const p = sender;
@@ -310,6 +313,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
       role: 'Acceptor',
       message: 'ACCEPT',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: (message, sender) => {
         const b = message.b;
         const v = message.v;
@@ -329,6 +333,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         threshold: (ctx, state) => rio.div(rio.size(ctx.role('Acceptor')), 2) + 1,
         among: (ctx, state) => ctx.role('Acceptor'),
       },
+      staticBind: true,
       bind: (message) => {
         const b = message.b;
         const v = message.v;

@@ -271,6 +271,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       role: 'Coordinator',
       message: 'VOTE',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: (message, sender) => {
         if (message.v !== 'yes') return null;
         const p = sender;
@@ -295,6 +296,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         among: (ctx, state) => ctx.role('Participant'),
       },
       collectAs: 'votes',
+      staticBind: true,
       bind: () => ({}),
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingVoteFromAll,
@@ -319,6 +321,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       role: 'Coordinator',
       message: 'DECISION_REQ',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: (message, sender) => {
         const k = message.k;
         const p = sender;
@@ -348,6 +351,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       role: 'Participant',
       message: 'VOTE_REQ',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: (_message, sender, ctx) => {
         if (sender !== coordinator(ctx.params)) return null;
         return {};
@@ -361,6 +365,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       role: 'Participant',
       message: 'COMMIT',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: () => ({}),
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingCommitFromAny,
@@ -371,6 +376,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       role: 'Participant',
       message: 'ABORT',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: () => ({}),
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingAbortFromAny,
@@ -395,6 +401,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       role: 'Participant',
       message: 'DECISION_REQ',
       quorum: { kind: 'single' },
+      staticBind: true,
       bind: (message, sender) => {
         const k = message.k;
         const p = sender;

@@ -358,7 +358,10 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
         }
         const bindFields = bindingFields.filter((f) => f.name !== event.binding?.text);
         const savedFields = bindingFields.splice(0, bindingFields.length, ...bindFields);
-        entry.push(`bind: ${lambdaOf('message, sender, ctx, state', finishBind())}`);
+        const bindText = finishBind();
+        // A pattern that matches against parameters only (not state) can be indexed.
+        if (!/\bstate\b/.test(bindText.join(' '))) entry.push('staticBind: true');
+        entry.push(`bind: ${lambdaOf('message, sender, ctx, state', bindText)}`);
         bindingFields.splice(0, bindingFields.length, ...savedFields);
         eventDoc = 'receive';
         break;

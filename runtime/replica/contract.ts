@@ -126,6 +126,8 @@ export type RuleDesc<P, S> =
       readonly quorum: QuorumDesc<P>;
       /** The name of the `as msgs` binding, if any. */
       readonly collectAs?: string;
+      /** True when `bind` reads only the message, its sender and the parameters (not the state), so groups can be indexed. */
+      readonly staticBind?: boolean;
     })
   | (RuleBase<P, S> & { readonly event: 'condition'; readonly condition: (ctx: RuleContext<P>, state: S) => boolean });
 

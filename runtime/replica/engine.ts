@@ -115,8 +115,24 @@ export function layoutProcesses<P, S>(module: ProtocolModule<P, S>, params: P): 
  * One replica: a generated module bound to parameters and a process id, with its state.
  * `handle` runs one input to quiescence and returns the effects, in order.
  */
+/** Messages of one binding of a `receiving` rule that has not fired for it yet. */
+interface Group {
+  readonly key: string;
+  readonly binding: Binding;
+  /** What orders groups canonically: the binding (and the sender, for single-message rules). */
+  readonly order: Data;
+  readonly senders: Process[];
+  readonly messages: Data[];
+}
+
 export class Replica<P = any, S = any> {
-  state: ReplicaState;
+  private current!: ReplicaState;
+  /**
+   * Derived from `state.received` (never part of the state): for each `receiving` rule whose
+   * pattern depends on the message alone, its unfired groups in canonical order. Kept up to
+   * date as messages arrive, so a step costs O(groups), not O(messages received so far).
+   */
+  private readonly index = new Map<string, { groups: Group[]; byKey: Map<string, Group> }>();
   readonly role: string | undefined;
   private readonly processes: RSet<Process>;
   private readonly roles: Map<string, RSet<Process>>;
@@ -139,13 +155,23 @@ export class Replica<P = any, S = any> {
     this.rulesFor = module.rules.filter((r) => r.role === undefined || r.role === this.role);
     const armed: Record<string, boolean> = {};
     for (const rule of this.rulesFor) if (rule.event === 'condition') armed[rule.name] = true;
-    this.state = {
+    this.current = {
       vars: module.initialState(params, self, this.role) as Record<string, Data>,
       received: {},
       fired: {},
       armed,
       children: {},
     };
+  }
+
+  /** The complete state. Setting it discards what was derived from the old one. */
+  get state(): ReplicaState {
+    return this.current;
+  }
+
+  set state(state: ReplicaState) {
+    this.current = state;
+    this.index.clear();
   }
 
   /** The protocol's own state variables. */
@@ -207,7 +233,7 @@ export class Replica<P = any, S = any> {
         const message = input.message;
         if (isEnvelope(message)) {
           this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, pendingIndications);
-        } else if (this.store(input.from, message) && firings.length === 0) {
+        } else if (this.store(ctx, input.from, message) && firings.length === 0) {
           // Nothing changed but the store of this message type: only its rules can be enabled.
           this.quiesce(ctx, fire, pendingIndications, message.type);
           return;
@@ -221,7 +247,7 @@ export class Replica<P = any, S = any> {
   }
 
   /** Stores a received message; false when it was already there. */
-  private store(from: Process, message: Tagged): boolean {
+  private store(ctx: RuleContext<P>, from: Process, message: Tagged): boolean {
     const key = `${from}|${encode(message)}`;
     const list = this.state.received[message.type] ?? [];
     let lo = 0;
@@ -233,7 +259,63 @@ export class Replica<P = any, S = any> {
     }
     if (list[lo]?.[0] === key) return false; // a repeated message counts once
     this.state.received[message.type] = [...list.slice(0, lo), [key, from, message], ...list.slice(lo)];
+    for (const rule of this.rulesFor) {
+      if (rule.event === 'receive' && rule.message === message.type && rule.staticBind === true) {
+        const indexed = this.index.get(rule.name);
+        if (indexed !== undefined) this.addToIndex(ctx, rule, indexed, from, message);
+      }
+    }
     return true;
+  }
+
+  private addToIndex(
+    ctx: RuleContext<P>,
+    rule: Extract<RuleDesc<P, S>, { event: 'receive' }>,
+    indexed: { groups: Group[]; byKey: Map<string, Group> },
+    sender: Process,
+    message: Tagged,
+  ): void {
+    const binding = rule.bind(message, sender, ctx, undefined as never);
+    if (binding === null) return;
+    const single = rule.quorum.kind === 'single';
+    const key = single ? encode(binding) + '|' + sender : encode(binding);
+    if (includesSorted(this.state.fired[rule.name] ?? [], key)) return;
+    let group = indexed.byKey.get(key);
+    if (group === undefined) {
+      group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages: [] };
+      indexed.byKey.set(key, group);
+      let lo = 0;
+      let hi = indexed.groups.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compare(indexed.groups[mid]!.order, group.order) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      indexed.groups.splice(lo, 0, group);
+    }
+    if (!group.senders.includes(sender)) group.senders.push(sender);
+    if (rule.collectAs !== undefined) group.messages.push({ ...message, sender });
+  }
+
+  /** The live groups of a rule with a static pattern, built from the store on first use. */
+  private groupsOf(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>): Group[] {
+    let indexed = this.index.get(rule.name);
+    if (indexed === undefined) {
+      indexed = { groups: [], byKey: new Map() };
+      this.index.set(rule.name, indexed);
+      for (const [, sender, message] of this.state.received[rule.message] ?? []) this.addToIndex(ctx, rule, indexed, sender, message);
+    }
+    return indexed.groups;
+  }
+
+  private markFired(rule: RuleDesc<P, S>, key: string): void {
+    this.state.fired[rule.name] = insertSorted(this.state.fired[rule.name] ?? [], key)!;
+    const indexed = this.index.get(rule.name);
+    const group = indexed?.byKey.get(key);
+    if (indexed !== undefined && group !== undefined) {
+      indexed.byKey.delete(key);
+      indexed.groups.splice(indexed.groups.indexOf(group), 1);
+    }
   }
 
   /** Fires enabled `receiving` and condition rules, and sub-module indications, until none is left. */
@@ -278,6 +360,34 @@ export class Replica<P = any, S = any> {
         return true;
       }
       if (rule.event !== 'receive') continue;
+      if (rule.staticBind === true) {
+        const groups = this.groupsOf(ctx, rule);
+        if (groups.length === 0) continue;
+        const single = rule.quorum.kind === 'single';
+        const threshold = rule.quorum.kind === 'count' ? rule.quorum.threshold(ctx, this.vars) : 1;
+        const among = rule.quorum.kind === 'count' ? rule.quorum.among?.(ctx, this.vars) : undefined;
+        for (const group of groups) {
+          const count = among === undefined ? group.senders.length : group.senders.filter((p) => among.includes(p)).length;
+          if (count < threshold) continue;
+          let binding = group.binding;
+          if (rule.collectAs !== undefined) {
+            // Built only if the guard or body reads it: sorting the collection is not free.
+            binding = { ...binding };
+            let collected: Data | undefined;
+            Object.defineProperty(binding, rule.collectAs, {
+              enumerable: true,
+              get: () =>
+                (collected ??= setOf(among === undefined ? group.messages : group.messages.filter((m) => among.includes((m as { sender: Process }).sender)))),
+            });
+          }
+          if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
+          this.markFired(rule, group.key);
+          fire(rule, binding);
+          return true;
+        }
+        if (single) continue;
+        continue;
+      }
       const entries = this.state.received[rule.message];
       if (entries === undefined || entries.length === 0) continue;
       const fired = this.state.fired[rule.name] ?? [];
@@ -294,7 +404,7 @@ export class Replica<P = any, S = any> {
           best = { binding, sender, key };
         }
         if (best === undefined) continue;
-        this.state.fired[rule.name] = insertSorted(fired, best.key)!;
+        this.markFired(rule, best.key);
         fire(rule, best.binding);
         return true;
       }
@@ -322,7 +432,7 @@ export class Replica<P = any, S = any> {
         if (group.senders.size < threshold) continue;
         const binding = rule.collectAs === undefined ? group.binding : { ...group.binding, [rule.collectAs]: setOf(group.messages) };
         if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-        this.state.fired[rule.name] = insertSorted(fired, key)!;
+        this.markFired(rule, key);
         fire(rule, binding);
         return true;
       }

@@ -34,6 +34,7 @@ export function onReceive<P, S, M extends Tagged, B extends Binding, C extends B
     readonly message: M['type'];
     readonly quorum: QuorumDesc<P>;
     readonly collectAs?: string;
+    readonly staticBind?: boolean;
     readonly bind: (message: M, sender: Process, ctx: RuleContext<P>, state: S) => B | null;
   },
 ): Erase<P, S> {
