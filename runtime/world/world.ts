@@ -38,6 +38,8 @@ export interface Outcome {
   readonly firings: readonly Firing[];
   /** Choices made by `choose`/`random` during the step, in order. */
   readonly choices: readonly number[];
+  /** How many options each of those choices had. */
+  readonly choiceCounts?: readonly number[];
   /** A failed assertion or run-time error in the spec, if the step hit one. */
   readonly error?: string;
 }
@@ -47,6 +49,8 @@ export interface WorldOptions {
   readonly crypto?: Crypto;
   /** Whether the network may deliver a message more than once (then sent messages stay in flight). */
   readonly duplicating?: boolean;
+  /** Drop messages to Byzantine processes at once (the model checker: they change nothing). */
+  readonly dropToByzantine?: boolean;
 }
 
 /** The part of a world that changes: plain data, cheap to copy and canonical to encode. */
@@ -67,6 +71,8 @@ export class ScriptedChooser implements Chooser {
   private script: readonly number[] = [];
   private index = 0;
   readonly made: number[] = [];
+  /** How many options each choice had (the model checker enumerates the others). */
+  readonly counts: number[] = [];
 
   constructor(private readonly fallback: (count: number, kind: 'choose' | 'random') => number) {}
 
@@ -74,12 +80,14 @@ export class ScriptedChooser implements Chooser {
     this.script = script;
     this.index = 0;
     this.made.length = 0;
+    this.counts.length = 0;
   }
 
   choose(count: number, kind: 'choose' | 'random'): number {
     const scripted = this.script[this.index++];
     const choice = scripted !== undefined && scripted < count ? scripted : this.fallback(count, kind);
     this.made.push(choice);
+    this.counts.push(count);
     return choice;
   }
 }
@@ -211,6 +219,7 @@ export class World<P = any, S = any> {
   }
 
   private step(p: Process, replica: Replica<P, S>, input: Parameters<Replica['handle']>[0]): Outcome {
+    this.dirty[p] = true;
     let result;
     try {
       result = replica.handle(input);
@@ -234,11 +243,14 @@ export class World<P = any, S = any> {
           break;
       }
     }
-    return { effects: result.effects, firings: result.firings, choices: [...this.chooser.made] };
+    return { effects: result.effects, firings: result.firings, choices: [...this.chooser.made], choiceCounts: [...this.chooser.counts] };
   }
 
   private send(from: Process, to: Process, message: Wire): void {
     if (!this.processes.includes(to)) return;
+    // A Byzantine process runs no replica: what it receives changes no state. (The simulator
+    // still shows Byzantine strategies what correct processes send them: see `observe`.)
+    if (this.options.dropToByzantine === true && this.byzantine.includes(to)) return;
     const key = messageKey(from, to, message);
     const existing = this.inFlight.get(key);
     if (existing === undefined) this.inFlight.set(key, [from, to, message, 1]);
@@ -291,9 +303,18 @@ export class World<P = any, S = any> {
     return this.module.properties.filter((p) => p.kind === 'eventually' && !p.holds(this.params, view)).map((p) => p.name);
   }
 
-  snapshot(): WorldState {
+  /**
+   * A copy of the world state. Replica snapshots are never changed afterwards, so a
+   * snapshot may share them with `previous` for every replica that did not change since
+   * the world was restored from it (the model checker's children share their parent's).
+   */
+  snapshot(previous?: WorldState): WorldState {
     return {
-      replicas: this.replicas.map((r) => (r === null ? null : r.snapshot())),
+      replicas: this.replicas.map((r, i) => {
+        if (r === null) return null;
+        const shared = previous?.replicas[i];
+        return shared !== undefined && shared !== null && !this.dirty[i] && this.loadedFrom[i] === shared ? shared : r.snapshot();
+      }),
       inFlight: Object.fromEntries([...this.inFlight].map(([k, v]) => [k, [v[0], v[1], v[2], v[3]] as const])),
       timers: Object.fromEntries(this.timers),
       crashed: this.crashed,
@@ -302,15 +323,41 @@ export class World<P = any, S = any> {
     };
   }
 
+  /** Which replica snapshot each live replica was last restored from, and whether it changed since. */
+  private readonly loadedFrom: (ReplicaState | null | undefined)[] = [];
+  private readonly dirty: boolean[] = [];
+
   restore(state: WorldState): void {
     state.replicas.forEach((s, i) => {
-      if (s !== null) this.replicas[i]!.restore(s);
+      if (s === null) return;
+      // Restoring is a copy; skip it when the live replica already holds exactly this state.
+      if (this.loadedFrom[i] === s && !this.dirty[i]) return;
+      this.replicas[i]!.restore(s);
+      this.loadedFrom[i] = s;
+      this.dirty[i] = false;
     });
     this.inFlight = new Map(Object.entries(state.inFlight).map(([k, v]) => [k, [v[0], v[1], v[2], v[3]]]));
     this.timers = new Map(Object.entries(state.timers));
     this.crashed = [...state.crashed];
     this.started = [...state.started];
     this.indications = state.indications.map((l) => [...l]);
+  }
+
+  /**
+   * A compact canonical encoding of one replica's state, for state identity. Received
+   * messages appear by their keys (which already hold sender and message), not twice.
+   */
+  encodeReplica(p: Process): string {
+    const r = this.replicas[p];
+    return r === null || r === undefined ? '-' : encodeReplicaState(r.state);
+  }
+
+  /** A compact canonical encoding of everything but the replicas: network, timers, faults, indications. */
+  encodeNetwork(): string {
+    const flight = [...this.inFlight.keys()].sort().map((k) => `${k}*${this.inFlight.get(k)![3]}`).join('\u0002');
+    const timers = [...this.timers.keys()].sort().join('\u0002');
+    const indications = this.indications.map((l) => l.map((i) => encode(i)).join(',')).join(';');
+    return `${flight}\u0001${timers}\u0001${this.crashed.join(',')}\u0001${this.started.join(',')}\u0001${indications}`;
   }
 
   /** The canonical encoding of the world state (the model checker's state identity). */
@@ -325,4 +372,16 @@ export class World<P = any, S = any> {
       i: s.indications,
     });
   }
+}
+
+function encodeReplicaState(s: ReplicaState): string {
+  let out = encode({ ...s.vars });
+  for (const type of Object.keys(s.received).sort()) out += `\u0003${type}:${s.received[type]!.map((e) => e[0]).join('\u0002')}`;
+  for (const rule of Object.keys(s.fired).sort()) out += `\u0004${rule}:${s.fired[rule]!.join('\u0002')}`;
+  for (const rule of Object.keys(s.armed).sort()) out += `\u0005${rule}:${s.armed[rule] ? 1 : 0}`;
+  for (const alias of Object.keys(s.children).sort()) {
+    const instances = s.children[alias]!;
+    for (const key of Object.keys(instances).sort()) out += `\u0006${alias}[${key}]{${encodeReplicaState(instances[key]!)}}`;
+  }
+  return out;
 }
