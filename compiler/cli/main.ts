@@ -88,6 +88,43 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       },
     )
     .command(
+      'explore <spec>',
+      'explore every interleaving of a small configuration (model checking)',
+      (y) =>
+        y
+          .positional('spec', { describe: 'the .rio file', type: 'string', demandOption: true })
+          .option('protocol', { describe: 'which protocol of the file (default: the first)', type: 'string' })
+          .option('param', { describe: 'a parameter value, name=value (repeatable)', type: 'string', array: true, default: [] as string[] })
+          .option('scenario', { describe: "the scenario whose parameters and requests to use (default: the spec's first)", type: 'string' })
+          .option('request', { describe: "a request, 'name(args) [on P]' (repeatable; time is ignored)", type: 'string', array: true, default: [] as string[] })
+          .option('values', { describe: 'size of the Value domain for Byzantine messages', type: 'number', default: 2 })
+          .option('byzantine', { describe: "Byzantine processes, e.g. '3' or '0,3' or 'none' (default: the spec's bound, highest ids)", type: 'string' })
+          .option('crashes', { describe: "how many processes may crash (default: the spec's bound)", type: 'number' })
+          .option('lossy', { describe: 'the network may lose messages', type: 'boolean', default: false })
+          .option('max-states', { describe: 'stop after this many distinct states', type: 'number', default: 1_000_000 })
+          .option('max-depth', { describe: 'do not expand states deeper than this', type: 'number', default: 1_000 })
+          .option('time-limit', { describe: 'stop after this many seconds', type: 'number', default: 600 })
+          .option('dfs', { describe: 'depth-first search (default: breadth-first, shortest counterexamples)', type: 'boolean', default: false })
+          .option('exact', { describe: 'identify states by their full encoding, not a 64-bit fingerprint', type: 'boolean', default: false })
+          .option('symmetry', { describe: 'symmetry reduction over interchangeable processes', type: 'boolean', default: true })
+          .option('trace', { describe: 'write a counterexample trace to this file', type: 'string' })
+          .option('json', { describe: 'print one JSON result object', type: 'boolean', default: false })
+          .example('rio explore specs/bracha-broadcast.rio --max-states 100000', 'Bracha with n=4, f=1 (one Byzantine process)'),
+      async (args) => {
+        const { runExplore } = await import('./explore.js');
+        exitCode = await runExplore(
+          {
+            spec: args.spec, ...(args.protocol === undefined ? {} : { protocol: args.protocol }), params: args.param,
+            ...(args.scenario === undefined ? {} : { scenario: args.scenario }), requests: args.request, values: args.values,
+            ...(args.byzantine === undefined ? {} : { byzantine: args.byzantine }), ...(args.crashes === undefined ? {} : { crashes: args.crashes }),
+            lossy: args.lossy, maxStates: args['max-states'], maxDepth: args['max-depth'], timeLimit: args['time-limit'], dfs: args.dfs,
+            exact: args.exact, symmetry: args.symmetry, ...(args.trace === undefined ? {} : { trace: args.trace }), json: args.json,
+          },
+          io,
+        );
+      },
+    )
+    .command(
       'replay <file>',
       're-run a trace file written by simulate or explore, and print its report',
       (y) =>

@@ -71,7 +71,8 @@ interface Plan {
   readonly network: NetworkConfig;
 }
 
-async function load(args: { spec: string; protocol?: string }, io: Io): Promise<{ module: ProtocolModule<any, any>; specFile: string } | number> {
+/** Loads the spec a run command names; a number is the exit code when it cannot be loaded. */
+export async function loadForRun(args: { spec: string; protocol?: string }, io: Io): Promise<{ module: ProtocolModule<any, any>; specFile: string } | number> {
   const files = loadSpecFiles([args.spec]);
   try {
     return await loadProtocol(files, args.protocol);
@@ -200,7 +201,7 @@ function reproduce(plan: Plan, args: SimulateArgs, seed: number): string {
 /** Runs `rio simulate`; returns the exit code. */
 export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
   if (args.seed !== undefined && args.seeds !== undefined) throw new UsageError('give either --seed or --seeds, not both');
-  const loaded = await load(args, io);
+  const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
   let plan: Plan;
   try {
@@ -331,7 +332,7 @@ export async function runReplay(args: { file: string; json: boolean }, io: Io): 
     if (error instanceof TraceError) throw new UsageError(`${args.file}: ${error.message}`);
     throw error;
   }
-  const loaded = await load({ spec: trace.header.spec, protocol: trace.header.protocol }, io);
+  const loaded = await loadForRun({ spec: trace.header.spec, protocol: trace.header.protocol }, io);
   if (typeof loaded === 'number') return loaded;
   if (loaded.module.sourceHash !== trace.header.sourceHash) {
     throw new UsageError(`${args.file} was recorded from another version of ${trace.header.spec} (spec hash ${trace.header.sourceHash}, now ${loaded.module.sourceHash}); re-run the simulation to get a trace of this version`);

@@ -228,7 +228,7 @@ export function explore(config: ExploreConfig): ExploreResult {
         if (violated !== undefined) {
           const path = [...pathTo(index), ...steps];
           return finish('violation', {
-            violation: { property: violated, kind: 'always', step: path.length - 1, time: node.depth + 1, message: `'${violated}' does not hold after ${path.length} steps` },
+            violation: { property: violated, kind: 'always', step: path.length - 1, time: node.depth + 1, message: `'${violated}' does not hold after step ${path.length - 1} (t=${node.depth + 1})` },
             counterexample: path,
           });
         }
