@@ -6,7 +6,7 @@ import { faultBounds, parseParams, parseRequest, PlanError } from '../../runtime
 import { TRACE_FORMAT, TRACE_VERSION, writeTrace, type Trace } from '../../runtime/sim/trace.js';
 import type { Io } from './io.js';
 import { terminalProgress } from './progress.js';
-import { loadForRun, renderTraceReport, UsageError } from './simulate.js';
+import { checkCount, loadForRun, renderTraceReport, UsageError } from './simulate.js';
 
 export interface ExploreArgs {
   readonly spec: string;
@@ -30,6 +30,11 @@ export interface ExploreArgs {
 
 /** Runs `rio explore`; returns the exit code (0 held, 1 violation, 2 usage or spec errors). */
 export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
+  checkCount('values', args.values, 1);
+  checkCount('max-states', args.maxStates, 1);
+  checkCount('max-depth', args.maxDepth, 0);
+  if (!(args.timeLimit > 0)) throw new UsageError(`--time-limit ${String(args.timeLimit)}: expected a positive number of seconds`);
+  if (args.crashes !== undefined) checkCount('crashes', args.crashes, 0);
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
   const { module, specFile } = loaded;

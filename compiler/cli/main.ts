@@ -12,6 +12,9 @@ import { hideBin } from 'yargs/helpers';
 import { processIo, type Io } from './io.js';
 import { UnreadableFile } from './load.js';
 
+/** A command line yargs rejected (unknown flag, missing argument). */
+class CliUsage extends Error {}
+
 /** Runs the CLI with the given arguments; resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let exitCode = 0;
@@ -145,7 +148,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .exitProcess(false)
     .fail((message, error) => {
       if (error !== undefined && error !== null) throw error;
-      usageError = message;
+      // Throwing stops yargs before it runs the command (returning would let it run).
+      throw new CliUsage(message);
     });
   let helpShown = false;
   parser.showHelpOnFail(false);
@@ -157,13 +161,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       }
     });
   } catch (error) {
-    if (error instanceof UnreadableFile || (error instanceof Error && error.name === 'UsageError')) {
+    if (error instanceof CliUsage) usageError = error.message;
+    else if (error instanceof UnreadableFile || (error instanceof Error && ['UsageError', 'PlanError', 'TraceError'].includes(error.name))) {
       io.err(`rio: ${error.message}`);
       return 2;
     }
-    io.err(`rio: error RIO9001: internal compiler error: ${error instanceof Error ? error.message : String(error)}`);
-    io.err('This is a bug in rio, not in your spec. Please report it with the spec that triggered it.');
-    return 3;
+    else {
+      io.err(`rio: error RIO9001: internal compiler error: ${error instanceof Error ? error.message : String(error)}`);
+      io.err('This is a bug in rio, not in your spec. Please report it with the spec that triggered it.');
+      return 3;
+    }
   }
   if (usageError !== undefined) {
     io.err(`rio: ${usageError}\nRun 'rio --help' for usage.`);

@@ -63,6 +63,8 @@ function parseSeedRange(text: string): [number, number] {
 const hex = (seed: number) => `0x${seed.toString(16)}`;
 
 interface Plan {
+  /** The scenario run (named, or the spec's first when no request is given). */
+  readonly scenario?: ProtocolModule<any, any>['scenarios'][number];
   readonly module: ProtocolModule<any, any>;
   readonly specFile: string;
   readonly params: Record<string, Data>;
@@ -104,7 +106,7 @@ function makePlan(module: ProtocolModule<any, any>, specFile: string, args: Simu
     workload = defaultWorkload(module, params);
     workloadSource = workload.length === 0 ? 'none (the protocol has no requests)' : 'default: one of each request at t=0';
   }
-  return { module, specFile, params, workload, workloadSource, network: parseNetwork(args.network) };
+  return { ...(scenario === undefined ? {} : { scenario }), module, specFile, params, workload, workloadSource, network: parseNetwork(args.network) };
 }
 
 function configFor(plan: Plan, args: SimulateArgs, seed: number, faults: FaultPlan, record: boolean): SimConfig {
@@ -114,11 +116,19 @@ function configFor(plan: Plan, args: SimulateArgs, seed: number, faults: FaultPl
   };
 }
 
+/**
+ * The faults of one run: --faults if given; else a scenario's own crashes if it has any
+ * (the scenario is then the whole fault plan); else the spec's fault model placed by the seed.
+ */
 function faultsFor(plan: Plan, args: SimulateArgs, seed: number): FaultPlan {
-  const scenario = args.scenario === undefined ? undefined : plan.module.scenarios.find((s) => s.name === args.scenario);
-  const plannedCrashes = scenario?.steps(plan.params as never).flatMap((s) => (s.kind === 'crash' ? [{ process: s.process, at: s.at }] : [])) ?? [];
-  const faults = parseFaults(plan.module, plan.params, args.faults, seed, args.horizon, args.beyondFaults);
-  return plannedCrashes.length === 0 ? faults : { ...faults, crashes: [...faults.crashes, ...plannedCrashes] };
+  const plannedCrashes = plan.scenario?.steps(plan.params as never).flatMap((s) => (s.kind === 'crash' ? [{ process: s.process, at: s.at }] : [])) ?? [];
+  if (args.faults === undefined && plannedCrashes.length > 0) return { crashes: plannedCrashes, byzantine: [] };
+  return parseFaults(plan.module, plan.params, args.faults, seed, args.horizon, args.beyondFaults);
+}
+
+/** Numeric options must be whole numbers in range: a usage error otherwise. */
+export function checkCount(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} ${String(value)}: expected a whole number >= ${min}`);
 }
 
 function describeFaults(faults: FaultPlan): string {
@@ -201,6 +211,9 @@ function reproduce(plan: Plan, args: SimulateArgs, seed: number): string {
 /** Runs `rio simulate`; returns the exit code. */
 export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
   if (args.seed !== undefined && args.seeds !== undefined) throw new UsageError('give either --seed or --seeds, not both');
+  checkCount('steps', args.steps, 1);
+  checkCount('horizon', args.horizon, 1);
+  checkCount('values', args.values, 1);
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
   let plan: Plan;
@@ -217,7 +230,8 @@ export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
     io.out(`  parameters: ${Object.entries(plan.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ')}`);
     io.out(`  workload (${plan.workloadSource}): ${plan.workload.map((w) => `t=${w.at} p${w.process} ${showMessage(w.request)}`).join(', ') || 'none'}`);
     io.out(`  network: ${describeNetwork(plan.network)}`);
-    io.out(`  faults: ${args.faults === undefined ? "the spec's fault model, placed by each seed" : describeFaults(faultsFor(plan, args, first))}`);
+    const fixedFaults = args.faults !== undefined || (plan.scenario?.steps(plan.params as never).some((s) => s.kind === 'crash') ?? false);
+    io.out(`  faults: ${fixedFaults ? describeFaults(faultsFor(plan, args, first)) : "the spec's fault model, placed by each seed"}`);
   }
   const progress = terminalProgress(many && !args.json && process.stderr.isTTY === true);
   const started = performance.now();
@@ -272,6 +286,11 @@ export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
       origin = 'shrunk';
     }
     shrunkSteps = steps.length;
+    // The report and the trace's verdict come from replaying the trace, exactly as
+    // `rio replay` will, so that both print the same bytes.
+    const byzantine = faults.byzantine.map((b) => b.process);
+    const replayed = replaySteps(plan.module, plan.params, byzantine, steps, { checkLiveness: violation.kind === 'eventually' });
+    finalViolation = replayed.violation ?? finalViolation;
     const trace: Trace = { header: header(plan, seed, faults, args, origin, violation.kind === 'eventually'), steps, footer: { verdict: 'violation', violation: finalViolation } };
     if (args.trace !== undefined) {
       writeFileSync(args.trace, writeTrace(trace));
@@ -337,6 +356,21 @@ export async function runReplay(args: { file: string; json: boolean }, io: Io): 
   if (loaded.module.sourceHash !== trace.header.sourceHash) {
     throw new UsageError(`${args.file} was recorded from another version of ${trace.header.spec} (spec hash ${trace.header.sourceHash}, now ${loaded.module.sourceHash}); re-run the simulation to get a trace of this version`);
   }
+  try {
+    parseParams(loaded.module, [], trace.header.params);
+  } catch (error) {
+    if (error instanceof PlanError) throw new UsageError(`${args.file}: the trace's parameters do not fit ${loaded.module.name}: ${error.message}`);
+    throw error;
+  }
+  const n = loaded.module.processCount(trace.header.params as never);
+  const outside = trace.header.byzantine.find((p) => p >= n);
+  if (outside !== undefined) throw new UsageError(`${args.file}: Byzantine process ${outside} does not exist (processes are 0..${n - 1})`);
+  trace.steps.forEach((step, i) => {
+    const e = step.event;
+    const named = 'process' in e ? [e.process] : [e.from, e.to];
+    const bad = named.find((p) => p >= n);
+    if (bad !== undefined) throw new UsageError(`${args.file}: line ${i + 2}: process ${bad} does not exist in this run (processes are 0..${n - 1})`);
+  });
   const replayed = replaySteps(loaded.module, trace.header.params, trace.header.byzantine, trace.steps, { checkLiveness: trace.header.checkLiveness });
   const verdict = replayed.violation === undefined ? 'ok' : 'violation';
   const same = verdict === trace.footer.verdict && replayed.violation?.property === trace.footer.violation?.property;

@@ -44,7 +44,11 @@ export async function loadProtocol(files: readonly SourceFile[], protocol?: stri
   if (checked.typed === undefined || hasErrors(checked.diagnostics)) throw new SpecHasErrors(checked.diagnostics, files);
   const protocols = [...checked.typed.resolved.protocols.values()];
   const chosen = protocol === undefined ? protocols.find((p) => p.file === files[0]!.id) ?? protocols[0] : checked.typed.resolved.protocols.get(protocol);
-  if (chosen === undefined) throw new Error(`no protocol '${protocol}' in ${files.map((f) => f.id).join(', ')}`);
+  if (chosen === undefined) {
+    const error = new Error(`no protocol '${protocol}' in ${files.map((f) => f.id).join(', ')} (protocols: ${protocols.map((p) => p.decl.name.text).join(', ')})`);
+    error.name = 'UsageError';
+    throw error;
+  }
   const specFile = chosen.file;
   const text = files.find((f) => f.id === specFile)!.text;
   const name = chosen.decl.name.text;

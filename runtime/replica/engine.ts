@@ -15,7 +15,7 @@
  */
 import type { Crypto } from './crypto.js';
 import type { Binding, Chooser, Effect, Envelope, Input, ProtocolModule, RuleContext, RuleDesc, Tagged, Wire } from './contract.js';
-import { compare, encode, range, setOf, SpecError, type Data, type Process, type RSet } from './values.js';
+import { compare, encode, encodeOnce, range, setOf, SpecError, type Data, type Process, type RSet } from './values.js';
 
 /** A received message, under its canonical key `sender|encoding`. */
 type Received = readonly [key: string, sender: Process, message: Tagged];
@@ -198,7 +198,9 @@ export class Replica<P = any, S = any> {
 
   private step(input: Input, effects: Effect[], firings: Firing[]): void {
     const pendingIndications: { alias: string; key: Data; indication: Tagged }[] = [];
-    const ctx = this.context(effects, firings, pendingIndications);
+    // One context per replica, pointed at this step's outputs (allocating one per step costs).
+    this.sink = { effects, firings, pendingIndications };
+    const ctx = (this.sharedContext ??= this.context());
     const fire = (rule: RuleDesc<P, S>, binding: Binding) => {
       firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
       rule.body(ctx, this.vars, binding);
@@ -278,7 +280,7 @@ export class Replica<P = any, S = any> {
     const binding = rule.bind(message, sender, ctx, undefined as never);
     if (binding === null) return;
     const single = rule.quorum.kind === 'single';
-    const key = single ? encode(binding) + '|' + sender : encode(binding);
+    const key = single ? encodeOnce(binding) + '|' + sender : encodeOnce(binding);
     if (includesSorted(this.state.fired[rule.name] ?? [], key)) return;
     let group = indexed.byKey.get(key);
     if (group === undefined) {
@@ -397,7 +399,7 @@ export class Replica<P = any, S = any> {
         for (const [, sender, message] of entries) {
           const binding = rule.bind(message, sender, ctx, this.vars);
           if (binding === null) continue;
-          const key = encode(binding) + '|' + sender;
+          const key = encodeOnce(binding) + '|' + sender;
           if (includesSorted(fired, key)) continue;
           if (best !== undefined && compare([binding, sender], [best.binding, best.sender]) >= 0) continue;
           if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
@@ -415,7 +417,7 @@ export class Replica<P = any, S = any> {
         if (among !== undefined && !among.includes(sender)) continue;
         const binding = rule.bind(message, sender, ctx, this.vars);
         if (binding === null) continue;
-        const key = encode(binding);
+        const key = encodeOnce(binding);
         if (includesSorted(fired, key)) continue;
         let group = groups.get(key);
         if (group === undefined) {
@@ -505,8 +507,16 @@ export class Replica<P = any, S = any> {
     }
   }
 
-  private context(effects: Effect[], firings: Firing[], pendingIndications: { alias: string; key: Data; indication: Tagged }[]): RuleContext<P> {
+  private sink: { effects: Effect[]; firings: Firing[]; pendingIndications: { alias: string; key: Data; indication: Tagged }[] } = {
+    effects: [],
+    firings: [],
+    pendingIndications: [],
+  };
+  private sharedContext: RuleContext<P> | undefined;
+
+  private context(): RuleContext<P> {
     const self = this.self;
+    const sink = () => this.sink;
     return {
       self,
       params: this.params,
@@ -518,22 +528,23 @@ export class Replica<P = any, S = any> {
       processes: this.processes,
       role: (name) => this.roles.get(name) ?? [],
       send: (to, message) => {
-        effects.push({ kind: 'send', to, message });
+        sink().effects.push({ kind: 'send', to, message });
       },
       broadcast: (message, to) => {
-        for (const p of to ?? this.processes) effects.push({ kind: 'send', to: p, message });
+        const out = sink().effects;
+        for (const p of to ?? this.processes) out.push({ kind: 'send', to: p, message });
       },
       indicate: (indication) => {
-        effects.push({ kind: 'indicate', indication });
+        sink().effects.push({ kind: 'indicate', indication });
       },
       request: (alias, key, request) => {
-        this.routeToChild(alias, key, { kind: 'request', request }, effects, firings, pendingIndications);
+        this.routeToChild(alias, key, { kind: 'request', request }, sink().effects, sink().firings, sink().pendingIndications);
       },
       startTimer: (timer, args, delay) => {
-        effects.push({ kind: 'startTimer', timer, args, delay });
+        sink().effects.push({ kind: 'startTimer', timer, args, delay });
       },
       cancelTimer: (timer, args) => {
-        effects.push({ kind: 'cancelTimer', timer, args });
+        sink().effects.push({ kind: 'cancelTimer', timer, args });
       },
       choose: <T>(options: RSet<T>): T => {
         if (options.length === 0) throw new SpecError("'choose' from an empty set");

@@ -315,16 +315,26 @@ export function unwrap<T>(o: T | null): T {
  * (a replica's state) must be copied before encoding; `encodeState` does so.
  */
 const encodings = new WeakMap<object, string>();
+/** Where an object keeps its own encoding (a hidden property: faster than the WeakMap). */
+const ENCODING = Symbol('rio.encoding');
 
 /** A deterministic text encoding: equal values, equal strings (object keys sorted). */
 export function encode(v: unknown): string {
   if (typeof v === 'object' && v !== null) {
+    const own = (v as { [ENCODING]?: string })[ENCODING];
+    if (own !== undefined) return own;
     const cached = encodings.get(v);
     if (cached !== undefined) return cached;
     const text = encodeUncached(v);
-    encodings.set(v, text);
+    if (Object.isExtensible(v)) Object.defineProperty(v, ENCODING, { value: text, enumerable: false });
+    else encodings.set(v, text);
     return text;
   }
+  return encodeUncached(v);
+}
+
+/** `encode` for a value about to be dropped (a binding): caching its encoding would cost more. */
+export function encodeOnce(v: unknown): string {
   return encodeUncached(v);
 }
 

@@ -1,6 +1,7 @@
 /** What a simulation run is made of: protocol, parameters, network, faults, workload. */
 import type { ProtocolModule, Tagged } from '../replica/contract.js';
 import type { Process } from '../replica/values.js';
+import type { WorldOptions } from '../world/world.js';
 
 export type ByzantineStrategy = 'silent' | 'equivocate' | 'replay' | 'arbitrary';
 export const byzantineStrategies: readonly ByzantineStrategy[] = ['silent', 'equivocate', 'replay', 'arbitrary'];
@@ -45,6 +46,8 @@ export interface SimConfig<P = any> {
   readonly values: number;
   /** Keep the trace of events (needed for traces and shrinking; off in benchmarks). */
   readonly record: boolean;
+  /** Replaces the generated replicas (benchmarks only). */
+  readonly replicaFactory?: WorldOptions['replicaFactory'];
 }
 
 export const defaultNetwork: NetworkConfig = { minDelay: 1, maxDelay: 10, loss: 0, duplicate: 0, gst: 0, partitions: [] };

@@ -9,7 +9,10 @@ import { Rng } from '../replica/rng.js';
 import type { Data, Process } from '../replica/values.js';
 import { byzantineStrategies, defaultNetwork, type ByzantineStrategy, type FaultPlan, type NetworkConfig, type WorkloadStep } from './config.js';
 
-export class PlanError extends Error {}
+/** A run configuration the user got wrong (a usage error, exit 2). */
+export class PlanError extends Error {
+  override readonly name = 'PlanError';
+}
 
 function checkValue(t: TypeDesc, v: Data, what: string): Data {
   const bad = (): never => {
@@ -54,6 +57,11 @@ export function parseParams(module: ProtocolModule<any, any>, words: readonly st
   }
   const missing = module.parameters.filter((p) => !(p.name in params)).map((p) => p.name);
   if (missing.length > 0) throw new PlanError(`missing parameter${missing.length === 1 ? '' : 's'} ${missing.map((m) => `'${m}'`).join(', ')}: give --param ${missing.map((m) => `${m}=...`).join(' --param ')}`);
+  const n = module.processCount(params as never);
+  if (!Number.isInteger(n) || n < 1) throw new PlanError(`these parameters give ${String(n)} processes; a run needs at least one`);
+  for (const p of module.parameters) {
+    if (p.type.kind === 'process' && (params[p.name] as number) >= n) throw new PlanError(`parameter '${p.name}' = ${String(params[p.name])} is not a process (processes are 0..${n - 1})`);
+  }
   const violated = module.violatedAssumptions(params as never);
   if (violated.length > 0) throw new PlanError(`the parameters break the spec's assumption${violated.length === 1 ? '' : 's'}: ${violated.map((v) => `'assume ${v}'`).join(', ')}`);
   return params;

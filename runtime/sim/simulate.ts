@@ -64,7 +64,7 @@ const BYZANTINE_BUDGET = 40;
 export function simulate(config: SimConfig): SimResult {
   const rng = new Rng(config.seed);
   const byzantine = config.faults.byzantine.map((b) => b.process);
-  const world = new World(config.module, config.params, { byzantine }, (count) => rng.below(count));
+  const world = new World(config.module, config.params, { byzantine, trackNetwork: false, ...(config.replicaFactory === undefined ? {} : { replicaFactory: config.replicaFactory }) }, (count) => rng.below(count));
   const strategies = new Map<Process, ByzantineStrategy>(config.faults.byzantine.map((b) => [b.process, b.strategy]));
   const queue = new EventQueue<Scheduled>();
   const trace: TraceStep[] = [];

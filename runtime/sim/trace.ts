@@ -49,6 +49,8 @@ export function writeTrace(trace: Trace): string {
 
 /** A trace file that cannot be read, with the line at fault. */
 export class TraceError extends Error {
+  override readonly name = 'TraceError';
+
   constructor(readonly line: number, message: string) {
     super(line > 0 ? `line ${line}: ${message}` : message);
   }
@@ -83,7 +85,8 @@ function checkEvent(v: unknown, line: number): WorldEvent {
 
 /** Parses and validates a trace file's text. Throws `TraceError` with the line at fault. */
 export function readTrace(text: string): Trace {
-  const lines = text.split('\n').filter((l, i, all) => l.trim() !== '' || i < all.length - 1);
+  const lines = text.split('\n');
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length === 0 || lines[0]!.trim() === '') throw new TraceError(0, 'the file is empty; a trace starts with a header line');
   const parse = (l: string, i: number): unknown => {
     try {

@@ -51,6 +51,17 @@ export interface WorldOptions {
   readonly duplicating?: boolean;
   /** Drop messages to Byzantine processes at once (the model checker: they change nothing). */
   readonly dropToByzantine?: boolean;
+  /**
+   * Keep the messages in flight (default). The simulator turns it off: its own event queue
+   * already holds exactly the messages in flight, and only schedules possible deliveries.
+   */
+  readonly trackNetwork?: boolean;
+  /**
+   * Makes the replica of each correct process (default: the generated module on the rule
+   * engine). The simulator benchmark plugs in a hand-written replica to measure the
+   * engine's overhead on the very same simulator.
+   */
+  readonly replicaFactory?: (p: Process, env: { chooser: Chooser; crypto: Crypto }) => Replica<any, any>;
 }
 
 /** The part of a world that changes: plain data, cheap to copy and canonical to encode. */
@@ -111,6 +122,7 @@ export class World<P = any, S = any> {
   private timers = new Map<string, readonly [Process, string, readonly Data[]]>();
   private crashed: Process[] = [];
   private started: Process[] = [];
+  private readonly tracking: boolean;
   private indications: Tagged[][];
 
   constructor(
@@ -123,9 +135,11 @@ export class World<P = any, S = any> {
     this.processes = layout.all;
     this.roles = layout.roles;
     this.byzantine = [...(options.byzantine ?? [])].sort((a, b) => a - b);
+    this.tracking = options.trackNetwork !== false;
     this.chooser = new ScriptedChooser(fallbackChooser);
     const env = { chooser: this.chooser, crypto: options.crypto ?? symbolicCrypto };
-    this.replicas = this.processes.map((p) => (this.byzantine.includes(p) ? null : new Replica(module, params, p, env, '', layout)));
+    const make = options.replicaFactory ?? ((p: Process) => new Replica(module, params, p, env, '', layout));
+    this.replicas = this.processes.map((p) => (this.byzantine.includes(p) ? null : make(p, env)));
     this.indications = this.processes.map(() => []);
   }
 
@@ -158,6 +172,9 @@ export class World<P = any, S = any> {
 
   /** Whether an event can happen now. */
   isPossible(event: WorldEvent): boolean {
+    const exists = (p: Process) => Number.isInteger(p) && p >= 0 && p < this.processes.length;
+    if ('process' in event && !exists(event.process)) return false;
+    if ('from' in event && (!exists(event.from) || !exists(event.to))) return false;
     switch (event.kind) {
       case 'start':
         return this.replicas[event.process] !== null && !this.started.includes(event.process) && !this.crashed.includes(event.process);
@@ -166,7 +183,7 @@ export class World<P = any, S = any> {
       case 'deliver':
       case 'lose':
       case 'duplicate':
-        return this.inFlight.has(messageKey(event.from, event.to, event.message));
+        return !this.tracking || this.inFlight.has(messageKey(event.from, event.to, event.message));
       case 'timeout':
         return !this.crashed.includes(event.process) && this.timers.has(timerKey(event.process, event.timer, event.args));
       case 'crash':
@@ -247,7 +264,7 @@ export class World<P = any, S = any> {
   }
 
   private send(from: Process, to: Process, message: Wire): void {
-    if (!this.processes.includes(to)) return;
+    if (!this.tracking || to < 0 || to >= this.processes.length) return;
     // A Byzantine process runs no replica: what it receives changes no state. (The simulator
     // still shows Byzantine strategies what correct processes send them: see `observe`.)
     if (this.options.dropToByzantine === true && this.byzantine.includes(to)) return;
@@ -258,7 +275,7 @@ export class World<P = any, S = any> {
   }
 
   private take(from: Process, to: Process, message: Wire): void {
-    if (this.options.duplicating === true) return; // a duplicating network may deliver it again
+    if (!this.tracking || this.options.duplicating === true) return; // a duplicating network may deliver it again
     const key = messageKey(from, to, message);
     const existing = this.inFlight.get(key)!;
     if (existing[3] > 1) existing[3]--;
