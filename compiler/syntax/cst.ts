@@ -5,16 +5,19 @@ export function isToken(element: CstElement): element is IToken {
   return (element as IToken).image !== undefined;
 }
 
-/** All child nodes under `key`, in source order. */
+const noNodes: CstNode[] = [];
+const noTokens: IToken[] = [];
+
+/** All child nodes under `key`, in source order. (A chevrotain label holds only nodes or only tokens.) */
 export function nodes(node: CstNode, key: string): CstNode[] {
   const list = node.children[key];
-  return list === undefined ? [] : list.filter((e): e is CstNode => !isToken(e));
+  return list === undefined || list.length === 0 || isToken(list[0]!) ? noNodes : (list as CstNode[]);
 }
 
 /** All child tokens under `key`, in source order. */
 export function tokens(node: CstNode, key: string): IToken[] {
   const list = node.children[key];
-  return list === undefined ? [] : list.filter(isToken);
+  return list === undefined || list.length === 0 || !isToken(list[0]!) ? noTokens : (list as IToken[]);
 }
 
 /** The single child node under `key`, or undefined. */
@@ -44,9 +47,16 @@ export function token(node: CstNode, key: string): IToken {
 /** The first child node of any key (for nodes that are a choice among sub-rules). */
 export function onlyChild(node: CstNode): CstNode | IToken {
   let first: CstElement | undefined;
-  for (const list of Object.values(node.children)) {
-    for (const element of list) {
-      if (first === undefined || startOf(element) < startOf(first)) first = element;
+  let firstStart = Infinity;
+  for (const key in node.children) {
+    const list = node.children[key]!;
+    for (let i = 0; i < list.length; i++) {
+      const element = list[i]!;
+      const start = startOf(element);
+      if (start < firstStart) {
+        first = element;
+        firstStart = start;
+      }
     }
   }
   if (first === undefined) throw new Error(`internal: CST node '${node.name}' is empty`);
