@@ -413,12 +413,13 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
     }
 
     // --- statements ---
-    function block(stmts: readonly ast.Stmt[], ctx: Ctx, locals: Map<string, Local>): void {
+    function block(stmts: readonly ast.Stmt[], outer: Ctx, locals: Map<string, Local>): void {
+      const ctx: Ctx = outer.locals === locals ? outer : { ...outer, locals };
       for (const s of stmts) stmt(s, ctx, locals);
     }
 
-    function stmt(s: ast.Stmt, outer: Ctx, locals: Map<string, Local>): void {
-      const ctx: Ctx = { ...outer, locals };
+    function stmt(s: ast.Stmt, ctx: Ctx, locals: Map<string, Local>): void {
+      const outer = ctx;
       switch (s.kind) {
         case 'assign': {
           const root = rootName(s.target);
