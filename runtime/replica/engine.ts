@@ -23,8 +23,11 @@ type Received = readonly [key: string, sender: Process, message: Tagged];
 /** The complete state of one replica (and its sub-module instances). */
 export interface ReplicaState {
   readonly vars: Record<string, Data>;
-  /** Received messages per message type, sorted by key, without duplicates. */
-  readonly received: Record<string, readonly Received[]>;
+  /**
+   * Received messages per message type, by key (`sender|encoding`). A record used as a set:
+   * O(1) to add to, however long the run; whoever needs an order sorts the keys.
+   */
+  readonly received: Record<string, Record<string, Received>>;
   /** Per rule name: the binding keys it has fired for, sorted. */
   readonly fired: Record<string, readonly string[]>;
   /** Per condition rule: whether it may fire when its condition is next true. */
@@ -81,6 +84,13 @@ function includesSorted(list: readonly string[], key: string): boolean {
   return false;
 }
 
+/** The received messages of one type, in the canonical order of their keys. */
+function receivedInOrder(s: ReplicaState, type: string): Received[] {
+  const set = s.received[type];
+  if (set === undefined) return [];
+  return Object.keys(set).sort().map((k) => set[k]!);
+}
+
 /** Copies the mutable records of a state (collections inside are shared: they are immutable). */
 export function snapshotState(s: ReplicaState): ReplicaState {
   const children: Record<string, Record<string, ReplicaState>> = {};
@@ -89,7 +99,9 @@ export function snapshotState(s: ReplicaState): ReplicaState {
     for (const key in s.children[alias]) instances[key] = snapshotState(s.children[alias]![key]!);
     children[alias] = instances;
   }
-  return { vars: { ...s.vars }, received: { ...s.received }, fired: { ...s.fired }, armed: { ...s.armed }, children };
+  const received: Record<string, Record<string, Received>> = {};
+  for (const type in s.received) received[type] = { ...s.received[type] };
+  return { vars: { ...s.vars }, received, fired: { ...s.fired }, armed: { ...s.armed }, children };
 }
 
 /** The canonical encoding of a replica state: equal states, equal strings. */
@@ -251,16 +263,9 @@ export class Replica<P = any, S = any> {
   /** Stores a received message; false when it was already there. */
   private store(ctx: RuleContext<P>, from: Process, message: Tagged): boolean {
     const key = `${from}|${encode(message)}`;
-    const list = this.state.received[message.type] ?? [];
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]![0] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    if (list[lo]?.[0] === key) return false; // a repeated message counts once
-    this.state.received[message.type] = [...list.slice(0, lo), [key, from, message], ...list.slice(lo)];
+    const set = (this.state.received[message.type] ??= {});
+    if (set[key] !== undefined) return false; // a repeated message counts once
+    set[key] = [key, from, message];
     for (const rule of this.rulesFor) {
       if (rule.event === 'receive' && rule.message === message.type && rule.staticBind === true) {
         const indexed = this.index.get(rule.name);
@@ -305,7 +310,7 @@ export class Replica<P = any, S = any> {
     if (indexed === undefined) {
       indexed = { groups: [], byKey: new Map() };
       this.index.set(rule.name, indexed);
-      for (const [, sender, message] of this.state.received[rule.message] ?? []) this.addToIndex(ctx, rule, indexed, sender, message);
+      for (const [, sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message);
     }
     return indexed.groups;
   }
@@ -390,7 +395,7 @@ export class Replica<P = any, S = any> {
         if (single) continue;
         continue;
       }
-      const entries = this.state.received[rule.message];
+      const entries = receivedInOrder(this.state, rule.message);
       if (entries === undefined || entries.length === 0) continue;
       const fired = this.state.fired[rule.name] ?? [];
       if (rule.quorum.kind === 'single') {
