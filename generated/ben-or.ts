@@ -124,6 +124,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
   violatedAssumptions: (params) => [...(params.n > 2 * params.f ? [] : ['n > 2 * f'])],
   processCount: benOrProcessCount,
   roleOf: () => undefined,
+  stateVariables: { '': ['input', 'x', 'round', 'phase', 'decided'] },
   initialState: (_params) => ({ input: null, x: 0, round: 0, phase: 'reporting', decided: null }),
   rules: [
     rio.onRequest<BenOrParams, BenOrState, ProposeRequest, { readonly v: rio.Nat }>({

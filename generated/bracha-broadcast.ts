@@ -115,6 +115,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
   violatedAssumptions: (params) => [...(params.n > 3 * params.f ? [] : ['n > 3 * f'])],
   processCount: brachaBroadcastProcessCount,
   roleOf: () => undefined,
+  stateVariables: { '': ['sentEcho', 'sentReady', 'delivered'] },
   initialState: (_params) => ({ sentEcho: false, sentReady: false, delivered: null }),
   rules: [
     rio.onRequest<BrachaBroadcastParams, BrachaBroadcastState, BroadcastRequest, { readonly m: rio.Value }>({

@@ -101,6 +101,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
   violatedAssumptions: (params) => [...(params.n > 3 * params.f ? [] : ['n > 3 * f'])],
   processCount: echoBroadcastProcessCount,
   roleOf: () => undefined,
+  stateVariables: { '': ['sentEcho', 'delivered', 'sent'] },
   initialState: (_params) => ({ sentEcho: false, delivered: null, sent: null }),
   rules: [
     rio.onRequest<EchoBroadcastParams, EchoBroadcastState, BroadcastRequest, { readonly m: rio.Value }>({

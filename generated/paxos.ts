@@ -211,6 +211,11 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
     if (rio.has(paxosRoleMembers(params, 'Learner'), p)) return 'Learner';
     return undefined;
   },
+  stateVariables: {
+    Proposer: ['myValue', 'round', 'ballot', 'stage', 'proposal'],
+    Acceptor: ['promised', 'acceptedBallot', 'acceptedValue'],
+    Learner: ['learned'],
+  },
   initialState: (_params) => ({
     myValue: null,
     round: 0,

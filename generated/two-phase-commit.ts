@@ -248,6 +248,10 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
     if (rio.has(twoPhaseCommitRoleMembers(params, 'Participant'), p)) return 'Participant';
     return undefined;
   },
+  stateVariables: {
+    Coordinator: ['ownVote', 'yesFrom', 'decision'],
+    Participant: ['decision', 'vote', 'attempt'],
+  },
   initialState: (params, _self, role) => ({
     ownVote: null,
     yesFrom: [],

@@ -1,9 +1,11 @@
 /**
  * Swarm benchmark: every bundled spec, seeds 1..1000 (by default), in process, under the
- * spec's own fault model: what `rio simulate specs/<spec>.rio --seeds 1..1000` runs (the
- * spec's first scenario, its parameters and requests; the faults of the spec's `faults`
- * declarations placed by each seed; the default network, horizon, step limit and value
- * domain), without recording traces. Prints, per spec: seeds, events, violations,
+ * spec's own fault model: the spec's first scenario (its parameters and requests), the
+ * faults of the spec's `faults` declarations placed by each seed, and the default network,
+ * horizon, step limit and value domain of `rio simulate`, without recording traces. This is
+ * what `rio simulate specs/<spec>.rio --seeds 1..1000` runs, except for a first scenario
+ * with its own crashes (Paxos's 'duel'): the CLI then runs those crashes as the whole fault
+ * plan, the swarm the spec's fault model. Prints, per spec: seeds, events, violations,
  * events/s and wall time; exits 1 if any seed violates a property.
  *
  *     npx tsc -p tsconfig.build.json

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { ProtocolModule } from '../../runtime/replica/contract.js';
 import type { Data } from '../../runtime/replica/values.js';
 import type { FaultPlan, NetworkConfig, SimConfig, WorkloadStep } from '../../runtime/sim/config.js';
-import { defaultWorkload, parseFaults, parseNetwork, parseParams, parseRequest, PlanError } from '../../runtime/sim/plan.js';
+import { checkNetwork, defaultWorkload, parseFaults, parseNetwork, parseParams, parseRequest, PlanError } from '../../runtime/sim/plan.js';
 import { replaySteps } from '../../runtime/sim/replay.js';
 import { describeStep, showMessage, showValue } from '../../runtime/sim/report.js';
 import { shrink } from '../../runtime/sim/shrink.js';
@@ -106,7 +106,9 @@ function makePlan(module: ProtocolModule<any, any>, specFile: string, args: Simu
     workload = defaultWorkload(module, params);
     workloadSource = workload.length === 0 ? 'none (the protocol has no requests)' : 'default: one of each request at t=0';
   }
-  return { ...(scenario === undefined ? {} : { scenario }), module, specFile, params, workload, workloadSource, network: parseNetwork(args.network) };
+  const network = parseNetwork(args.network);
+  checkNetwork(network, module.processCount(params as never));
+  return { ...(scenario === undefined ? {} : { scenario }), module, specFile, params, workload, workloadSource, network };
 }
 
 function configFor(plan: Plan, args: SimulateArgs, seed: number, faults: FaultPlan, record: boolean): SimConfig {
@@ -176,7 +178,8 @@ export function renderTraceReport(module: ProtocolModule<any, any>, trace: Trace
     const view = world.view();
     for (const p of world.correct) {
       const state = view.state(p) as Record<string, Data>;
-      out.push(`  p${p}: ${Object.entries(state).map(([k, v]) => `${k}=${showValue(v)}`).join(' ')}`);
+      const own = module.stateVariables[module.roleOf(h.params as never, p) ?? ''] ?? Object.keys(state);
+      out.push(`  p${p}: ${own.map((k) => `${k}=${showValue(state[k])}`).join(' ')}`);
     }
     for (const p of world.processes) {
       const inds = world.indicationsOf(p);

@@ -483,6 +483,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     violatedAssumptions: (${assumptions.length === 0 ? '' : 'params'}) => [${assumptions.join(', ')}],
     processCount: ${countFn},
     roleOf: ${roleOf},
+    stateVariables: { ${(roleCounts.length === 0 ? [''] : roleCounts.map((r) => r.name)).map((role) => `${JSON.stringify(role)}: [${[...allState].filter(([, v]) => v.decls.some((d) => d.scope.role === undefined || d.scope.role.name.text === role)).map(([name]) => JSON.stringify(name)).join(', ')}]`).join(', ')} },
     initialState: (${/\bparams\b/.test(initFields.join()) || /\brole\b/.test(initFields.join()) ? 'params' : '_params'}${/\brole\b/.test(initFields.join()) ? ', _self, role' : ''}) => ({ ${initFields.join(', ')} }),
     rules: [${ruleEntries.join(',\n')}],
     modules: [${modules.join(', ')}],

@@ -184,6 +184,8 @@ export interface ProtocolModule<P, S> {
   /** The role a process plays (undefined when the protocol has no roles). */
   readonly roleOf: (params: P, p: Process) => string | undefined;
   readonly initialState: (params: P, self: Process, role: string | undefined) => S;
+  /** The state variables a process of each role has ('' for a protocol without roles). */
+  readonly stateVariables: Readonly<Record<string, readonly string[]>>;
   readonly rules: readonly RuleDesc<P, S>[];
   readonly modules: readonly ModuleUse<P>[];
   readonly properties: readonly PropertyDesc<P, S>[];

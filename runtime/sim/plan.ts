@@ -180,9 +180,11 @@ export function parseFaults(module: ProtocolModule<any, any>, params: Record<str
     }
     throw new PlanError(`--faults '${part}': expected byzantine=P[:strategy], crash=P@TIME or none`);
   }
-  for (const p of [...crashes.map((c) => c.process), ...byzantine.map((b) => b.process)]) {
+  const named = [...crashes.map((c) => c.process), ...byzantine.map((b) => b.process)];
+  named.forEach((p, i) => {
     if (p >= n) throw new PlanError(`--faults: process ${p} does not exist (processes are 0..${n - 1})`);
-  }
+    if (named.indexOf(p) !== i) throw new PlanError(`--faults: process ${p} is named twice; a process is faulty in one way at most`);
+  });
   if (!allowBeyondSpec) {
     if (byzantine.length > bounds.byzantine) throw new PlanError(`--faults: ${byzantine.length} Byzantine processes, but the spec tolerates ${bounds.byzantine} ('faults byzantine'); add --beyond-faults to run it anyway`);
     if (crashes.length + byzantine.length > bounds.crash + bounds.byzantine) throw new PlanError(`--faults: ${crashes.length + byzantine.length} faulty processes, but the spec tolerates ${bounds.crash + bounds.byzantine}; add --beyond-faults to run it anyway`);
@@ -198,4 +200,14 @@ export function defaultWorkload(module: ProtocolModule<any, any>, params: Record
     const allowed = desc.at?.(params as never);
     return { at: 0, process: allowed?.[0] ?? 0, request: request as Tagged };
   });
+}
+
+/** Checks that the network's partitions name existing processes only. */
+export function checkNetwork(network: NetworkConfig, processCount: number): void {
+  for (const part of network.partitions) {
+    for (const p of part.groups.flat()) {
+      if (!Number.isInteger(p) || p < 0 || p >= processCount) throw new PlanError(`--network partition: process ${p} does not exist (processes are 0..${processCount - 1})`);
+    }
+    if (part.from > part.to) throw new PlanError(`--network partition: it ends (t=${part.to}) before it starts (t=${part.from})`);
+  }
 }

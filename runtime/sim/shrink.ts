@@ -23,7 +23,7 @@ export function shrink(
   byzantine: readonly Process[],
   steps: readonly TraceStep[],
   violation: Violation,
-  maxAttempts = 5_000,
+  maxAttempts = 50_000,
 ): ShrinkResult {
   const liveness = violation.kind === 'eventually';
   let attempts = 0;
