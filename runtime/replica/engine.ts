@@ -17,17 +17,18 @@ import type { Crypto } from './crypto.js';
 import type { Binding, Chooser, Effect, Envelope, Input, ProtocolModule, RuleContext, RuleDesc, Tagged, Wire } from './contract.js';
 import { compare, encode, encodeOnce, range, setOf, SpecError, type Data, type Process, type RSet } from './values.js';
 
-/** A received message, under its canonical key `sender|encoding`. */
-type Received = readonly [key: string, sender: Process, message: Tagged];
+/** A received message with its sender. */
+type Received = readonly [sender: Process, message: Tagged];
 
 /** The complete state of one replica (and its sub-module instances). */
 export interface ReplicaState {
   readonly vars: Record<string, Data>;
   /**
-   * Received messages per message type, by key (`sender|encoding`). A record used as a set:
-   * O(1) to add to, however long the run; whoever needs an order sorts the keys.
+   * Received messages: message type → sender → the message's encoding → the message. Records
+   * used as sets: O(1) to add to however long the run (and the encoding, computed once per
+   * message, keys it without building new strings); whoever needs an order sorts.
    */
-  readonly received: Record<string, Record<string, Received>>;
+  readonly received: Record<string, Record<string, Record<string, Tagged>>>;
   /** Per rule name: the binding keys it has fired for, sorted. */
   readonly fired: Record<string, readonly string[]>;
   /** Per condition rule: whether it may fire when its condition is next true. */
@@ -86,9 +87,14 @@ function includesSorted(list: readonly string[], key: string): boolean {
 
 /** The received messages of one type, in the canonical order of their keys. */
 function receivedInOrder(s: ReplicaState, type: string): Received[] {
-  const set = s.received[type];
-  if (set === undefined) return [];
-  return Object.keys(set).sort().map((k) => set[k]!);
+  const bySender = s.received[type];
+  if (bySender === undefined) return [];
+  const out: Received[] = [];
+  for (const sender of Object.keys(bySender).map(Number).sort((a, b) => a - b)) {
+    const messages = bySender[sender]!;
+    for (const encoding of Object.keys(messages).sort()) out.push([sender, messages[encoding]!]);
+  }
+  return out;
 }
 
 /** Copies the mutable records of a state (collections inside are shared: they are immutable). */
@@ -99,8 +105,13 @@ export function snapshotState(s: ReplicaState): ReplicaState {
     for (const key in s.children[alias]) instances[key] = snapshotState(s.children[alias]![key]!);
     children[alias] = instances;
   }
-  const received: Record<string, Record<string, Received>> = {};
-  for (const type in s.received) received[type] = { ...s.received[type] };
+  const received: Record<string, Record<string, Record<string, Tagged>>> = {};
+  for (const type in s.received) {
+    const bySender: Record<string, Record<string, Tagged>> = {};
+    const from = s.received[type]!;
+    for (const sender in from) bySender[sender] = { ...from[sender] };
+    received[type] = bySender;
+  }
   return { vars: { ...s.vars }, received, fired: { ...s.fired }, armed: { ...s.armed }, children };
 }
 
@@ -262,10 +273,11 @@ export class Replica<P = any, S = any> {
 
   /** Stores a received message; false when it was already there. */
   private store(ctx: RuleContext<P>, from: Process, message: Tagged): boolean {
-    const key = `${from}|${encode(message)}`;
-    const set = (this.state.received[message.type] ??= {});
-    if (set[key] !== undefined) return false; // a repeated message counts once
-    set[key] = [key, from, message];
+    const encoding = encode(message);
+    const bySender = (this.state.received[message.type] ??= {});
+    const messages = (bySender[from] ??= {});
+    if (messages[encoding] !== undefined) return false; // a repeated message counts once
+    messages[encoding] = message;
     for (const rule of this.rulesFor) {
       if (rule.event === 'receive' && rule.message === message.type && rule.staticBind === true) {
         const indexed = this.index.get(rule.name);
@@ -310,7 +322,7 @@ export class Replica<P = any, S = any> {
     if (indexed === undefined) {
       indexed = { groups: [], byKey: new Map() };
       this.index.set(rule.name, indexed);
-      for (const [, sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message);
+      for (const [sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message);
     }
     return indexed.groups;
   }
@@ -401,7 +413,7 @@ export class Replica<P = any, S = any> {
       if (rule.quorum.kind === 'single') {
         // The enabled (binding, sender) pair first in canonical order fires.
         let best: { binding: Binding; sender: Process; key: string } | undefined;
-        for (const [, sender, message] of entries) {
+        for (const [sender, message] of entries) {
           const binding = rule.bind(message, sender, ctx, this.vars);
           if (binding === null) continue;
           const key = encodeOnce(binding) + '|' + sender;
@@ -418,7 +430,7 @@ export class Replica<P = any, S = any> {
       // Quorum rules: group matching messages by binding, count distinct senders.
       const among = rule.quorum.among?.(ctx, this.vars);
       const groups = new Map<string, { binding: Binding; senders: Set<Process>; messages: Data[] }>();
-      for (const [, sender, message] of entries) {
+      for (const [sender, message] of entries) {
         if (among !== undefined && !among.includes(sender)) continue;
         const binding = rule.bind(message, sender, ctx, this.vars);
         if (binding === null) continue;

@@ -338,6 +338,14 @@ export function encodeOnce(v: unknown): string {
   return encodeUncached(v);
 }
 
+/** A field's value: small primitives directly, anything else through the cache. */
+function encodeField(v: unknown): string {
+  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v === null || v === undefined) return 'null';
+  return encode(v);
+}
+
 function encodeUncached(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
@@ -352,9 +360,14 @@ function encodeUncached(v: unknown): string {
       }
       {
         const o = v as Record<string, unknown>;
-        const ks = Object.keys(o).sort();
+        const ks = Object.keys(o);
+        if (ks.length > 1) ks.sort();
         let out = '{';
-        for (let i = 0; i < ks.length; i++) out += (i > 0 ? ',' : '') + JSON.stringify(ks[i]) + ':' + encode(o[ks[i]!]);
+        for (let i = 0; i < ks.length; i++) {
+          const k = ks[i]!;
+          // Field names are identifiers almost always: quote them without JSON.stringify.
+          out += (i > 0 ? ',"' : '"') + (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k).slice(1, -1)) + '":' + encodeField(o[k]);
+        }
         return out + '}';
       }
   }

@@ -393,7 +393,11 @@ export class World<P = any, S = any> {
 
 function encodeReplicaState(s: ReplicaState): string {
   let out = encode({ ...s.vars });
-  for (const type of Object.keys(s.received).sort()) out += `\u0003${type}:${Object.keys(s.received[type]!).sort().join('\u0002')}`;
+  for (const type of Object.keys(s.received).sort()) {
+    const bySender = s.received[type]!;
+    out += `\u0003${type}:`;
+    for (const sender of Object.keys(bySender).sort()) out += `${sender}<${Object.keys(bySender[sender]!).sort().join('\u0002')}>`;
+  }
   for (const rule of Object.keys(s.fired).sort()) out += `\u0004${rule}:${s.fired[rule]!.join('\u0002')}`;
   for (const rule of Object.keys(s.armed).sort()) out += `\u0005${rule}:${s.armed[rule] ? 1 : 0}`;
   for (const alias of Object.keys(s.children).sort()) {
