@@ -224,10 +224,10 @@ export class Replica<P = any, S = any> {
     // One context per replica, pointed at this step's outputs (allocating one per step costs).
     this.sink = { effects, firings, pendingIndications };
     const ctx = (this.sharedContext ??= this.context());
-    const fire = (rule: RuleDesc<P, S>, binding: Binding) => {
-      firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
-      rule.body(ctx, this.vars, binding);
-    };
+    const fire = (this.fireRule ??= (rule: RuleDesc<P, S>, binding: Binding) => {
+      this.sink.firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
+      rule.body(this.sharedContext!, this.vars, binding);
+    });
     const fireEvent = (matches: (rule: RuleDesc<P, S>) => Binding | null) => {
       for (const rule of this.rulesFor) {
         const binding = matches(rule);
@@ -530,6 +530,7 @@ export class Replica<P = any, S = any> {
     pendingIndications: [],
   };
   private sharedContext: RuleContext<P> | undefined;
+  private fireRule: ((rule: RuleDesc<P, S>, binding: Binding) => void) | undefined;
 
   private context(): RuleContext<P> {
     const self = this.self;
