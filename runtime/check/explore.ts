@@ -122,6 +122,7 @@ export function explore(config: ExploreConfig): ExploreResult {
   const nodes: Node[] = [];
   const visited = new Set<string>();
   const identity = (encodings: readonly string[], extra: Extra): string => {
+    // As World.encode, but reusing the encodings of replicas the last step did not touch.
     const text = `${encodings.join('\u0007')}\u0007${world.encodeNetwork()}\u0007${extra.requestsDone.join(',')}|${extra.forged}|${extra.crashes}`;
     return config.exact ? text : fingerprint(text);
   };

@@ -15,7 +15,7 @@
  */
 import type { Chooser, Effect, GlobalView, ProtocolModule, Tagged, Wire } from '../replica/contract.js';
 import { symbolicCrypto, type Crypto } from '../replica/crypto.js';
-import { layoutProcesses, Replica, snapshotState, SpecError, type Firing, type ReplicaState } from '../replica/index.js';
+import { layoutProcesses, Replica, SpecError, type Firing, type ReplicaState } from '../replica/index.js';
 import { encode, type Data, type Process, type RSet } from '../replica/values.js';
 
 /** Something that can happen to a world. */
@@ -377,17 +377,9 @@ export class World<P = any, S = any> {
     return `${flight}\u0001${timers}\u0001${this.crashed.join(',')}\u0001${this.started.join(',')}\u0001${indications}`;
   }
 
-  /** The canonical encoding of the world state (the model checker's state identity). */
+  /** The canonical encoding of the whole world state: equal worlds, equal strings. */
   encode(): string {
-    const s = this.snapshot();
-    return encode({
-      r: s.replicas.map((r) => (r === null ? null : snapshotState(r))),
-      f: Object.keys(s.inFlight).sort().map((k) => [k, s.inFlight[k]![3]]),
-      t: Object.keys(s.timers).sort(),
-      c: s.crashed,
-      s: s.started,
-      i: s.indications,
-    });
+    return `${this.processes.map((p) => this.encodeReplica(p)).join('\u0007')}\u0007${this.encodeNetwork()}`;
   }
 }
 
