@@ -124,7 +124,9 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     out.push({ kind: 'typeAlias', name: messageTypeName(name), docs: `Message \`${h.quote(m.decl.span)}\` (${h.where(m.decl.span)}).`, type: taggedType(name, m.type.fields) });
   }
   if (p.messages.size > 0) {
-    out.push({ kind: 'typeAlias', name: `${prefix}Message`, docs: `Every message of ${prefix}.`, type: [...p.messages.keys()].map(messageTypeName).join(' | ') });
+    // `protocol Ping` with a message PING would otherwise name both `PingMessage`.
+    const union = [...p.messages.keys()].some((m) => messageTypeName(m) === `${prefix}Message`) ? `${prefix}AnyMessage` : `${prefix}Message`;
+    out.push({ kind: 'typeAlias', name: union, docs: `Every message of ${prefix}.`, type: [...p.messages.keys()].map(messageTypeName).join(' | ') });
   }
   for (const [kind, table] of [['Request', p.requests], ['Indication', p.indications]] as const) {
     for (const [name, e] of table) {

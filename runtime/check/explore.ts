@@ -13,6 +13,7 @@
  * in any order with everything else; time is abstract (a timer may expire at any moment
  * while it runs).
  */
+import { getHeapStatistics } from 'node:v8';
 import type { ProtocolModule, Tagged, Wire } from '../replica/contract.js';
 import { fingerprint, type Process } from '../replica/values.js';
 import { allMessages } from '../sim/domain.js';
@@ -56,7 +57,7 @@ export interface ExploreResult {
   readonly maxDepthReached: number;
   /** True when every reachable state was explored (no bound cut the search). */
   readonly complete: boolean;
-  readonly cutBy?: 'maxStates' | 'maxDepth' | 'timeLimit';
+  readonly cutBy?: 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory';
   /** Final states (nothing can happen) where an `eventually` property does not hold. */
   readonly deadlocks: number;
   readonly elapsedMs: number;
@@ -96,6 +97,7 @@ type Move =
 /** Explores the state space of one configuration. */
 export function explore(config: ExploreConfig): ExploreResult {
   const started = Date.now();
+  const heapBudget = getHeapStatistics().heap_size_limit * 0.8;
   const world = new World(config.module, config.params, { byzantine: config.byzantine, dropToByzantine: true });
   for (const p of world.processes) {
     if (!config.byzantine.includes(p)) world.apply({ kind: 'start', process: p });
@@ -246,6 +248,11 @@ export function explore(config: ExploreConfig): ExploreResult {
           cutBy = 'maxStates';
           return finish('ok');
         }
+        // Stop cleanly before the heap runs out (V8 would abort the process instead).
+        if ((visited.size & 0x3ff) === 0 && process.memoryUsage().heapUsed > heapBudget) {
+          cutBy = 'memory';
+          return finish('ok');
+        }
       }
     }
     // A final state where some correct process still awaits progress (an `eventually` fails).
@@ -258,6 +265,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       cutBy = 'timeLimit';
       return finish('ok');
     }
+
     if (config.onProgress !== undefined && now - lastProgress >= 200) {
       lastProgress = now;
       config.onProgress({ states: visited.size, queue: frontier.length - head, depth: node.depth, transitions, elapsedMs: now - started });
