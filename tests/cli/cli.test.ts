@@ -5,7 +5,7 @@
  * property failed, 2 usage error or unreadable input, 3 internal error. No output may ever
  * contain a stack trace. A test that fails on purpose shows a bug and says so in its name
  * ("FAILS: ..."); tests marked "regression" are bugs found while writing these tests and
- * fixed since (048e279).
+ * fixed since (048e279, 54a10b9).
  */
 import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -253,11 +253,11 @@ describe.concurrent('rio', () => {
     });
 
     /**
-     * renderTraceReport prints `view.state(p)`, which holds the variables of every role, so the
-     * coordinator's line shows the participants' `vote` and `attempt` (at their defaults) and
-     * each participant's line shows the coordinator's `ownVote` and `yesFrom`.
+     * Regression: renderTraceReport printed `view.state(p)`, which holds the variables of every
+     * role, so the coordinator's line showed the participants' `vote` and `attempt` (at their
+     * defaults) and each participant's line the coordinator's `ownVote` and `yesFrom`.
      */
-    it("the end state lists each process's own variables (FAILS: the coordinator also shows the participants' vote and attempt)", () => {
+    it("the end state lists each process's own variables (regression: the coordinator also showed the participants' vote and attempt)", () => {
       const { run } = runs['mutant']!;
       const coordinator = /^ {2}p0: (.*)$/m.exec(run.stdout)?.[1];
       const participant = /^ {2}p1: (.*)$/m.exec(run.stdout)?.[1];
@@ -497,19 +497,19 @@ describe.concurrent('rio', () => {
   });
 
   describe.concurrent('rio simulate: fault plans and partitions name real, distinct processes', () => {
-    /** parseFaults checks that each process exists, not that it is named once. */
-    it("--faults naming one process twice is a usage error (FAILS: runs with 'p1 Byzantine (equivocate), p1 Byzantine (equivocate)')", async () => {
+    /** Regression: parseFaults checked that each process exists, not that it is named once. */
+    it("--faults naming one process twice is a usage error (regression: ran with 'p1 Byzantine (equivocate), p1 Byzantine (equivocate)')", async () => {
       const r = await rio(['simulate', 'specs/bracha-broadcast.rio', '--faults', 'byzantine=1,byzantine=1', '--beyond-faults']);
       expectUsageError(r, /p(rocess )?1/);
     });
 
-    it('--faults making one process both Byzantine and crashed is a usage error (FAILS: runs with "p1 Byzantine (equivocate), p1 crashes at t=5")', async () => {
+    it('--faults making one process both Byzantine and crashed is a usage error (regression: ran with "p1 Byzantine (equivocate), p1 crashes at t=5")', async () => {
       const r = await rio(['simulate', 'specs/bracha-broadcast.rio', '--faults', 'crash=1@5,byzantine=1', '--beyond-faults']);
       expectUsageError(r, /p(rocess )?1/);
     });
 
-    /** parseNetwork does not know the processes; the partition groups are never checked against them. */
-    it('--network partition with a process that does not exist is a usage error (FAILS: accepted)', async () => {
+    /** Regression: parseNetwork does not know the processes, and the partition groups were never checked against them. */
+    it('--network partition with a process that does not exist is a usage error (regression: was accepted)', async () => {
       const r = await rio(['simulate', 'specs/bracha-broadcast.rio', '--network', 'partition=0+9|1@0..50']);
       expectUsageError(r, /9/);
     });
