@@ -1,12 +1,11 @@
 /** `rio explore`: exhaustive model checking of a small configuration of a spec. */
 import { writeFileSync } from 'node:fs';
 import { explore, type ExploreResult } from '../../runtime/check/explore.js';
-import type { Data } from '../../runtime/replica/values.js';
-import { faultBounds, parseParams, parseRequest, PlanError } from '../../runtime/sim/plan.js';
+import { faultBounds } from '../../runtime/sim/plan.js';
 import { TRACE_FORMAT, TRACE_VERSION, writeTrace, type Trace } from '../../runtime/sim/trace.js';
 import type { Io } from './io.js';
 import { terminalProgress } from './progress.js';
-import { checkCount, loadForRun, renderTraceReport, UsageError } from './simulate.js';
+import { checkCount, loadForRun, renderTraceReport, runSetup, UsageError } from './simulate.js';
 
 export interface ExploreArgs {
   readonly spec: string;
@@ -38,19 +37,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
   const { module, specFile } = loaded;
-  let params: Record<string, Data>;
-  let workload: { process: number; request: { type: string; [k: string]: Data } }[];
-  try {
-    const scenario = args.scenario === undefined ? (args.requests.length === 0 ? module.scenarios[0] : undefined) : module.scenarios.find((s) => s.name === args.scenario);
-    if (args.scenario !== undefined && scenario === undefined) throw new PlanError(`no scenario '${args.scenario}' in ${specFile}`);
-    params = parseParams(module, args.params, (scenario?.params ?? {}) as Record<string, Data>);
-    workload = args.requests.length > 0
-      ? args.requests.map((r) => parseRequest(module, params, r))
-      : (scenario?.steps(params as never) ?? []).flatMap((s) => (s.kind === 'request' ? [{ process: s.process, request: s.request }] : []));
-  } catch (error) {
-    if (error instanceof PlanError) throw new UsageError(error.message);
-    throw error;
-  }
+  const { params, workload } = runSetup(module, specFile, args);
   const bounds = faultBounds(module, params);
   const n = module.processCount(params as never);
   const byzantine = args.byzantine === undefined

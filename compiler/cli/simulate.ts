@@ -88,24 +88,43 @@ export async function loadForRun(args: { spec: string; protocol?: string }, io: 
   }
 }
 
-function makePlan(module: ProtocolModule<any, any>, specFile: string, args: SimulateArgs): Plan {
+/**
+ * The scenario, parameters and workload of a run (shared by `simulate` and `explore`): the
+ * named scenario, else the spec's first unless requests are given; `--param` over the
+ * scenario's values; `--request`s, else the scenario's requests, else one of each request.
+ */
+export function runSetup(
+  module: ProtocolModule<any, any>,
+  specFile: string,
+  args: { readonly scenario?: string; readonly params: readonly string[]; readonly requests: readonly string[] },
+): { scenario?: Plan['scenario']; params: Record<string, Data>; workload: WorkloadStep[]; workloadSource: string } {
   const scenario = args.scenario === undefined ? (args.requests.length === 0 ? module.scenarios[0] : undefined) : module.scenarios.find((s) => s.name === args.scenario);
   if (args.scenario !== undefined && scenario === undefined) {
     throw new UsageError(`no scenario '${args.scenario}' in ${specFile} (scenarios: ${module.scenarios.map((s) => s.name).join(', ') || 'none'})`);
   }
-  const params = parseParams(module, args.params, (scenario?.params ?? {}) as Record<string, Data>);
-  let workload: WorkloadStep[];
-  let workloadSource: string;
-  if (args.requests.length > 0) {
-    workload = args.requests.map((r) => parseRequest(module, params, r));
-    workloadSource = 'from --request';
-  } else if (scenario !== undefined) {
-    workload = scenario.steps(params as never).flatMap((s) => (s.kind === 'request' ? [{ at: s.at, process: s.process, request: s.request }] : []));
-    workloadSource = `scenario '${scenario.name}'`;
-  } else {
-    workload = defaultWorkload(module, params);
-    workloadSource = workload.length === 0 ? 'none (the protocol has no requests)' : 'default: one of each request at t=0';
+  try {
+    const params = parseParams(module, args.params, (scenario?.params ?? {}) as Record<string, Data>);
+    let workload: WorkloadStep[];
+    let workloadSource: string;
+    if (args.requests.length > 0) {
+      workload = args.requests.map((r) => parseRequest(module, params, r));
+      workloadSource = 'from --request';
+    } else if (scenario !== undefined) {
+      workload = scenario.steps(params as never).flatMap((s) => (s.kind === 'request' ? [{ at: s.at, process: s.process, request: s.request }] : []));
+      workloadSource = `scenario '${scenario.name}'`;
+    } else {
+      workload = defaultWorkload(module, params);
+      workloadSource = workload.length === 0 ? 'none (the protocol has no requests)' : 'default: one of each request at t=0';
+    }
+    return { ...(scenario === undefined ? {} : { scenario }), params, workload, workloadSource };
+  } catch (error) {
+    if (error instanceof PlanError) throw new UsageError(error.message);
+    throw error;
   }
+}
+
+function makePlan(module: ProtocolModule<any, any>, specFile: string, args: SimulateArgs): Plan {
+  const { scenario, params, workload, workloadSource } = runSetup(module, specFile, args);
   const network = parseNetwork(args.network);
   checkNetwork(network, module.processCount(params as never));
   return { ...(scenario === undefined ? {} : { scenario }), module, specFile, params, workload, workloadSource, network };
