@@ -80,10 +80,10 @@ function checkFields(name: string, fields: EventDesc['fields'], v: unknown, limi
   const expected = new Set(fields.map((f) => f.name));
   for (const key of Object.keys(v)) {
     if (tagged && key === 'type') continue;
-    if (!expected.has(key)) return `${path}: ${name} has no field '${key}'`;
+    if (!expected.has(key)) return `${path === name ? '' : `${path}: `}${name} has no field '${key}'`;
   }
   for (const field of fields) {
-    if (!Object.hasOwn(v, field.name)) return `${path}: ${name} lacks field '${field.name}'`;
+    if (!Object.hasOwn(v, field.name)) return `${path === name ? '' : `${path}: `}${name} lacks field '${field.name}'`;
     const problem = checkValue(field.type, v[field.name], limits, `${path}.${field.name}`, depth + 1);
     if (problem !== null) return problem;
   }
@@ -95,7 +95,7 @@ export function checkEvent(events: readonly EventDesc[], v: unknown, limits: Val
   if (!isPlainObject(v)) return `expected a ${what} (an object with a "type"), got ${describe(v)}`;
   const type = v['type'];
   const desc = typeof type === 'string' ? events.find((e) => e.name === type) : undefined;
-  if (desc === undefined) return `${typeof type === 'string' ? `'${type}'` : describe(type)} is not a ${what} type (known: ${events.map((e) => e.name).join(', ') || 'none'})`;
+  if (desc === undefined) return `${typeof type === 'string' ? `'${type}'` : describe(type)} is not a ${what} (known: ${events.map((e) => e.name).join(', ') || 'none'})`;
   return checkFields(desc.name, desc.fields, v, limits, desc.name, 0, true);
 }
 
