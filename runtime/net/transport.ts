@@ -87,7 +87,7 @@ export class Transport {
     this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.maxQueue = options.maxQueue ?? 10_000;
     this.minBackoff = options.minBackoffMs ?? 50;
-    this.maxBackoff = options.maxBackoffMs ?? 2_000;
+    this.maxBackoff = options.maxBackoffMs ?? 1_000;
   }
 
   private get trustAnchors(): string[] {
