@@ -80,7 +80,8 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
   try {
     await host.start();
     const port = await api.listen(args.httpPort ?? node.httpPort, node.httpHost ?? '127.0.0.1');
-    log.log('info', 'ready', { api: `http://${node.httpHost ?? '127.0.0.1'}:${port}`, peerPort: node.port, role: host.role ?? null, recovered: host.recovered });
+    // Whatever --log-level says: launchers wait for this line.
+    jsonLogger(args.id, 'debug').log('info', 'ready', { api: `http://${node.httpHost ?? '127.0.0.1'}:${port}`, peerPort: node.port, role: host.role ?? null, recovered: host.recovered });
   } catch (error) {
     await api.close().catch(() => {});
     await host.stop().catch(() => {});
