@@ -20,6 +20,8 @@ export interface LaunchOptions {
   /** Called for each parsed log line. */
   readonly onLog?: (entry: Record<string, unknown>) => void;
   readonly readyTimeoutMs?: number;
+  /** A command that runs the child, e.g. ['ip', 'netns', 'exec', 'host1'] (it must exec, not fork). */
+  readonly wrapper?: readonly string[];
 }
 
 export interface Launched {
@@ -34,7 +36,8 @@ export interface Launched {
 
 export function launchNode(options: LaunchOptions): Launched {
   const args = [options.cli, 'start', options.spec, '--config', options.config, '--id', String(options.id), ...(options.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const wrapper = options.wrapper ?? [];
+  const child = wrapper.length === 0 ? spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(wrapper[0]!, [...wrapper.slice(1), process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const file: WriteStream | undefined = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: 'a' });
   let stderrText = '';
