@@ -102,6 +102,60 @@ describe('mutual TLS with pinned certificates', () => {
   });
 });
 
+describe('bounded send queues', () => {
+  it('hold at most maxQueue frames for an unreachable peer and count the rest as dropped', async () => {
+    // Nobody listens on port 1; the transport itself listens on a port of the system's choice.
+    const config = { ...cluster.config, nodes: cluster.config.nodes.map((n) => (n.id === 1 ? { ...n, port: 1 } : n.id === 2 ? { ...n, port: 0 } : n)) };
+    const t = new Transport({
+      config, self: 2, keys: readNodeKeys(join(cluster.dir, 'node-2')), log: silentLogger, listenHost: '127.0.0.1', maxQueue: 3,
+      onFrame: () => {}, onBadFrame: () => {},
+    });
+    transports.push(t);
+    await t.start();
+    const accepted = Array.from({ length: 10 }, (_, i) => t.send(1, { i }));
+    expect(accepted).toEqual([true, true, true, false, false, false, false, false, false, false]);
+    expect(t.stats().find((s) => s.id === 1)).toMatchObject({ connected: false, queued: 3, droppedQueueFull: 7 });
+  });
+
+  it('stop growing when a connected peer does not read (socket back-pressure)', async () => {
+    // A server with node 1's keys that accepts the connection and never reads from it.
+    const keys1 = readNodeKeys(join(cluster.dir, 'node-1'));
+    const { createServer } = await import('node:tls');
+    const stalled: import('node:tls').TLSSocket[] = [];
+    const server = createServer({ minVersion: 'TLSv1.3', key: keys1.tlsKey, cert: keys1.tlsCert, ca: cluster.config.nodes.map((n) => n.certificate), requestCert: true, rejectUnauthorized: true }, (socket) => {
+      socket.pause();
+      stalled.push(socket);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const config = { ...cluster.config, nodes: cluster.config.nodes.map((n) => (n.id === 1 ? { ...n, port } : n.id === 0 ? { ...n, port: 0 } : n)) };
+    const t = new Transport({
+      config, self: 0, keys: readNodeKeys(join(cluster.dir, 'node-0')), log: silentLogger, listenHost: '127.0.0.1', maxQueue: 100,
+      onFrame: () => {}, onBadFrame: () => {},
+    });
+    try {
+      await t.start();
+      await eventually('connected to the stalled peer', () => t.stats().find((s) => s.id === 1)!.connected);
+      const payload = 'x'.repeat(16 * 1024);
+      // 64 MB offered in batches; between batches the socket drains into the kernel's buffers until they are full.
+      for (let batch = 0; batch < 8; batch++) {
+        for (let i = 0; i < 500; i++) t.send(1, { i, payload });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const link = t.stats().find((s) => s.id === 1)!;
+      console.log(`back-pressure: ${JSON.stringify(link)}`);
+      expect(link.queued).toBeLessThanOrEqual(100);
+      expect(link.sent * 16 * 1024).toBeLessThan(32 * 1024 * 1024); // the socket stopped taking frames long before 64 MB
+      expect(link.droppedQueueFull).toBe(4_000 - link.sent - link.queued);
+      expect(link.droppedQueueFull).toBeGreaterThan(2_000);
+    } finally {
+      await t.stop();
+      for (const s of stalled) s.destroy();
+      server.close();
+    }
+  });
+});
+
 describe('cluster configuration', () => {
   it('refuses a certificate that does not match its pinned fingerprint, and duplicates', () => {
     const text = readFileSync(cluster.configPath, 'utf8');
