@@ -4,7 +4,8 @@
  * process SIGKILLed right after the broadcast started, the other three still deliver it.
  * Needs the build (dist/), as `npm test` makes it.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cli, repo } from './helpers.js';
 
@@ -45,5 +46,28 @@ describe('Bracha broadcast on 4 processes', () => {
     for (const p of [p0!, p1!, p2!]) expect([p.up, p.indications]).toEqual([true, [{ type: 'deliver', m: 9 }]]);
     expect(p3!.up).toBe(false);
     expect(p3!.counters).toBeNull();
+  }, 20_000);
+
+  it('stops every process it started on Ctrl-C (SIGINT)', async () => {
+    const child = spawn(process.execPath, [cli, 'cluster', 'specs/bracha-broadcast.rio', '--duration', '100000'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    const ready = new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: string) => {
+        stdout += chunk;
+        if (stdout.includes('all 4 processes ready')) resolve();
+      }),
+    );
+    await ready;
+    const dir = /in (\S+rio-cluster-\S+)/.exec(stdout)![1]!;
+    const running = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(dir)).length;
+    expect(running()).toBe(4);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stdout).toContain('interrupted');
+    expect(stdout).toMatch(/summary: 4 processes/);
+    expect(running()).toBe(0);
+    expect(existsSync(dir)).toBe(false);
   }, 20_000);
 });
