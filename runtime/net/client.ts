@@ -25,7 +25,10 @@ export class RioApiError extends Error {
   }
 }
 
-export class RioClient<Req extends { readonly type: string } = { readonly type: string }, Ind extends { readonly type: string } = { readonly type: string }> {
+/** Any event: a type and fields (the default when the protocol's types are not given). */
+export type AnyEvent = { readonly type: string; readonly [field: string]: unknown };
+
+export class RioClient<Req extends { readonly type: string } = AnyEvent, Ind extends { readonly type: string } = AnyEvent> {
   constructor(readonly baseUrl: string) {}
 
   private async call<T>(path: string, init?: RequestInit): Promise<T> {
