@@ -71,6 +71,10 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
     host = new ProcessHost({
       module: loaded.module, params, config, self: args.id, keys, dataPath: args.data ?? join(keyDir, 'state.db'), log, tickMs: args.tickMs,
       listenHost: args.listen ?? node.host,
+      onFatal: () => {
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM'); // the usual clean shutdown, then exit 1
+      },
     });
   } catch (error) {
     if ((error as Error).name === 'UsageError') throw error;
@@ -99,7 +103,7 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
       log.log('info', 'stopping', { signal });
       void Promise.all([api.close(), host.stop()]).then(() => {
         log.log('info', 'stopped', { counters: host.counters });
-        resolve(0);
+        resolve(process.exitCode === 1 ? 1 : 0);
       });
     };
     const onTerm = () => shutdown('SIGTERM');

@@ -40,6 +40,11 @@ export interface HostOptions {
   readonly maxFrame?: number;
   readonly maxQueue?: number;
   readonly listenHost?: string;
+  /**
+   * Called when the durable state cannot be written: the process stops handling inputs and
+   * releases nothing more (fail-stop); the caller should exit. Default: log only.
+   */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /** An indication with its position in this process's log. */
@@ -58,6 +63,8 @@ export interface Counters {
   droppedOversize: number;
   droppedIllTyped: number;
   specErrors: number;
+  /** Inputs whose handling failed for another reason than the spec's (a bug in rio): logged, the process goes on. */
+  internalErrors: number;
   durableCommits: number;
 }
 
@@ -76,7 +83,7 @@ export class ProcessHost {
   readonly indications: IndicationRecord[] = [];
   private readonly listeners = new Set<(record: IndicationRecord) => void>();
   readonly counters: Counters = {
-    received: 0, sent: 0, requests: 0, indications: 0, droppedMalformed: 0, droppedOversize: 0, droppedIllTyped: 0, specErrors: 0, durableCommits: 0,
+    received: 0, sent: 0, requests: 0, indications: 0, droppedMalformed: 0, droppedOversize: 0, droppedIllTyped: 0, specErrors: 0, internalErrors: 0, durableCommits: 0,
   };
   /** True when this process recovered durable state at start-up. */
   readonly recovered: boolean;
@@ -136,7 +143,13 @@ export class ProcessHost {
       return;
     }
     this.counters.received++;
-    this.step({ kind: 'receive', from, message: value as Tagged });
+    try {
+      this.step({ kind: 'receive', from, message: value as Tagged });
+    } catch (error) {
+      // A well-typed message must never crash the process, even through a bug of ours.
+      this.counters.internalErrors++;
+      this.log.log('error', 'internal-error', { peer: from, message: value, reason: String((error as Error).stack ?? error) });
+    }
   }
 
   /** Why a request would be refused, or null when it is a well-typed request this process takes. */
@@ -176,7 +189,15 @@ export class ProcessHost {
       if (encode(value) !== before[i]) changed[name] = value;
     });
     // The state the effects depend on reaches the disk before any effect leaves the process.
-    this.store.save(changed, meta);
+    try {
+      this.store.save(changed, meta);
+    } catch (error) {
+      // Fail-stop: releasing the effects, or going on with state the disk does not have, could break the protocol.
+      this.stopped = true;
+      this.log.log('error', 'durable-write-failed', { reason: (error as Error).message });
+      this.options.onFatal?.(error as Error);
+      return;
+    }
     if (Object.keys(changed).length > 0 || Object.keys(meta).length > 0) this.counters.durableCommits++;
     for (const effect of effects) this.apply(effect);
   }
