@@ -45,6 +45,8 @@ export interface ClusterArgs {
   readonly tickMs: number;
   /** How long to run, in time units (default: until 20 units after the last scheduled event). */
   readonly duration?: number;
+  /** Stop early, once the workload is sent and every process that is up has made this many indications. */
+  readonly untilEach?: number;
   readonly json: boolean;
   readonly keep: boolean;
   readonly verbose: boolean;
@@ -72,6 +74,7 @@ function show(event: Tagged): string {
 export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   if (!(args.tickMs > 0)) throw new UsageError(`--tick-ms must be a positive number of milliseconds, not ${String(args.tickMs)}`);
   if (args.duration !== undefined && !(args.duration >= 0)) throw new UsageError(`--duration must be a non-negative number of time units, not ${String(args.duration)}`);
+  if (args.untilEach !== undefined && !(Number.isInteger(args.untilEach) && args.untilEach >= 1)) throw new UsageError(`--until-each must be a whole number of indications (1 or more), not ${String(args.untilEach)}`);
   if (args.nodes !== undefined && (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > 64)) throw new UsageError(`--nodes must be a whole number from 1 to 64, not ${String(args.nodes)}`);
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
@@ -192,7 +195,11 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
         }
       }
       await poll();
-      if (Date.now() - t0 >= durationMs && next >= actions.length) break;
+      if (next >= actions.length && Date.now() - t0 >= durationMs) break;
+      if (next >= actions.length && args.untilEach !== undefined && [...live.keys()].every((id) => delivered.filter((d) => d.process === id).length >= args.untilEach!)) {
+        say(`${elapsed()} every process that is up made ${args.untilEach} indication${args.untilEach === 1 ? '' : 's'}: stopping`);
+        break;
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
     if (interrupted) {

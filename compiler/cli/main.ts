@@ -201,6 +201,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('restart', { describe: 'start process P again at TIME (after a kill; its durable state survives): P@TIME (repeatable)', type: 'string', array: true, default: [] as string[] })
           .option('tick-ms', { describe: 'milliseconds per time unit (of TIME and of the spec\'s timers)', type: 'number', default: 100 })
           .option('duration', { describe: 'time units to run (default: 20 after the last scheduled event)', type: 'number' })
+          .option('until-each', { describe: 'stop early once every process that is up has made this many indications', type: 'number' })
           .option('json', { describe: 'print one JSON summary object', type: 'boolean', default: false })
           .option('keep', { describe: 'keep the keys, databases and logs (their folder is printed)', type: 'boolean', default: false })
           .option('verbose', { describe: 'print every process\'s log lines on stderr', type: 'boolean', default: false })
@@ -212,7 +213,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           {
             spec: args.spec, ...(args.protocol === undefined ? {} : { protocol: args.protocol }), ...(args.nodes === undefined ? {} : { nodes: args.nodes }),
             params: args.param, ...(args.scenario === undefined ? {} : { scenario: args.scenario }), requests: args.request, kills: args.kill,
-            restarts: args.restart, tickMs: args['tick-ms'], ...(args.duration === undefined ? {} : { duration: args.duration }), json: args.json,
+            restarts: args.restart, tickMs: args['tick-ms'], ...(args.duration === undefined ? {} : { duration: args.duration }),
+            ...(args['until-each'] === undefined ? {} : { untilEach: args['until-each'] }), json: args.json,
             keep: args.keep, verbose: args.verbose,
           },
           io,

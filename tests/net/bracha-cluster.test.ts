@@ -17,7 +17,7 @@ interface Summary {
 
 function cluster(args: readonly string[]): Promise<{ code: number; summary: Summary; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, 'cluster', 'specs/bracha-broadcast.rio', '--json', '--tick-ms', '50', ...args], { cwd: repo, timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [cli, 'cluster', 'specs/bracha-broadcast.rio', '--json', '--tick-ms', '50', '--duration', '200', '--until-each', '1', ...args], { cwd: repo, timeout: 20_000 }, (error, stdout, stderr) => {
       if (error !== null && typeof error.code !== 'number') return reject(error);
       try {
         resolve({ code: error === null ? 0 : Number(error.code), summary: JSON.parse(stdout) as Summary, stderr });
@@ -35,8 +35,11 @@ describe('Bracha broadcast on 4 processes', () => {
     expect(code).toBe(0);
     expect(summary.processes.map((p) => [p.process, p.up, p.indications])).toEqual([0, 1, 2, 3].map((p) => [p, true, [{ type: 'deliver', m: 7 }]]));
     for (const p of summary.processes) expect(p.counters).toMatchObject({ droppedMalformed: 0, droppedOversize: 0, droppedIllTyped: 0, specErrors: 0 });
-    // Each process broadcast SEND (the sender), ECHO and READY to all 4: the messages really crossed the network.
-    expect(summary.processes.map((p) => p.counters!['sent'])).toEqual([12, 8, 8, 8]);
+    // Each process had broadcast its READY (4 sends) and heard 2f + 1 = 3 READYs before it delivered.
+    for (const p of summary.processes) {
+      expect(p.counters!['sent']).toBeGreaterThanOrEqual(4);
+      expect(p.counters!['received']).toBeGreaterThanOrEqual(3);
+    }
   }, 20_000);
 
   it('with one process killed (SIGKILL) mid-run, the others still deliver', async () => {
