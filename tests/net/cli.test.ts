@@ -131,6 +131,7 @@ describe.concurrent('rio cluster', () => {
     [['--request', 'broadcast(1) at 0 on 2'], /^rio: request 'broadcast' is taken only at process 0, not 2$/],
     [['--tick-ms', '-5'], /^rio: --tick-ms must be a positive number of milliseconds, not -5$/],
     [['--param', 'n=x'], /^rio: parameter 'n': "x" is not a nat$/],
+    [['--until-each', '0'], /^rio: --until-each must be a whole number of indications \(1 or more\), not 0$/],
   ])('rio cluster %j exits 2', async (args, message) => {
     const run = await rio(['cluster', 'specs/bracha-broadcast.rio', ...args]);
     expect(run.code).toBe(2);
