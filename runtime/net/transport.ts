@@ -104,6 +104,8 @@ export class Transport {
       ca: this.trustAnchors,
       requestCert: true,
       rejectUnauthorized: true,
+      // A client that opens a connection and never finishes the handshake is cut off soon.
+      handshakeTimeout: 5_000,
     });
     server.on('secureConnection', (socket) => this.accept(socket));
     server.on('tlsClientError', (error, socket) => {
