@@ -17,6 +17,7 @@
  * redialled with exponential backoff after a failure. Incoming bytes go through a decoder
  * that holds at most one frame.
  */
+import type { Socket } from 'node:net';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import type { ClusterConfig, NodeKeys } from './config.js';
 import { DEFAULT_MAX_FRAME, encodeFrame, FrameDecoder } from './frame.js';
@@ -73,6 +74,8 @@ export class Transport {
   private readonly links = new Map<number, OutLink>();
   /** The live incoming connection of each peer (a newer one replaces an older one). */
   private readonly incoming = new Map<number, TLSSocket>();
+  /** Every accepted TCP connection, authenticated or not, so that `stop` can end them all. */
+  private readonly accepted = new Set<Socket>();
   private readonly byFingerprint: Map<string, number>;
   private stopped = false;
   private readonly maxFrame: number;
@@ -107,6 +110,11 @@ export class Transport {
       // A client that opens a connection and never finishes the handshake is cut off soon.
       handshakeTimeout: 5_000,
     });
+    server.on('connection', (socket: Socket) => {
+      if (this.stopped) return void socket.destroy();
+      this.accepted.add(socket);
+      socket.on('close', () => this.accepted.delete(socket));
+    });
     server.on('secureConnection', (socket) => this.accept(socket));
     server.on('tlsClientError', (error, socket) => {
       this.refusedHandshakes++;
@@ -131,6 +139,7 @@ export class Transport {
   }
 
   private accept(socket: TLSSocket): void {
+    if (this.stopped) return void socket.destroy();
     const fingerprint = socket.getPeerCertificate().fingerprint256;
     const from = fingerprint === undefined ? undefined : this.byFingerprint.get(fingerprint);
     if (from === undefined || from === this.options.self || !socket.authorized) {
@@ -242,6 +251,8 @@ export class Transport {
       link.socket?.destroy();
     }
     for (const socket of this.incoming.values()) socket.destroy();
+    // Connections still in their handshake would keep `close` waiting.
+    for (const socket of this.accepted) socket.destroy();
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
   }
 }
