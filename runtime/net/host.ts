@@ -8,12 +8,17 @@
  * the clock (a spec's time unit is `tickMs` milliseconds). Inputs are handled one at a time,
  * in arrival order; the replica never reads the clock or the network itself.
  *
- * Restart: a process whose database exists is rebuilt from the initial state with its
- * durable variables overwritten from the database; its volatile state (messages received,
- * non-durable variables, timers) is lost, as in the crash-recovery model. `start` is fed
- * once in the life of a database, not again on recovery: its rules already ran, their
- * durable results are on disk and their messages were sent, and running them again could
- * make a correct process contradict itself (a second `random` choice, a second vote).
+ * Restart, as the language defines it (docs/language.md, section 11, "Restarts"): a process
+ * whose database exists is rebuilt from the initial state with its durable variables
+ * overwritten from the database; its volatile state (messages received, rules fired,
+ * non-durable variables, timers, its API's indication log) is lost; then its `start` rules
+ * run again, as when a server boots, exactly as the simulator restarts a process. A spec
+ * whose start rules must not act twice guards them with durable state.
+ *
+ * Messages peers sent while it was down wait in their bounded queues and arrive after the
+ * restart. The model says such messages are lost, but no correct process can tell this from
+ * a schedule where it crashed only after they were sent (and they were in flight), so the
+ * runtime stays within the behaviours the simulator checks.
  */
 import { randomInt } from 'node:crypto';
 import type { Chooser, Effect, Input, ProtocolModule, Tagged } from '../replica/contract.js';
@@ -104,7 +109,7 @@ export class ProcessHost {
       this.store.close();
       throw new StoreError(`the state database '${options.dataPath}' belongs to another process, protocol, spec version or parameter set (${stored}); give another --data file or remove it`);
     }
-    this.recovered = this.store.meta('started') === '1';
+    this.recovered = stored !== undefined;
     if (this.recovered) {
       const saved = this.store.load();
       const known = Object.fromEntries(Object.entries(saved).filter(([name]) => this.durable.includes(name)));
@@ -127,10 +132,10 @@ export class ProcessHost {
     });
   }
 
-  /** Connects to the peers and, on a fresh database, handles `start`. */
+  /** Connects to the peers and handles `start` (on a fresh database and after a restart alike). */
   async start(): Promise<void> {
     await this.transport.start();
-    if (!this.recovered) this.step({ kind: 'start' }, { started: '1' });
+    this.step({ kind: 'start' }, { starts: String(Number(this.store.meta('starts') ?? '0') + 1) });
     this.log.log('info', 'started', { role: this.role ?? null, recovered: this.recovered, durable: this.durable });
   }
 

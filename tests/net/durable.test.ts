@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paxos } from '../../generated/paxos.js';
+import { TwoPhaseCommit } from '../../generated/two-phase-commit.js';
 import { readNodeKeys } from '../../runtime/net/config.js';
 import { ProcessHost } from '../../runtime/net/host.js';
 import { silentLogger, type Logger } from '../../runtime/net/log.js';
@@ -84,5 +85,32 @@ describe('durable state', () => {
     const again = acceptor(3);
     expect(again.recovered).toBe(true);
     await again.stop();
+  });
+
+  it('runs the start rules again after a restart, as the language defines restarts', async () => {
+    // A 2PC participant arms VoteReqTimeout in `upon start`. It crashes before the timer fires
+    // (no vote, no decision yet); only if `start` runs again after the restart does it time
+    // out and decide abort.
+    const tpc = await makeCluster(2, { participants: 1 });
+    const participant = () =>
+      new ProcessHost({
+        module: TwoPhaseCommit, params: { participants: 1 }, config: tpc.config, self: 1, keys: readNodeKeys(join(tpc.dir, 'node-1')),
+        dataPath: join(tpc.dir, 'node-1', 'state.db'), log: silentLogger, tickMs: 20, listenHost: '127.0.0.1',
+      });
+    try {
+      const first = participant();
+      await first.start();
+      await first.stop(); // well before 2 * delta = 20 ticks = 400 ms
+      expect(first.indications).toEqual([]);
+      const second = participant();
+      expect(second.recovered).toBe(true);
+      await second.start();
+      await eventually('the restarted participant times out and aborts', () => second.indications.length === 1, 5_000);
+      expect(second.indications[0]!.indication).toEqual({ type: 'decide', d: 'abort' });
+      await second.stop();
+      expect(readDurable(join(tpc.dir, 'node-1', 'state.db'))).toMatchObject({ vars: { decision: 'abort' }, meta: { starts: '2' } });
+    } finally {
+      tpc.remove();
+    }
   });
 });
