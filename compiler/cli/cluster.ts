@@ -88,6 +88,10 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   let order = 0;
   const actions: Action[] = [
     ...setup.workload.map((w): Action => ({ kind: 'request', at: w.at, process: w.process, request: w.request, order: order++ })),
+    // A scenario's crashes and restarts happen for real too (the workload came from it).
+    ...(setup.scenario === undefined || args.requests.length > 0 ? [] : setup.scenario.steps(setup.params as never))
+      .filter((step) => step.kind !== 'request')
+      .map((step): Action => ({ kind: step.kind === 'crash' ? 'kill' : 'restart', at: step.at, process: step.process, order: order++ })),
     ...args.kills.map((k): Action => ({ kind: 'kill', ...parseAt('--kill', k, n), order: order++ })),
     ...args.restarts.map((k): Action => ({ kind: 'restart', ...parseAt('--restart', k, n), order: order++ })),
   ].sort((a, b) => a.at - b.at || a.order - b.order);
