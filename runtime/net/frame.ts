@@ -34,11 +34,14 @@ export class FrameDecoder {
 
   constructor(private readonly maxFrame = DEFAULT_MAX_FRAME) {}
 
-  /** Feeds bytes; returns the frames they complete, in order. Never throws. */
-  push(chunk: Buffer): Decoded[] {
+  /**
+   * Feeds bytes; returns the frames they complete, in order, at most `max` of them (the rest
+   * stay buffered for the next call, which may feed no new bytes). Never throws.
+   */
+  push(chunk: Buffer, max = Infinity): Decoded[] {
     const out: Decoded[] = [];
-    let data = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    for (;;) {
+    let data = this.buffered.length === 0 ? chunk : chunk.length === 0 ? this.buffered : Buffer.concat([this.buffered, chunk]);
+    while (out.length < max) {
       if (this.skipping > 0) {
         const skip = Math.min(this.skipping, data.length);
         this.skipping -= skip;

@@ -44,6 +44,7 @@ export interface HostOptions {
   readonly tickMs: number;
   readonly maxFrame?: number;
   readonly maxQueue?: number;
+  readonly maxFramesPerSecond?: number;
   readonly listenHost?: string;
   /**
    * Called when the durable state cannot be written: the process stops handling inputs and
@@ -128,6 +129,7 @@ export class ProcessHost {
       },
       ...(options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame }),
       ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
+      ...(options.maxFramesPerSecond === undefined ? {} : { maxFramesPerSecond: options.maxFramesPerSecond }),
       ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
     });
   }
@@ -256,11 +258,11 @@ export class ProcessHost {
 
   status(): {
     id: number; protocol: string; role: string | null; recovered: boolean; durable: readonly string[]; peersOut: PeerStats[];
-    peersIn: number[]; refusedHandshakes: number; counters: Counters;
+    peersIn: number[]; refusedHandshakes: number; throttled: number; counters: Counters;
   } {
     return {
       id: this.options.self, protocol: this.options.module.name, role: this.role ?? null, recovered: this.recovered, durable: this.durable,
-      peersOut: this.transport.stats(), peersIn: this.transport.connectedIn(), refusedHandshakes: this.transport.refusedHandshakes, counters: { ...this.counters },
+      peersOut: this.transport.stats(), peersIn: this.transport.connectedIn(), refusedHandshakes: this.transport.refusedHandshakes, throttled: this.transport.throttled, counters: { ...this.counters },
     };
   }
 

@@ -39,6 +39,11 @@ export interface TransportOptions {
   readonly listenHost?: string;
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * Frames per second read from one peer before its connection is paused for the rest of the
+   * 100 ms window (TCP then slows the sender down): a flooding peer cannot take all our CPU.
+   */
+  readonly maxFramesPerSecond?: number;
 }
 
 export interface PeerStats {
@@ -82,8 +87,11 @@ export class Transport {
   private readonly maxQueue: number;
   private readonly minBackoff: number;
   private readonly maxBackoff: number;
+  private readonly framesPerWindow: number;
   /** Handshakes refused (unknown certificates and the like). */
   refusedHandshakes = 0;
+  /** Times a peer's incoming connection was paused for sending too fast. */
+  throttled = 0;
 
   constructor(private readonly options: TransportOptions) {
     this.byFingerprint = new Map(options.config.nodes.map((n) => [n.fingerprint, n.id]));
@@ -91,6 +99,7 @@ export class Transport {
     this.maxQueue = options.maxQueue ?? 10_000;
     this.minBackoff = options.minBackoffMs ?? 50;
     this.maxBackoff = options.maxBackoffMs ?? 1_000;
+    this.framesPerWindow = Math.max(1, Math.floor((options.maxFramesPerSecond ?? 50_000) / 10));
   }
 
   private get trustAnchors(): string[] {
@@ -152,13 +161,38 @@ export class Transport {
     this.incoming.set(from, socket);
     this.options.log.log('info', 'peer-connected-in', { peer: from });
     const decoder = new FrameDecoder(this.maxFrame);
-    socket.on('data', (chunk: Buffer) => {
-      for (const decoded of decoder.push(chunk)) {
+    // At most framesPerWindow frames per 100 ms window; beyond, the socket is paused (and
+    // what is already read waits in the decoder) until the window ends.
+    let windowStart = Date.now();
+    let framesInWindow = 0;
+    let paused = false;
+    const pump = (chunk: Buffer) => {
+      const now = Date.now();
+      if (now - windowStart >= 100) {
+        windowStart = now;
+        framesInWindow = 0;
+      }
+      const frames = decoder.push(chunk, this.framesPerWindow - framesInWindow);
+      framesInWindow += frames.length;
+      for (const decoded of frames) {
         if (decoded.kind === 'message') this.options.onFrame(from, decoded.value);
         else if (decoded.kind === 'oversize') this.options.onBadFrame(from, 'oversize', `frame of ${decoded.length} bytes (the limit is ${this.maxFrame})`);
         else this.options.onBadFrame(from, 'malformed', decoded.reason);
       }
-    });
+      if (framesInWindow < this.framesPerWindow || this.stopped || socket.destroyed) return;
+      this.throttled++;
+      paused = true;
+      socket.pause();
+      setTimeout(() => {
+        if (this.stopped || socket.destroyed) return;
+        paused = false;
+        windowStart = Date.now();
+        framesInWindow = 0;
+        pump(Buffer.alloc(0));
+        if (!paused) socket.resume();
+      }, Math.max(1, 100 - (now - windowStart))).unref();
+    };
+    socket.on('data', pump);
     socket.on('error', (error) => this.options.log.log('debug', 'peer-in-error', { peer: from, reason: error.message }));
     socket.on('close', () => {
       if (this.incoming.get(from) === socket) this.incoming.delete(from);

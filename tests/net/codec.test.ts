@@ -51,6 +51,15 @@ describe('frames', () => {
     expect(decoder.push(Buffer.concat([Buffer.alloc(10, 0x41), encodeFrame({ type: 'SEND', m: 3 })]))).toEqual([{ kind: 'message', value: { type: 'SEND', m: 3 } }]);
   });
 
+  it('hands out at most the frames asked for and keeps the rest for later', () => {
+    const decoder = new FrameDecoder();
+    const bytes = Buffer.concat([1, 2, 3].map((m) => encodeFrame({ type: 'ECHO', m })));
+    expect(decoder.push(bytes, 2).map((d) => (d as { value: { m: number } }).value.m)).toEqual([1, 2]);
+    expect(decoder.push(Buffer.alloc(0), 0)).toEqual([]);
+    expect(decoder.push(Buffer.alloc(0), 5)).toEqual([{ kind: 'message', value: { type: 'ECHO', m: 3 } }]);
+    expect(decoder.pendingBytes).toBe(0);
+  });
+
   it('accepts a frame of exactly the maximum size', () => {
     const frame = encodeFrame('x'.repeat(98)); // "xxx...": 100 bytes of JSON
     expect(frame.length - HEADER_BYTES).toBe(100);

@@ -15,6 +15,7 @@ import { silentLogger } from '../../runtime/net/log.js';
 import { Transport } from '../../runtime/net/transport.js';
 import { realCrypto } from '../../runtime/replica/crypto.js';
 import { encode } from '../../runtime/replica/values.js';
+import { freePorts } from '../../runtime/net/launch.js';
 import { eventually, makeCluster, type TestCluster } from './helpers.js';
 
 let cluster: TestCluster;
@@ -153,6 +154,30 @@ describe('bounded send queues', () => {
       for (const s of stalled) s.destroy();
       server.close();
     }
+  });
+});
+
+describe('a peer that sends too fast', () => {
+  it('is slowed down (its connection paused), not dropped', async () => {
+    const [port] = await freePorts(1);
+    const config = { ...cluster.config, nodes: cluster.config.nodes.map((n) => (n.id === 1 ? { ...n, port: port! } : n.id === 2 ? { ...n, port: 0 } : n)) };
+    const got: number[] = [];
+    const receiver = new Transport({
+      config, self: 1, keys: readNodeKeys(join(cluster.dir, 'node-1')), log: silentLogger, listenHost: '127.0.0.1', maxFramesPerSecond: 2_000,
+      onFrame: (_from, value) => got.push((value as { i: number }).i), onBadFrame: () => {},
+    });
+    const sender = new Transport({ config, self: 2, keys: readNodeKeys(join(cluster.dir, 'node-2')), log: silentLogger, listenHost: '127.0.0.1', onFrame: () => {}, onBadFrame: () => {} });
+    transports.push(receiver, sender);
+    await receiver.start();
+    await sender.start();
+    await eventually('connected', () => sender.stats().find((s) => s.id === 1)!.connected);
+    const start = Date.now();
+    for (let i = 0; i < 1_000; i++) sender.send(1, { i });
+    await eventually('every frame arrives', () => got.length === 1_000, 10_000);
+    // 2 000 frames/s: 1 000 frames take at least four 100 ms windows after the first.
+    expect(Date.now() - start).toBeGreaterThanOrEqual(350);
+    expect(receiver.throttled).toBeGreaterThanOrEqual(3);
+    expect(got).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
   });
 });
 
