@@ -127,7 +127,14 @@ export class Transport {
     server.on('secureConnection', (socket) => this.accept(socket));
     server.on('tlsClientError', (error, socket) => {
       this.refusedHandshakes++;
-      this.options.log.log('warn', 'handshake-refused', { remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, reason: error.message });
+      // Node checks the client certificate as the handshake completes and closes the connection
+      // when it is not trusted; the reason is in authorizationError (e.g. DEPTH_ZERO_SELF_SIGNED_CERT:
+      // a self-signed certificate that is not one of the pinned ones).
+      const authorizationError = (socket as TLSSocket).authorizationError as Error | string | undefined;
+      this.options.log.log('warn', 'handshake-refused', {
+        remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+        reason: authorizationError === undefined ? error.message : String(authorizationError),
+      });
     });
     server.on('error', (error) => this.options.log.log('error', 'listen-error', { reason: error.message }));
     await new Promise<void>((resolve, reject) => {

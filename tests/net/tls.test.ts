@@ -21,10 +21,12 @@ import { eventually, makeCluster, type TestCluster } from './helpers.js';
 let cluster: TestCluster;
 const received: { at: number; from: number; value: unknown }[] = [];
 const transports: Transport[] = [];
+const logs: Record<string, unknown>[] = [];
 
 function transport(self: number, keysOf = self): Transport {
   const t = new Transport({
-    config: cluster.config, self, keys: readNodeKeys(join(cluster.dir, `node-${keysOf}`)), log: silentLogger, listenHost: '127.0.0.1',
+    config: cluster.config, self, keys: readNodeKeys(join(cluster.dir, `node-${keysOf}`)), listenHost: '127.0.0.1',
+    log: { log: (level, event, fields) => logs.push({ node: self, level, event, ...fields }) },
     onFrame: (from, value) => received.push({ at: self, from, value }), onBadFrame: () => {},
   });
   transports.push(t);
@@ -73,6 +75,8 @@ describe('mutual TLS with pinned certificates', () => {
     // certificate last), but the server closes the connection: no byte ever comes back.
     expect(outcome).not.toBe('data');
     await eventually('the server counts the refusal', () => transports[0]!.refusedHandshakes === before + 1);
+    // Its certificate is self-signed and not one of the pinned ones.
+    expect(logs.filter((l) => l['event'] === 'handshake-refused')).toEqual([expect.objectContaining({ node: 0, level: 'warn', reason: 'DEPTH_ZERO_SELF_SIGNED_CERT' })]);
     expect(transports[0]!.connectedIn()).toEqual([1]);
   });
 
