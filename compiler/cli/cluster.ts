@@ -147,9 +147,9 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
     await Promise.all([...live.values()].map((node) => node.ready));
     say(`${elapsed()} all ${n} processes ready; workload: ${setup.workloadSource}`);
     const t0 = Date.now();
-    const poll = async () => {
+    const poll = async (only?: Launched) => {
       await Promise.all(
-        [...live.values()].map(async (node) => {
+        (only === undefined ? [...live.values()] : [only]).map(async (node) => {
           const url = await node.ready.catch(() => undefined);
           if (url === undefined || live.get(node.id) !== node) return;
           try {
@@ -185,7 +185,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
           }
         } else {
           if (node !== undefined) {
-            await poll(); // what it indicated before it dies is reported
+            await poll(node); // what it indicated before it dies is reported
             live.delete(action.process);
             node.child.kill('SIGKILL');
             await node.exited;
