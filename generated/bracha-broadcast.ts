@@ -147,6 +147,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         return { m };
       },
       precondition: (_ctx, state) => !state.sentEcho,
+      stopsWhen: (_ctx, state) => state.sentEcho,
       bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => !state.sentEcho,
       body: onReceivingSendFromSender,
@@ -162,6 +163,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         return { m };
       },
       precondition: (_ctx, state) => !state.sentReady,
+      stopsWhen: (_ctx, state) => state.sentReady,
       bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => !state.sentReady,
       body: onReceivingEchoFromQuorum,
@@ -177,6 +179,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         return { m };
       },
       precondition: (_ctx, state) => !state.sentReady,
+      stopsWhen: (_ctx, state) => state.sentReady,
       bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => !state.sentReady,
       body: onReceivingReadyFromQuorum,
@@ -192,6 +195,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         return { m };
       },
       precondition: (_ctx, state) => state.delivered === null,
+      stopsWhen: (_ctx, state) => state.delivered !== null,
       bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => state.delivered === null,
       body: onReceivingReadyFromQuorum2,

@@ -133,6 +133,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
         return { m };
       },
       precondition: (_ctx, state) => !state.sentEcho,
+      stopsWhen: (_ctx, state) => state.sentEcho,
       bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => !state.sentEcho,
       body: onReceivingSendFromSender,
@@ -148,6 +149,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
         return { m };
       },
       precondition: (_ctx, state) => state.delivered === null,
+      stopsWhen: (_ctx, state) => state.delivered !== null,
       bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => state.delivered === null,
       body: onReceivingEchoFromQuorum,

@@ -364,6 +364,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         return { b, v };
       },
       precondition: (_ctx, state) => state.learned === null,
+      stopsWhen: (_ctx, state) => state.learned !== null,
       bindingTypes: { b: { kind: 'nat' }, v: { kind: 'value' } },
       guard: (_ctx, state) => state.learned === null,
       body: onReceivingAcceptedFromMajority2,

@@ -148,6 +148,33 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
   const S = `${prefix}State`;
   const out: Declaration[] = [];
   const envFor = (mode: Mode): Env => ({ typed, protocol: p, mode, locals: new Map(), fail: h.fail, used: new Set() });
+  /**
+   * State variables that change only one way: a `Bool` only ever assigned `true`, an
+   * `Option` only ever assigned `some(...)` (whole-variable assignments, anywhere in the
+   * protocol). Once `x` is true or set it stays so, so a guard `not x` or `x = none` that
+   * is false is false for good (crash–stop; a restart resets such variables).
+   */
+  const oneWay = new Map<string, 'true' | 'some'>();
+  {
+    const seen = new Map<string, 'true' | 'some' | 'other'>();
+    walk(p.decl, (n) => {
+      if (n.kind !== 'assign') return;
+      const target = n.target.kind === 'name' ? typed.refs.get(n.target.id) : undefined;
+      const root = (e: ast.Expr): ast.Expr => (e.kind === 'index' ? root(e.target) : e.kind === 'field' ? root(e.target) : e);
+      if (target === undefined || target.kind !== 'state') {
+        const r = root(n.target);
+        const ref = r.kind === 'name' ? typed.refs.get(r.id) : undefined;
+        if (ref?.kind === 'state') seen.set(ref.name, 'other');
+        return;
+      }
+      const v = n.value;
+      const kind = v.kind === 'bool' && v.value ? 'true' : v.kind === 'call' && v.callee.text === 'some' && typed.calls.get(v.id)?.kind === 'builtin' ? 'some' : 'other';
+      const before = seen.get(target.name);
+      seen.set(target.name, before === undefined || before === kind ? kind : 'other');
+    });
+    for (const [name, kind] of seen) if (kind !== 'other') oneWay.set(name, kind);
+  }
+
 
   // ---- types ----
   out.push({
@@ -448,6 +475,21 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
       const leading = conjuncts.findIndex(readsBinding);
       const pre = leading === -1 ? conjuncts : conjuncts.slice(0, leading);
       if (pre.length > 0) out.push(`precondition: ${lambda(pre.map((c) => expr(nested(env), c)).join(' && '))}`);
+      // Conjuncts that, once false, stay false: the rule can never fire again.
+      const stops = pre.flatMap((c): string[] => {
+        const stateName = (e: ast.Expr) => (e.kind === 'name' && typed.refs.get(e.id)?.kind === 'state' ? e.name.text : undefined);
+        if (c.kind === 'unary' && c.op === 'not') {
+          const x = stateName(c.operand);
+          return x !== undefined && oneWay.get(x) === 'true' ? [expr(nested(env), c.operand)] : [];
+        }
+        if (c.kind === 'binary' && c.op === '=') {
+          const [name, other] = c.right.kind === 'none' ? [c.left, c.right] : [c.right, c.left];
+          const x = stateName(name);
+          return other.kind === 'none' && x !== undefined && oneWay.get(x) === 'some' ? [`${expr(nested(env), name)} !== null`] : [];
+        }
+        return [];
+      });
+      if (stops.length > 0) out.push(`stopsWhen: ${lambda(stops.join(' || '))}`);
       if (!indexed) return out;
       const pins: { field: string; value: string }[] = [];
       for (const c of conjuncts) {

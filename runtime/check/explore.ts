@@ -19,7 +19,7 @@ import { encode, fingerprint, type Data, type Process } from '../replica/values.
 import { allMessages } from '../sim/domain.js';
 import type { TraceStep, Violation } from '../sim/simulate.js';
 import type { ReplicaState } from '../replica/engine.js';
-import { encodeReplicaState, encodeWorldNetwork, encodeWorldState, World, type WorldEvent, type WorldState } from '../world/world.js';
+import { encodeReplicaState, encodeWorldNetwork, encodeWorldState, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
 import { planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
 
 export interface ExploreConfig<P = any> {
@@ -42,6 +42,12 @@ export interface ExploreConfig<P = any> {
   readonly symmetry?: boolean;
   /** How many states the symmetry is tested on before the search (default 200). */
   readonly symmetryChecks?: number;
+  /**
+   * 'ignore' (default): two states that differ only in messages a process can never react
+   * to again (every rule reading them stopped for good: `stopsWhen`), received or in flight
+   * to it, are one state. 'keep' tells them apart (for counts worked out by hand).
+   */
+  readonly deadMessages?: 'ignore' | 'keep';
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -108,6 +114,8 @@ interface Pending {
   readonly extra: Extra;
   readonly depth: number;
   readonly encodings: readonly string[];
+  /** What each process's encoding leaves out (deadMessages 'ignore'). */
+  readonly ignored: readonly (Ignored | undefined)[];
 }
 
 type Move =
@@ -119,7 +127,18 @@ type Move =
 export function explore(config: ExploreConfig): ExploreResult {
   const started = Date.now();
   const heapBudget = getHeapStatistics().heap_size_limit * 0.8;
+  const ignoring = config.deadMessages !== 'keep';
   const world = new World(config.module, config.params, { byzantine: config.byzantine, dropToByzantine: true });
+  const ignoredAt = (p: Process) => (ignoring ? world.ignoredAt(p) : undefined);
+  /** What each process's part of a snapshot leaves out, per replica snapshot. */
+  const ignoredCache = new WeakMap<ReplicaState, Ignored>();
+  const ignoredIn = (w: WorldState): (Ignored | undefined)[] =>
+    w.replicas.map((s, p) => {
+      if (!ignoring || s === null) return undefined;
+      let ignored = ignoredCache.get(s);
+      if (ignored === undefined) ignoredCache.set(s, (ignored = world.replica(p)!.ignoredFor(s.vars)));
+      return ignored;
+    });
   for (const p of world.processes) {
     if (!config.byzantine.includes(p)) world.apply({ kind: 'start', process: p });
   }
@@ -217,17 +236,17 @@ export function explore(config: ExploreConfig): ExploreResult {
     return { ...extra, forged: forged.join('') };
   };
   /** The exact text of a snapshot with what happened since the start. */
-  const textOf = (w: WorldState, extra: Extra) => `${encodeWorldState(w)}\u0007${extraText(extra)}`;
+  const textOf = (w: WorldState, extra: Extra, ignored = ignoredIn(w)) => `${encodeWorldState(w, ignored)}\u0007${extraText(extra)}`;
   /** Sum of the orbit sizes of the visited states; the size of the last identity's orbit. */
   let orbitTotal = 0;
   let lastOrbitSize = 1;
 
   const nodes: Node[] = [];
   const visited = new Set<string>();
-  const identity = (encodings: readonly string[], extra: Extra, snapshot: () => WorldState): string => {
+  const identity = (encodings: readonly string[], ignored: readonly (Ignored | undefined)[], extra: Extra, snapshot: () => WorldState): string => {
     if (symmetry !== undefined) return canonicalIdentity(snapshot(), extra, symmetry);
     // As World.encode, but reusing the encodings of replicas the last step did not touch.
-    const text = `${encodings.join('\u0007')}\u0007${world.encodeNetwork()}\u0007${extraText(extra)}`;
+    const text = `${encodings.join('\u0007')}\u0007${world.encodeNetwork(ignored)}\u0007${extraText(extra)}`;
     return config.exact ? text : fingerprint(text);
   };
 
@@ -240,9 +259,10 @@ export function explore(config: ExploreConfig): ExploreResult {
    */
   const canonicalIdentity = (w: WorldState, extra: Extra, plan: SymmetryPlan): string => {
     const orbit = new Set<string>();
+    const ignored = ignoredIn(w);
     for (let i = 0; i <= plan.renamings.length; i++) {
       const r = i === 0 ? identityRenaming : plan.renamings[i - 1]!;
-      orbit.add(config.exact ? textOf(renamer.world(w, r), renameExtra(extra, r)) : renamedFingerprint(w, extra, i, r));
+      orbit.add(config.exact ? textOf(renamer.world(w, r), renameExtra(extra, r), renameIgnored(ignored, r)) : renamedFingerprint(w, extra, i, r, ignored));
     }
     lastOrbitSize = orbit.size;
     let least: string | undefined;
@@ -251,10 +271,16 @@ export function explore(config: ExploreConfig): ExploreResult {
   };
   const identityRenaming: Renaming = world.processes.map((p) => p);
   const replicaPrints = new WeakMap<ReplicaState, string[]>();
-  const replicaPrint = (s: ReplicaState, i: number, r: Renaming): string => {
+  const replicaPrint = (s: ReplicaState, i: number, r: Renaming, ignored: Ignored | undefined): string => {
     let prints = replicaPrints.get(s);
     if (prints === undefined) replicaPrints.set(s, (prints = []));
-    return (prints[i] ??= fingerprint(encodeReplicaState(i === 0 ? s : renamer.replica(s, r))));
+    return (prints[i] ??= fingerprint(encodeReplicaState(i === 0 ? s : renamer.replica(s, r), ignored)));
+  };
+  /** What is left out moves with the process: p's part of a renamed state is r[p]'s. */
+  const renameIgnored = (ignored: readonly (Ignored | undefined)[], r: Renaming) => {
+    const out = new Array<Ignored | undefined>(ignored.length);
+    ignored.forEach((x, p) => (out[r[p]!] = x));
+    return out;
   };
   const messagePrints = new WeakMap<Wire, string[]>();
   const messagePrint = (m: Wire, i: number, r: Renaming): string => {
@@ -262,15 +288,19 @@ export function explore(config: ExploreConfig): ExploreResult {
     if (prints === undefined) messagePrints.set(m, (prints = []));
     return (prints[i] ??= fingerprint(encode(i === 0 ? m : renamer.message(m, r))));
   };
-  const renamedFingerprint = (w: WorldState, extra: Extra, i: number, r: Renaming): string => {
+  const renamedFingerprint = (w: WorldState, extra: Extra, i: number, r: Renaming, ignored: readonly (Ignored | undefined)[]): string => {
     const replicas = new Array<string>(w.replicas.length);
-    w.replicas.forEach((s, p) => (replicas[r[p]!] = s === null ? '-' : replicaPrint(s, i, r)));
-    const flight = Object.values(w.inFlight).map(([from, to, m, copies]) => `${r[from]}>${r[to]}|${messagePrint(m, i, r)}*${copies}`).sort();
+    w.replicas.forEach((s, p) => (replicas[r[p]!] = s === null ? '-' : replicaPrint(s, i, r, ignored[p])));
+    const flight = Object.values(w.inFlight)
+      .filter(([, to, m]) => !(ignored[to]?.types.has(m.type) ?? false))
+      .map(([from, to, m, copies]) => `${r[from]}>${r[to]}|${messagePrint(m, i, r)}*${copies}`)
+      .sort();
     const { inFlight: _, ...rest } = renamer.network({ ...w, inFlight: {} }, r);
     return fingerprint(`${replicas.join('')}\u0007${flight.join('')}\u0007${encodeWorldNetwork({ ...rest, inFlight: {} })}\u0007${extraText(renameExtra(extra, r))}`);
   };
   const rootExtra: Extra = { requestsDone: [], forged: '0'.repeat(forgeries.length), crashes: 0 };
-  const rootEncodings = world.processes.map((p) => world.encodeReplica(p));
+  const rootIgnored = world.processes.map(ignoredAt);
+  const rootEncodings = world.processes.map((p) => world.encodeReplica(p, rootIgnored[p]));
   const root = world.snapshot();
 
   if (config.symmetry === true) {
@@ -337,11 +367,11 @@ export function explore(config: ExploreConfig): ExploreResult {
   }
 
   world.restore(root);
-  visited.add(identity(rootEncodings, rootExtra, () => root));
+  visited.add(identity(rootEncodings, rootIgnored, rootExtra, () => root));
   orbitTotal += lastOrbitSize;
   nodes.push({ parent: -1, steps: [] });
   // BFS takes from the front (an index, not Array.shift, which is O(n)); DFS from the back.
-  const frontier: Pending[] = [{ index: 0, world: root, extra: rootExtra, depth: 0, encodings: rootEncodings }];
+  const frontier: Pending[] = [{ index: 0, world: root, extra: rootExtra, depth: 0, encodings: rootEncodings, ignored: rootIgnored }];
   let head = 0;
   let transitions = 0;
   let maxDepthReached = 0;
@@ -407,15 +437,16 @@ export function explore(config: ExploreConfig): ExploreResult {
         }
         // Only the process the event happened at changed; the others keep their encodings.
         const at = event.kind === 'deliver' ? event.to : 'process' in event ? event.process : -1;
-        const encodings = at < 0 ? node.encodings : node.encodings.map((e, p) => (p === at ? world.encodeReplica(p) : e));
+        const ignored = at < 0 ? node.ignored : node.ignored.map((x, p) => (p === at ? ignoredAt(p) : x));
+        const encodings = at < 0 ? node.encodings : node.encodings.map((e, p) => (p === at ? world.encodeReplica(p, ignored[p]) : e));
         let snapshot: WorldState | undefined;
         const snap = () => (snapshot ??= world.snapshot(node.world));
-        const id = identity(encodings, extra, snap);
+        const id = identity(encodings, ignored, extra, snap);
         if (visited.has(id)) continue;
         visited.add(id);
         orbitTotal += lastOrbitSize;
         nodes.push({ parent: index, steps });
-        frontier.push({ index: nodes.length - 1, world: snap(), extra, depth: node.depth + 1, encodings });
+        frontier.push({ index: nodes.length - 1, world: snap(), extra, depth: node.depth + 1, encodings, ignored });
         maxDepthReached = Math.max(maxDepthReached, node.depth + 1);
         if (visited.size >= config.maxStates) {
           cutBy = 'maxStates';

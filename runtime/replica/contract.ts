@@ -130,6 +130,12 @@ export type RuleDesc<P, S> =
       readonly staticBind?: boolean;
       /** The type of each key of a binding (pattern names, `$i` for matched values): for renaming processes. */
       readonly bindingTypes?: Readonly<Record<string, TypeDesc>>;
+      /**
+       * True when the rule can never fire again at this process: part of its precondition is
+       * false and stays false (a flag that is only ever set). The model checker then ignores
+       * the messages only such rules would read.
+       */
+      readonly stopsWhen?: (ctx: RuleContext<P>, state: S) => boolean;
       /** The guard's leading conjuncts that do not read the binding: when false, no binding can fire. */
       readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
       /**

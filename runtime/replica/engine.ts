@@ -232,6 +232,36 @@ export class Replica<P = any, S = any> {
     this.children.clear();
   }
 
+  /**
+   * What this replica can never react to again, given its variables `vars`: the message
+   * types every rule reading them has stopped (`stopsWhen`), or no rule of its role reads,
+   * and the receive rules that stopped. Receiving such a message only stores it, so the
+   * model checker leaves these messages, received or in flight, out of a state's identity.
+   */
+  ignoredFor(vars: S): { readonly types: ReadonlySet<string>; readonly rules: ReadonlySet<string> } {
+    const ctx = (this.sharedContext ??= this.context());
+    let mask = '';
+    for (const rule of this.rulesFor) {
+      if (rule.event === 'receive') mask += rule.stopsWhen !== undefined && rule.stopsWhen(ctx, vars) ? '1' : '0';
+    }
+    let ignored = this.ignoredByMask.get(mask);
+    if (ignored === undefined) {
+      const stopped = new Set<string>();
+      const live = new Set<string>();
+      let i = 0;
+      for (const rule of this.rulesFor) {
+        if (rule.event !== 'receive') continue;
+        if (mask[i++] === '1') stopped.add(rule.name);
+        else live.add(rule.message);
+      }
+      ignored = { types: new Set(this.module.messages.map((m) => m.name).filter((t) => !live.has(t))), rules: stopped };
+      this.ignoredByMask.set(mask, ignored);
+    }
+    return ignored;
+  }
+  /** `ignoredFor` results by which receive rules stopped (few combinations occur). */
+  private readonly ignoredByMask = new Map<string, { readonly types: ReadonlySet<string>; readonly rules: ReadonlySet<string> }>();
+
   /** Runs one input to quiescence. */
   handle(input: Input): StepResult {
     const effects: Effect[] = [];

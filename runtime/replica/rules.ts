@@ -37,6 +37,7 @@ export function onReceive<P, S, M extends Tagged, B extends Binding, C extends B
     readonly staticBind?: boolean;
     readonly bindingTypes?: Readonly<Record<string, TypeDesc>>;
     readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
+    readonly stopsWhen?: (ctx: RuleContext<P>, state: S) => boolean;
     readonly pin?: { readonly fields: readonly (keyof B & string)[]; readonly values: (ctx: RuleContext<P>, state: S) => readonly Data[] };
     readonly bind: (message: M, sender: Process, ctx: RuleContext<P>, state: S) => B | null;
   },

@@ -66,6 +66,16 @@ export interface WorldOptions {
   readonly replicaFactory?: (p: Process, env: { chooser: Chooser; crypto: Crypto }) => Replica<any, any>;
 }
 
+/**
+ * What a process's part of an encoding may leave out: the messages it can never react to
+ * again (received or in flight to it) and the rules that stopped (`Replica.ignoredFor`).
+ * States that differ only there have the same futures (the model checker's reduction).
+ */
+export interface Ignored {
+  readonly types: ReadonlySet<string>;
+  readonly rules: ReadonlySet<string>;
+}
+
 /** The part of a world that changes: plain data, cheap to copy and canonical to encode. */
 export interface WorldState {
   readonly replicas: readonly (ReplicaState | null)[];
@@ -382,14 +392,21 @@ export class World<P = any, S = any> {
    * A compact canonical encoding of one replica's state, for state identity. Received
    * messages appear by their keys (which already hold sender and message), not twice.
    */
-  encodeReplica(p: Process): string {
+  encodeReplica(p: Process, ignored?: Ignored): string {
     const r = this.replicas[p];
-    return r === null || r === undefined ? '-' : encodeReplicaState(r.state);
+    return r === null || r === undefined ? '-' : encodeReplicaState(r.state, ignored);
+  }
+
+  /** What process p could leave out of its encoding now (`Ignored`). */
+  ignoredAt(p: Process): Ignored | undefined {
+    const r = this.replicas[p];
+    return r === null || r === undefined ? undefined : r.ignoredFor(r.vars);
   }
 
   /** A compact canonical encoding of everything but the replicas: network, timers, faults, indications. */
-  encodeNetwork(): string {
-    return encodeNetworkParts([...this.inFlight].map(([k, v]) => [k, v[3]]), [...this.timers.keys()], this.crashed, this.started, this.indications);
+  encodeNetwork(ignored: readonly (Ignored | undefined)[] = []): string {
+    const flight = [...this.inFlight.values()].filter(([, to, m]) => !(ignored[to]?.types.has(m.type) ?? false));
+    return encodeNetworkParts(flight.map((v) => [messageKey(v[0], v[1], v[2]), v[3]]), [...this.timers.keys()], this.crashed, this.started, this.indications);
   }
 
   /** The canonical encoding of the whole world state: equal worlds, equal strings. */
@@ -408,26 +425,28 @@ function encodeNetworkParts(
   return `${flights}\u0001${timers}\u0001${crashed.join(',')}\u0001${started.join(',')}\u0001${shown}`;
 }
 
-/** `World.encode` of a snapshot, without restoring it. */
-export function encodeWorldState(w: WorldState): string {
-  const replicas = w.replicas.map((r) => (r === null ? '-' : encodeReplicaState(r))).join('\u0007');
-  return `${replicas}\u0007${encodeWorldNetwork(w)}`;
+/** `World.encode` of a snapshot, without restoring it; `ignored[p]`: what p's part leaves out. */
+export function encodeWorldState(w: WorldState, ignored: readonly (Ignored | undefined)[] = []): string {
+  const replicas = w.replicas.map((r, p) => (r === null ? '-' : encodeReplicaState(r, ignored[p]))).join('\u0007');
+  return `${replicas}\u0007${encodeWorldNetwork(w, ignored)}`;
 }
 
 /** `World.encodeNetwork` of a snapshot (its replicas are not read). */
-export function encodeWorldNetwork(w: Omit<WorldState, 'replicas'>): string {
-  return encodeNetworkParts(Object.values(w.inFlight).map((v) => [messageKey(v[0], v[1], v[2]), v[3]] as const), Object.keys(w.timers), w.crashed, w.started, w.indications);
+export function encodeWorldNetwork(w: Omit<WorldState, 'replicas'>, ignored: readonly (Ignored | undefined)[] = []): string {
+  const flight = Object.values(w.inFlight).filter(([, to, m]) => !(ignored[to]?.types.has(m.type) ?? false));
+  return encodeNetworkParts(flight.map((v) => [messageKey(v[0], v[1], v[2]), v[3]] as const), Object.keys(w.timers), w.crashed, w.started, w.indications);
 }
 
 /** The compact canonical encoding of one replica's state (as `World.encodeReplica`). */
-export function encodeReplicaState(s: ReplicaState): string {
+export function encodeReplicaState(s: ReplicaState, ignored?: Ignored): string {
   let out = encode({ ...s.vars });
   for (const type of Object.keys(s.received).sort()) {
+    if (ignored?.types.has(type) === true) continue;
     const bySender = s.received[type]!;
     out += `\u0003${type}:`;
     for (const sender of Object.keys(bySender).sort()) out += `${sender}<${Object.keys(bySender[sender]!).sort().join('\u0002')}>`;
   }
-  for (const rule of Object.keys(s.fired).sort()) out += `\u0004${rule}:${s.fired[rule]!.join('\u0002')}`;
+  for (const rule of Object.keys(s.fired).sort()) if (ignored?.rules.has(rule) !== true) out += `\u0004${rule}:${s.fired[rule]!.join('\u0002')}`;
   for (const rule of Object.keys(s.armed).sort()) out += `\u0005${rule}:${s.armed[rule] ? 1 : 0}`;
   for (const alias of Object.keys(s.children).sort()) {
     const instances = s.children[alias]!;
