@@ -99,7 +99,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
     const cut = result.cutBy === 'memory' ? 'memory: the heap was nearly full; try --dfs with --max-depth, or fewer values' : result.cutBy ?? 'the violation';
     io.out(`${result.complete ? 'fully explored' : `NOT fully explored (cut by ${cut})`}: ${result.states} distinct states, ${result.transitions} transitions, depth ${result.maxDepthReached}, ${(result.elapsedMs / 1000).toFixed(1)} s, ${Math.round(result.states / Math.max(result.elapsedMs / 1000, 1e-3))} states/s`);
     if (s.applied) io.out(`symmetry reduction factor: ${s.factor.toFixed(2)} (the states the search would have visited without it, ${Math.round(s.factor * result.states)}, over those it visited${result.complete ? '' : '; the search was cut, so this is for the explored part'})`);
-    io.out(`state identity: ${args.exact ? 'exact encodings' : `64-bit fingerprints (collision probability about ${(result.states * result.states / 2 ** 65).toExponential(1)}; --exact to rule it out)`}`);
+    io.out(`state identity: ${args.exact ? 'exact encodings' : `64-bit fingerprints (collision probability about ${(result.states * result.states / 2 ** 65).toExponential(1)}; --exact to rule it out)`}; messages no rule will read again are left out (docs/explore.md)`);
     if (result.deadlocks > 0) io.out(`warning: ${result.deadlocks} final state${result.deadlocks === 1 ? '' : 's'} where an eventually-property does not hold (nothing can happen, yet a process awaits progress)`);
     if (result.verdict === 'ok') io.out(`ok: every always-property held in every explored state: ${module.properties.filter((p) => p.kind === 'always').map((p) => p.name).join(', ') || 'none declared'}`);
   }
