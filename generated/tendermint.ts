@@ -2,7 +2,7 @@
 
 import * as rio from '../runtime/replica/index.js';
 
-/** Parameters of Tendermint (specs/tendermint.rio:42). */
+/** Parameters of Tendermint (specs/tendermint.rio:43). */
 export interface TendermintParams {
   readonly n: rio.Nat;
   readonly f: rio.Nat;
@@ -33,7 +33,7 @@ export interface Commit {
   readonly cert: rio.RSet<Vote>;
 }
 
-/** Message `PROPOSAL(h: Nat, r: Nat, v: Value, vr: Int)` (specs/tendermint.rio:53). */
+/** Message `PROPOSAL(h: Nat, r: Nat, v: Value, vr: Int)` (specs/tendermint.rio:54). */
 export type ProposalMessage = {
   readonly type: 'PROPOSAL';
   readonly h: rio.Nat;
@@ -41,7 +41,7 @@ export type ProposalMessage = {
   readonly v: rio.Value;
   readonly vr: rio.Int;
 };
-/** Message `PREVOTE(h: Nat, r: Nat, v: Option[Value], sig: Signature)` (specs/tendermint.rio:54). */
+/** Message `PREVOTE(h: Nat, r: Nat, v: Option[Value], sig: Signature)` (specs/tendermint.rio:55). */
 export type PrevoteMessage = {
   readonly type: 'PREVOTE';
   readonly h: rio.Nat;
@@ -49,15 +49,16 @@ export type PrevoteMessage = {
   readonly v: rio.Value | null;
   readonly sig: rio.Data;
 };
-/** Message `PREVOTES(h: Nat, r: Int, v: Option[Value], votes: Set[Vote])` (specs/tendermint.rio:55). */
-export type PrevotesMessage = {
-  readonly type: 'PREVOTES';
+/** Message `RELAY_PREVOTE(h: Nat, r: Int, v: Option[Value], voter: Process, sig: Signature)` (specs/tendermint.rio:56). */
+export type RelayPrevoteMessage = {
+  readonly type: 'RELAY_PREVOTE';
   readonly h: rio.Nat;
   readonly r: rio.Int;
   readonly v: rio.Value | null;
-  readonly votes: rio.RSet<Vote>;
+  readonly voter: rio.Process;
+  readonly sig: rio.Data;
 };
-/** Message `PRECOMMIT(h: Nat, r: Nat, v: Option[Value], sig: Signature)` (specs/tendermint.rio:56). */
+/** Message `PRECOMMIT(h: Nat, r: Nat, v: Option[Value], sig: Signature)` (specs/tendermint.rio:57). */
 export type PrecommitMessage = {
   readonly type: 'PRECOMMIT';
   readonly h: rio.Nat;
@@ -65,20 +66,21 @@ export type PrecommitMessage = {
   readonly v: rio.Value | null;
   readonly sig: rio.Data;
 };
-/** Message `DECISION(h: Nat, r: Nat, v: Value, cert: Set[Vote])` (specs/tendermint.rio:57). */
-export type DecisionMessage = {
-  readonly type: 'DECISION';
+/** Message `RELAY_PRECOMMIT(h: Nat, r: Nat, v: Option[Value], voter: Process, sig: Signature)` (specs/tendermint.rio:58). */
+export type RelayPrecommitMessage = {
+  readonly type: 'RELAY_PRECOMMIT';
   readonly h: rio.Nat;
   readonly r: rio.Nat;
-  readonly v: rio.Value;
-  readonly cert: rio.RSet<Vote>;
+  readonly v: rio.Value | null;
+  readonly voter: rio.Process;
+  readonly sig: rio.Data;
 };
 /** Every message of Tendermint. */
 export type TendermintMessage =
-  ProposalMessage | PrevoteMessage | PrevotesMessage | PrecommitMessage | DecisionMessage;
-/** `request submit(v: Value)` (specs/tendermint.rio:49). */
+  ProposalMessage | PrevoteMessage | RelayPrevoteMessage | PrecommitMessage | RelayPrecommitMessage;
+/** `request submit(v: Value)` (specs/tendermint.rio:50). */
 export type SubmitRequest = { readonly type: 'submit'; readonly v: rio.Value };
-/** `indication decide(h: Nat, v: Value)` (specs/tendermint.rio:50). */
+/** `indication decide(h: Nat, v: Value)` (specs/tendermint.rio:51). */
 export type DecideIndication = { readonly type: 'decide'; readonly h: rio.Nat; readonly v: rio.Value };
 
 /** The state of one Tendermint process. */
@@ -97,6 +99,7 @@ export interface TendermintState {
   commits: rio.RMap<rio.Nat, Commit | null>;
   proposals: rio.RMap<rio.Nat, Proposal | null>;
   prevotes: rio.RMap<readonly [rio.Int, rio.Value | null], rio.RSet<Vote>>;
+  precommits: rio.RMap<readonly [rio.Nat, rio.Value | null], rio.RSet<Vote>>;
   heard: rio.RMap<rio.Nat, rio.RSet<rio.Process>>;
   sentProposals: rio.RSet<readonly [rio.Nat, rio.Value, rio.Int]>;
   sentPrevotes: rio.RSet<readonly [rio.Nat, rio.Value | null]>;
@@ -116,77 +119,56 @@ function tendermintProcesses(params: TendermintParams): rio.RSet<rio.Process> {
   return rio.range(0, tendermintProcessCount(params) - 1);
 }
 
-/** `def proposer(h: Nat, r: Nat): Process = (h + r) % n` (specs/tendermint.rio:93) */
+/** `def proposer(h: Nat, r: Nat): Process = (h + r) % n` (specs/tendermint.rio:95) */
 export function proposer(params: TendermintParams, h: rio.Nat, r: rio.Nat): rio.Process {
   return rio.mod(h + r, params.n);
 }
 
-/** `def index(p: Process): Nat = |{ q in Process | q < p }|` (specs/tendermint.rio:94) */
+/** `def index(p: Process): Nat = |{ q in Process | q < p }|` (specs/tendermint.rio:96) */
 export function index(params: TendermintParams, p: rio.Process): rio.Nat {
   return rio.size(rio.filter(tendermintProcesses(params), (q) => q < p));
 }
 
-/** `def getValue(): Value = if submitted != none then get(submitted) else (height + index(self)) % 2` (specs/tendermint.rio:95) */
+/** `def getValue(): Value = if submitted != none then get(submitted) else (height + index(self)) % 2` (specs/tendermint.rio:97) */
 export function getValue(ctx: TendermintContext, state: TendermintState): rio.Value {
   return state.submitted !== null
     ? rio.unwrap(state.submitted)
     : rio.mod(state.height + index(ctx.params, ctx.self), 2);
 }
 
-/** `def valid(v: Value): Bool = v = v` (specs/tendermint.rio:96) */
+/** `def valid(v: Value): Bool = v = v` (specs/tendermint.rio:98) */
 export function valid(params: TendermintParams, v: rio.Value): boolean {
   return v === v;
 }
 
-/** `def timeoutPropose(r: Nat): Nat = 30 + 10 * r` (specs/tendermint.rio:97) */
+/** `def timeoutPropose(r: Nat): Nat = 30 + 10 * r` (specs/tendermint.rio:99) */
 export function timeoutPropose(params: TendermintParams, r: rio.Nat): rio.Nat {
   return 30 + 10 * r;
 }
 
-/** `def timeoutPrevote(r: Nat): Nat = 30 + 10 * r` (specs/tendermint.rio:98) */
+/** `def timeoutPrevote(r: Nat): Nat = 30 + 10 * r` (specs/tendermint.rio:100) */
 export function timeoutPrevote(params: TendermintParams, r: rio.Nat): rio.Nat {
   return 30 + 10 * r;
 }
 
-/** `def timeoutPrecommit(r: Nat): Nat = 30 + 10 * r` (specs/tendermint.rio:99) */
+/** `def timeoutPrecommit(r: Nat): Nat = 30 + 10 * r` (specs/tendermint.rio:101) */
 export function timeoutPrecommit(params: TendermintParams, r: rio.Nat): rio.Nat {
   return 30 + 10 * r;
 }
 
-/** `def proposed(r: Nat, v: Value): Bool = proposals[r] != none and get(proposals[r]).v = v` (specs/tendermint.rio:100) */
+/** `def proposed(r: Nat, v: Value): Bool = proposals[r] != none and get(proposals[r]).v = v` (specs/tendermint.rio:102) */
 export function proposed(ctx: TendermintContext, state: TendermintState, r: rio.Nat, v: rio.Value): boolean {
   return (
     rio.lookup(state.proposals, r, null) !== null && rio.unwrap(rio.lookup(state.proposals, r, null)).v === v
   );
 }
 
-/** `def vote(p: Process, s: Signature): Vote = Vote(p, s)` (specs/tendermint.rio:103) */
+/** `def vote(p: Process, s: Signature): Vote = Vote(p, s)` (specs/tendermint.rio:105) */
 export function vote(params: TendermintParams, p: rio.Process, s: rio.Data): Vote {
   return { voter: p, sig: s };
 }
 
-/** `def validCert(h: Nat, r: Nat, v: Value, cert: Set[Vote]): Bool =` (specs/tendermint.rio:107) */
-export function validCert(
-  ctx: TendermintContext,
-  state: TendermintState,
-  h: rio.Nat,
-  r: rio.Nat,
-  v: rio.Value,
-  cert: rio.RSet<Vote>,
-): boolean {
-  return (
-    state.height >= 0 &&
-    rio.size(
-      rio.image(
-        rio.filter(cert, (x) => ctx.crypto.verify(x.sig, x.voter, [h, r, v] as const)),
-        (x) => x.voter,
-      ),
-    ) >=
-      2 * ctx.params.f + 1
-  );
-}
-
-/** `startRound: upon pendingRound != none` (specs/tendermint.rio:111) */
+/** `startRound: upon pendingRound != none` (specs/tendermint.rio:108) */
 export function startRound(ctx: TendermintContext, state: TendermintState): void {
   state.round = rio.unwrap(state.pendingRound);
   state.pendingRound = null;
@@ -203,7 +185,7 @@ export function startRound(ctx: TendermintContext, state: TendermintState): void
   }
 }
 
-/** `decideHeight: upon pendingCommit != none` (specs/tendermint.rio:123) */
+/** `decideHeight: upon pendingCommit != none` (specs/tendermint.rio:120) */
 export function decideHeight(ctx: TendermintContext, state: TendermintState): void {
   const c = rio.unwrap(state.pendingCommit);
   state.pendingCommit = null;
@@ -218,6 +200,7 @@ export function decideHeight(ctx: TendermintContext, state: TendermintState): vo
     state.validValue = null;
     state.proposals = rio.emptyMap();
     state.prevotes = rio.emptyMap();
+    state.precommits = rio.emptyMap();
     state.heard = rio.emptyMap();
     state.sentProposals = [];
     state.sentPrevotes = [];
@@ -228,7 +211,7 @@ export function decideHeight(ctx: TendermintContext, state: TendermintState): vo
   }
 }
 
-/** `upon start` (specs/tendermint.rio:145) */
+/** `upon start` (specs/tendermint.rio:143) */
 export function onStart(ctx: TendermintContext, state: TendermintState): void {
   state.pendingRound = 0;
   if (ctx.params.gossip > 0) {
@@ -236,7 +219,7 @@ export function onStart(ctx: TendermintContext, state: TendermintState): void {
   }
 }
 
-/** `upon submit(v)` (specs/tendermint.rio:150) */
+/** `upon submit(v)` (specs/tendermint.rio:148) */
 export function onSubmit(
   ctx: TendermintContext,
   state: TendermintState,
@@ -245,7 +228,7 @@ export function onSubmit(
   state.submitted = v;
 }
 
-/** `upon timeout Gossip` (specs/tendermint.rio:154) */
+/** `upon timeout Gossip` (specs/tendermint.rio:152) */
 export function onTimeoutGossip(ctx: TendermintContext, state: TendermintState): void {
   for (const x of state.sentProposals) {
     ctx.broadcast({ type: 'PROPOSAL', h: state.height, r: x[0], v: x[1], vr: x[2] });
@@ -262,13 +245,9 @@ export function onTimeoutGossip(ctx: TendermintContext, state: TendermintState):
   }
 
   for (const k of rio.keys(state.prevotes)) {
-    ctx.broadcast({
-      type: 'PREVOTES',
-      h: state.height,
-      r: k[0],
-      v: k[1],
-      votes: rio.lookup(state.prevotes, k, []),
-    });
+    for (const x of rio.lookup(state.prevotes, k, [])) {
+      ctx.broadcast({ type: 'RELAY_PREVOTE', h: state.height, r: k[0], v: k[1], voter: x.voter, sig: x.sig });
+    }
   }
 
   for (const x of state.sentPrecommits) {
@@ -283,13 +262,15 @@ export function onTimeoutGossip(ctx: TendermintContext, state: TendermintState):
 
   for (const h of rio.keys(state.commits)) {
     const c = rio.unwrap(rio.lookup(state.commits, h, null));
-    ctx.broadcast({ type: 'DECISION', h, r: c.r, v: c.v, cert: c.cert });
+    for (const x of c.cert) {
+      ctx.broadcast({ type: 'RELAY_PRECOMMIT', h, r: c.r, v: c.v, voter: x.voter, sig: x.sig });
+    }
   }
 
   ctx.startTimer('Gossip', [], ctx.params.gossip);
 }
 
-/** `catchUp: upon receiving DECISION(h, r, v, cert) from q when h = height and decision[height] = none and pendingCommit = none and validCert(h, r, v, cert)` (specs/tendermint.rio:169) */
+/** `catchUp: upon receiving RELAY_PRECOMMIT(h, r, v, voter, sig) from q when h = height and verify(sig, voter, (h, r, v))` (specs/tendermint.rio:170) */
 export function catchUp(
   ctx: TendermintContext,
   state: TendermintState,
@@ -297,19 +278,37 @@ export function catchUp(
     h,
     r,
     v,
-    cert,
+    voter,
+    sig,
   }: {
     readonly h: rio.Nat;
     readonly r: rio.Nat;
-    readonly v: rio.Value;
-    readonly cert: rio.RSet<Vote>;
+    readonly v: rio.Value | null;
+    readonly voter: rio.Process;
+    readonly sig: rio.Data;
     readonly q: rio.Process;
   },
 ): void {
-  state.pendingCommit = { r: r, v: v, cert: cert };
+  state.precommits = rio.put(
+    state.precommits,
+    [r, v] as const,
+    rio.union(
+      rio.lookup(state.precommits, [r, v] as const, []),
+      rio.setOf<Vote>([vote(ctx.params, voter, sig)]),
+    ),
+  );
+  if (
+    v !== null &&
+    rio.lookup(state.decision, state.height, null) === null &&
+    state.pendingCommit === null &&
+    rio.size(rio.image(rio.lookup(state.precommits, [r, v] as const, []), (x) => x.voter)) >=
+      2 * ctx.params.f + 1
+  ) {
+    state.pendingCommit = { r: r, v: rio.unwrap(v), cert: rio.lookup(state.precommits, [r, v] as const, []) };
+  }
 }
 
-/** `logProposal: upon receiving PROPOSAL(h, r, v, vr) from q when h = height` (specs/tendermint.rio:174) */
+/** `logProposal: upon receiving PROPOSAL(h, r, v, vr) from q when h = height` (specs/tendermint.rio:177) */
 export function logProposal(
   ctx: TendermintContext,
   state: TendermintState,
@@ -345,7 +344,7 @@ export function logProposal(
   }
 }
 
-/** `logPrevote: upon receiving PREVOTE(h, r, v, sig) from q when h = height` (specs/tendermint.rio:181) */
+/** `logPrevote: upon receiving PREVOTE(h, r, v, sig) from q when h = height` (specs/tendermint.rio:184) */
 export function logPrevote(
   ctx: TendermintContext,
   state: TendermintState,
@@ -385,20 +384,22 @@ export function logPrevote(
   }
 }
 
-/** `logRelayed: upon receiving PREVOTES(h, r, v, votes) from q when h = height` (specs/tendermint.rio:189) */
-export function logRelayed(
+/** `logRelayedPrevote: upon receiving RELAY_PREVOTE(h, r, v, voter, sig) from q when h = height and verify(sig, voter, (h, r, v))` (specs/tendermint.rio:192) */
+export function logRelayedPrevote(
   ctx: TendermintContext,
   state: TendermintState,
   {
     h,
     r,
     v,
-    votes,
+    voter,
+    sig,
   }: {
     readonly h: rio.Nat;
     readonly r: rio.Int;
     readonly v: rio.Value | null;
-    readonly votes: rio.RSet<Vote>;
+    readonly voter: rio.Process;
+    readonly sig: rio.Data;
     readonly q: rio.Process;
   },
 ): void {
@@ -407,21 +408,40 @@ export function logRelayed(
     [r, v] as const,
     rio.union(
       rio.lookup(state.prevotes, [r, v] as const, []),
-      rio.filter(votes, (x) => ctx.crypto.verify(x.sig, x.voter, [h, r, v] as const)),
+      rio.setOf<Vote>([vote(ctx.params, voter, sig)]),
     ),
   );
 }
 
-/** `logPrecommit: upon receiving PRECOMMIT(h, r, v, _) from q when h = height` (specs/tendermint.rio:192) */
+/** `logPrecommit: upon receiving PRECOMMIT(h, r, v, sig) from q when h = height` (specs/tendermint.rio:195) */
 export function logPrecommit(
   ctx: TendermintContext,
   state: TendermintState,
   {
     h,
     r,
+    v,
+    sig,
     q,
-  }: { readonly h: rio.Nat; readonly r: rio.Nat; readonly v: rio.Value | null; readonly q: rio.Process },
+  }: {
+    readonly h: rio.Nat;
+    readonly r: rio.Nat;
+    readonly v: rio.Value | null;
+    readonly sig: rio.Data;
+    readonly q: rio.Process;
+  },
 ): void {
+  if (ctx.crypto.verify(sig, q, [h, r, v] as const)) {
+    state.precommits = rio.put(
+      state.precommits,
+      [r, v] as const,
+      rio.union(
+        rio.lookup(state.precommits, [r, v] as const, []),
+        rio.setOf<Vote>([vote(ctx.params, q, sig)]),
+      ),
+    );
+  }
+
   state.heard = rio.put(
     state.heard,
     r,
@@ -436,7 +456,7 @@ export function logPrecommit(
   }
 }
 
-/** `line22: upon receiving PROPOSAL(h, r, v, vr) from q when h = height and r = round and vr = -1 and q = proposer(h, r) and step = propose` (specs/tendermint.rio:199) */
+/** `line22: upon receiving PROPOSAL(h, r, v, vr) from q when h = height and r = round and vr = -1 and q = proposer(h, r) and step = propose` (specs/tendermint.rio:204) */
 export function line22(
   ctx: TendermintContext,
   state: TendermintState,
@@ -469,7 +489,7 @@ export function line22(
   state.step = 'prevote';
 }
 
-/** `line28: upon receiving PROPOSAL(h, r, v, vr) from q when h = height and r = round and q = proposer(h, r) and step = propose and vr >= 0 and vr < round and |{ x.voter | x in prevotes[(vr, some(v))] }| >= 2 * f + 1` (specs/tendermint.rio:207) */
+/** `line28: upon receiving PROPOSAL(h, r, v, vr) from q when h = height and r = round and q = proposer(h, r) and step = propose and vr >= 0 and vr < round and |{ x.voter | x in prevotes[(vr, some(v))] }| >= 2 * f + 1` (specs/tendermint.rio:212) */
 export function line28(
   ctx: TendermintContext,
   state: TendermintState,
@@ -502,7 +522,7 @@ export function line28(
   state.step = 'prevote';
 }
 
-/** `line34: upon receiving PREVOTE(h, r, _, _) from 2 * f + 1 processes as msgs when h = height and r = round and step = prevote and |{ m.sender | m in msgs and verify(m.sig, m.sender, (m.h, m.r, m.v)) }| >= 2 * f + 1` (specs/tendermint.rio:214) */
+/** `line34: upon receiving PREVOTE(h, r, _, _) from 2 * f + 1 processes as msgs when h = height and r = round and step = prevote and |{ m.sender | m in msgs and verify(m.sig, m.sender, (m.h, m.r, m.v)) }| >= 2 * f + 1` (specs/tendermint.rio:219) */
 export function line34(
   ctx: TendermintContext,
   state: TendermintState,
@@ -515,7 +535,7 @@ export function line34(
   ctx.startTimer('TimeoutPrevote', [state.height, state.round], timeoutPrevote(ctx.params, state.round));
 }
 
-/** `line36: upon receiving PREVOTE(h, r, v, _) from 2 * f + 1 processes as msgs when h = height and r = round and v != none and proposed(r, get(v)) and valid(get(v)) and step >= prevote and |{ m.sender | m in msgs and verify(m.sig, m.sender, (m.h, m.r, m.v)) }| >= 2 * f + 1` (specs/tendermint.rio:219) */
+/** `line36: upon receiving PREVOTE(h, r, v, _) from 2 * f + 1 processes as msgs when h = height and r = round and v != none and proposed(r, get(v)) and valid(get(v)) and step >= prevote and |{ m.sender | m in msgs and verify(m.sig, m.sender, (m.h, m.r, m.v)) }| >= 2 * f + 1` (specs/tendermint.rio:224) */
 export function line36(
   ctx: TendermintContext,
   state: TendermintState,
@@ -552,7 +572,7 @@ export function line36(
   state.validRound = state.round;
 }
 
-/** `line44: upon receiving PREVOTE(h, r, none, _) from 2 * f + 1 processes as msgs when h = height and r = round and step = prevote and |{ m.sender | m in msgs and verify(m.sig, m.sender, (m.h, m.r, m.v)) }| >= 2 * f + 1` (specs/tendermint.rio:230) */
+/** `line44: upon receiving PREVOTE(h, r, none, _) from 2 * f + 1 processes as msgs when h = height and r = round and step = prevote and |{ m.sender | m in msgs and verify(m.sig, m.sender, (m.h, m.r, m.v)) }| >= 2 * f + 1` (specs/tendermint.rio:235) */
 export function line44(
   ctx: TendermintContext,
   state: TendermintState,
@@ -576,7 +596,7 @@ export function line44(
   state.step = 'precommit';
 }
 
-/** `line47: upon receiving PRECOMMIT(h, r, _, _) from 2 * f + 1 processes as msgs when h = height and r = round and |{ m.sender | m in msgs and verify(m.sig, m.sender, (m.h, m.r, m.v)) }| >= 2 * f + 1` (specs/tendermint.rio:236) */
+/** `line47: upon receiving PRECOMMIT(h, r, _, _) from 2 * f + 1 processes as msgs when h = height and r = round and |{ m.sender | m in msgs and verify(m.sig, m.sender, (m.h, m.r, m.v)) }| >= 2 * f + 1` (specs/tendermint.rio:241) */
 export function line47(
   ctx: TendermintContext,
   state: TendermintState,
@@ -589,7 +609,7 @@ export function line47(
   ctx.startTimer('TimeoutPrecommit', [state.height, state.round], timeoutPrecommit(ctx.params, state.round));
 }
 
-/** `line49: upon receiving PRECOMMIT(h, r, v, _) from 2 * f + 1 processes as msgs when h = height and v != none and proposed(r, get(v)) and decision[height] = none and pendingCommit = none and validCert(h, r, get(v), { vote(m.sender, m.sig) | m in msgs })` (specs/tendermint.rio:242) */
+/** `line49: upon receiving PRECOMMIT(h, r, v, _) from 2 * f + 1 processes as msgs when h = height and v != none and proposed(r, get(v)) and decision[height] = none and pendingCommit = none and |{ m.sender | m in msgs and verify(m.sig, m.sender, (h, r, v)) }| >= 2 * f + 1` (specs/tendermint.rio:247) */
 export function line49(
   ctx: TendermintContext,
   state: TendermintState,
@@ -615,7 +635,7 @@ export function line49(
   };
 }
 
-/** `line57: upon timeout TimeoutPropose(h, r) when h = height and r = round and step = propose` (specs/tendermint.rio:246) */
+/** `line57: upon timeout TimeoutPropose(h, r) when h = height and r = round and step = propose` (specs/tendermint.rio:251) */
 export function line57(
   ctx: TendermintContext,
   state: TendermintState,
@@ -635,7 +655,7 @@ export function line57(
   state.step = 'prevote';
 }
 
-/** `line61: upon timeout TimeoutPrevote(h, r) when h = height and r = round and step = prevote` (specs/tendermint.rio:252) */
+/** `line61: upon timeout TimeoutPrevote(h, r) when h = height and r = round and step = prevote` (specs/tendermint.rio:257) */
 export function line61(
   ctx: TendermintContext,
   state: TendermintState,
@@ -655,7 +675,7 @@ export function line61(
   state.step = 'precommit';
 }
 
-/** `line65: upon timeout TimeoutPrecommit(h, r) when h = height and r = round and round < maxRound` (specs/tendermint.rio:258) */
+/** `line65: upon timeout TimeoutPrecommit(h, r) when h = height and r = round and round < maxRound` (specs/tendermint.rio:263) */
 export function line65(
   ctx: TendermintContext,
   state: TendermintState,
@@ -668,7 +688,7 @@ export function line65(
 export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> = {
   name: 'Tendermint',
   source: 'specs/tendermint.rio',
-  sourceHash: '9836b66322e54be9',
+  sourceHash: 'db5a553668a100ef',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -696,25 +716,13 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       ],
     },
     {
-      name: 'PREVOTES',
+      name: 'RELAY_PREVOTE',
       fields: [
         { name: 'h', type: { kind: 'nat' } },
         { name: 'r', type: { kind: 'int' } },
         { name: 'v', type: { kind: 'option', of: { kind: 'value' } } },
-        {
-          name: 'votes',
-          type: {
-            kind: 'set',
-            of: {
-              kind: 'record',
-              name: 'Vote',
-              fields: [
-                { name: 'voter', type: { kind: 'process' } },
-                { name: 'sig', type: { kind: 'signature' } },
-              ],
-            },
-          },
-        },
+        { name: 'voter', type: { kind: 'process' } },
+        { name: 'sig', type: { kind: 'signature' } },
       ],
     },
     {
@@ -727,25 +735,13 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       ],
     },
     {
-      name: 'DECISION',
+      name: 'RELAY_PRECOMMIT',
       fields: [
         { name: 'h', type: { kind: 'nat' } },
         { name: 'r', type: { kind: 'nat' } },
-        { name: 'v', type: { kind: 'value' } },
-        {
-          name: 'cert',
-          type: {
-            kind: 'set',
-            of: {
-              kind: 'record',
-              name: 'Vote',
-              fields: [
-                { name: 'voter', type: { kind: 'process' } },
-                { name: 'sig', type: { kind: 'signature' } },
-              ],
-            },
-          },
-        },
+        { name: 'v', type: { kind: 'option', of: { kind: 'value' } } },
+        { name: 'voter', type: { kind: 'process' } },
+        { name: 'sig', type: { kind: 'signature' } },
       ],
     },
   ],
@@ -807,12 +803,14 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       'commits',
       'proposals',
       'prevotes',
+      'precommits',
       'heard',
       'sentProposals',
       'sentPrevotes',
       'sentPrecommits',
     ],
   },
+  durableVariables: { '': [] },
   initialState: (_params) => ({
     height: 0,
     round: 0,
@@ -828,6 +826,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     commits: rio.emptyMap(),
     proposals: rio.emptyMap(),
     prevotes: rio.emptyMap(),
+    precommits: rio.emptyMap(),
     heard: rio.emptyMap(),
     sentProposals: [],
     sentPrevotes: [],
@@ -836,24 +835,24 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
   rules: [
     rio.onCondition<TendermintParams, TendermintState>({
       name: 'startRound',
-      source: 'specs/tendermint.rio:111',
+      source: 'specs/tendermint.rio:108',
       condition: (ctx, state) => state.pendingRound !== null,
       body: startRound,
     }),
     rio.onCondition<TendermintParams, TendermintState>({
       name: 'decideHeight',
-      source: 'specs/tendermint.rio:123',
+      source: 'specs/tendermint.rio:120',
       condition: (ctx, state) => state.pendingCommit !== null,
       body: decideHeight,
     }),
     rio.onStart<TendermintParams, TendermintState>({
       name: 'onStart',
-      source: 'specs/tendermint.rio:145',
+      source: 'specs/tendermint.rio:143',
       body: onStart,
     }),
     rio.onRequest<TendermintParams, TendermintState, SubmitRequest, { readonly v: rio.Value }>({
       name: 'onSubmit',
-      source: 'specs/tendermint.rio:150',
+      source: 'specs/tendermint.rio:148',
       request: 'submit',
       bind: (request) => {
         const v = request.v;
@@ -863,7 +862,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     }),
     rio.onTimeout<TendermintParams, TendermintState, {}>({
       name: 'onTimeoutGossip',
-      source: 'specs/tendermint.rio:154',
+      source: 'specs/tendermint.rio:152',
       timer: 'Gossip',
       bind: () => ({}),
       body: onTimeoutGossip,
@@ -871,33 +870,32 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     rio.onReceive<
       TendermintParams,
       TendermintState,
-      DecisionMessage,
+      RelayPrecommitMessage,
       {
         readonly h: rio.Nat;
         readonly r: rio.Nat;
-        readonly v: rio.Value;
-        readonly cert: rio.RSet<Vote>;
+        readonly v: rio.Value | null;
+        readonly voter: rio.Process;
+        readonly sig: rio.Data;
         readonly q: rio.Process;
       }
     >({
       name: 'catchUp',
-      source: 'specs/tendermint.rio:169',
-      message: 'DECISION',
+      source: 'specs/tendermint.rio:170',
+      message: 'RELAY_PRECOMMIT',
       quorum: { kind: 'single' },
       staticBind: true,
       bind: (message, sender) => {
         const h = message.h;
         const r = message.r;
         const v = message.v;
-        const cert = message.cert;
+        const voter = message.voter;
+        const sig = message.sig;
         const q = sender;
-        return { h, r, v, cert, q };
+        return { h, r, v, voter, sig, q };
       },
-      guard: (ctx, state, { h, r, v, cert }) =>
-        h === state.height &&
-        rio.lookup(state.decision, state.height, null) === null &&
-        state.pendingCommit === null &&
-        validCert(ctx, state, h, r, v, cert),
+      guard: (ctx, state, { h, r, v, voter, sig }) =>
+        h === state.height && ctx.crypto.verify(sig, voter, [h, r, v] as const),
       body: catchUp,
     }),
     rio.onReceive<
@@ -913,7 +911,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       }
     >({
       name: 'logProposal',
-      source: 'specs/tendermint.rio:174',
+      source: 'specs/tendermint.rio:177',
       message: 'PROPOSAL',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -941,7 +939,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       }
     >({
       name: 'logPrevote',
-      source: 'specs/tendermint.rio:181',
+      source: 'specs/tendermint.rio:184',
       message: 'PREVOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -959,39 +957,48 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     rio.onReceive<
       TendermintParams,
       TendermintState,
-      PrevotesMessage,
+      RelayPrevoteMessage,
       {
         readonly h: rio.Nat;
         readonly r: rio.Int;
         readonly v: rio.Value | null;
-        readonly votes: rio.RSet<Vote>;
+        readonly voter: rio.Process;
+        readonly sig: rio.Data;
         readonly q: rio.Process;
       }
     >({
-      name: 'logRelayed',
-      source: 'specs/tendermint.rio:189',
-      message: 'PREVOTES',
+      name: 'logRelayedPrevote',
+      source: 'specs/tendermint.rio:192',
+      message: 'RELAY_PREVOTE',
       quorum: { kind: 'single' },
       staticBind: true,
       bind: (message, sender) => {
         const h = message.h;
         const r = message.r;
         const v = message.v;
-        const votes = message.votes;
+        const voter = message.voter;
+        const sig = message.sig;
         const q = sender;
-        return { h, r, v, votes, q };
+        return { h, r, v, voter, sig, q };
       },
-      guard: (ctx, state, { h }) => h === state.height,
-      body: logRelayed,
+      guard: (ctx, state, { h, r, v, voter, sig }) =>
+        h === state.height && ctx.crypto.verify(sig, voter, [h, r, v] as const),
+      body: logRelayedPrevote,
     }),
     rio.onReceive<
       TendermintParams,
       TendermintState,
       PrecommitMessage,
-      { readonly h: rio.Nat; readonly r: rio.Nat; readonly v: rio.Value | null; readonly q: rio.Process }
+      {
+        readonly h: rio.Nat;
+        readonly r: rio.Nat;
+        readonly v: rio.Value | null;
+        readonly sig: rio.Data;
+        readonly q: rio.Process;
+      }
     >({
       name: 'logPrecommit',
-      source: 'specs/tendermint.rio:192',
+      source: 'specs/tendermint.rio:195',
       message: 'PRECOMMIT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -999,8 +1006,9 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const h = message.h;
         const r = message.r;
         const v = message.v;
+        const sig = message.sig;
         const q = sender;
-        return { h, r, v, q };
+        return { h, r, v, sig, q };
       },
       guard: (ctx, state, { h }) => h === state.height,
       body: logPrecommit,
@@ -1018,7 +1026,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       }
     >({
       name: 'line22',
-      source: 'specs/tendermint.rio:199',
+      source: 'specs/tendermint.rio:204',
       message: 'PROPOSAL',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -1051,7 +1059,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       }
     >({
       name: 'line28',
-      source: 'specs/tendermint.rio:207',
+      source: 'specs/tendermint.rio:212',
       message: 'PROPOSAL',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -1082,7 +1090,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       { readonly msgs: rio.RSet<rio.WithSender<PrevoteMessage>> }
     >({
       name: 'line34',
-      source: 'specs/tendermint.rio:214',
+      source: 'specs/tendermint.rio:219',
       message: 'PREVOTE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
       collectAs: 'msgs',
@@ -1113,7 +1121,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       { readonly msgs: rio.RSet<rio.WithSender<PrevoteMessage>> }
     >({
       name: 'line36',
-      source: 'specs/tendermint.rio:219',
+      source: 'specs/tendermint.rio:224',
       message: 'PREVOTE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
       collectAs: 'msgs',
@@ -1148,7 +1156,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       { readonly msgs: rio.RSet<rio.WithSender<PrevoteMessage>> }
     >({
       name: 'line44',
-      source: 'specs/tendermint.rio:230',
+      source: 'specs/tendermint.rio:235',
       message: 'PREVOTE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
       collectAs: 'msgs',
@@ -1180,7 +1188,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       { readonly msgs: rio.RSet<rio.WithSender<PrecommitMessage>> }
     >({
       name: 'line47',
-      source: 'specs/tendermint.rio:236',
+      source: 'specs/tendermint.rio:241',
       message: 'PRECOMMIT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
       collectAs: 'msgs',
@@ -1210,7 +1218,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       { readonly msgs: rio.RSet<rio.WithSender<PrecommitMessage>> }
     >({
       name: 'line49',
-      source: 'specs/tendermint.rio:242',
+      source: 'specs/tendermint.rio:247',
       message: 'PRECOMMIT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
       collectAs: 'msgs',
@@ -1227,19 +1235,18 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         proposed(ctx, state, r, rio.unwrap(v)) &&
         rio.lookup(state.decision, state.height, null) === null &&
         state.pendingCommit === null &&
-        validCert(
-          ctx,
-          state,
-          h,
-          r,
-          rio.unwrap(v),
-          rio.image(msgs, (m) => vote(ctx.params, m.sender, m.sig)),
-        ),
+        rio.size(
+          rio.image(
+            rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [h, r, v] as const)),
+            (m) => m.sender,
+          ),
+        ) >=
+          2 * ctx.params.f + 1,
       body: line49,
     }),
     rio.onTimeout<TendermintParams, TendermintState, { readonly h: rio.Nat; readonly r: rio.Nat }>({
       name: 'line57',
-      source: 'specs/tendermint.rio:246',
+      source: 'specs/tendermint.rio:251',
       timer: 'TimeoutPropose',
       bind: (args) => {
         const h = args[0] as rio.Nat;
@@ -1251,7 +1258,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     }),
     rio.onTimeout<TendermintParams, TendermintState, { readonly h: rio.Nat; readonly r: rio.Nat }>({
       name: 'line61',
-      source: 'specs/tendermint.rio:252',
+      source: 'specs/tendermint.rio:257',
       timer: 'TimeoutPrevote',
       bind: (args) => {
         const h = args[0] as rio.Nat;
@@ -1263,7 +1270,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     }),
     rio.onTimeout<TendermintParams, TendermintState, { readonly h: rio.Nat; readonly r: rio.Nat }>({
       name: 'line65',
-      source: 'specs/tendermint.rio:258',
+      source: 'specs/tendermint.rio:263',
       timer: 'TimeoutPrecommit',
       bind: (args) => {
         const h = args[0] as rio.Nat;
@@ -1280,7 +1287,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/tendermint.rio:263',
+      source: 'specs/tendermint.rio:268',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
@@ -1299,7 +1306,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/tendermint.rio:269',
+      source: 'specs/tendermint.rio:274',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(
@@ -1313,7 +1320,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     {
       name: 'termination',
       kind: 'eventually',
-      source: 'specs/tendermint.rio:274',
+      source: 'specs/tendermint.rio:279',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(
