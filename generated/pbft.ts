@@ -52,6 +52,18 @@ export interface Accepted {
   readonly sig: rio.Data;
 }
 
+/** Record Exec. */
+export interface Exec {
+  readonly op: rio.Value | null;
+}
+
+/** Record Order. */
+export interface Order {
+  readonly s: rio.Nat;
+  readonly op: rio.Value | null;
+  readonly sig: rio.Data;
+}
+
 /** Message `REQUEST(op: Value)` (specs/pbft.rio:44). */
 export type RequestMessage = { readonly type: 'REQUEST'; readonly op: rio.Value };
 /** Message `PRE_PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)` (specs/pbft.rio:45). */
@@ -96,12 +108,12 @@ export type ViewChangeMessage = {
   readonly p: rio.RSet<Prepared>;
   readonly sig: rio.Data;
 };
-/** Message `NEW_VIEW(v: Nat, vcs: Set[ViewChange], o: Set[Slot])` (specs/pbft.rio:51). */
+/** Message `NEW_VIEW(v: Nat, vcs: Set[ViewChange], o: Set[Order])` (specs/pbft.rio:51). */
 export type NewViewMessage = {
   readonly type: 'NEW_VIEW';
   readonly v: rio.Nat;
   readonly vcs: rio.RSet<ViewChange>;
-  readonly o: rio.RSet<Slot>;
+  readonly o: rio.RSet<Order>;
 };
 /** Message `STATE(s: Nat, d: Digest, c: Set[Vote], history: Set[Slot])` (specs/pbft.rio:52). */
 export type StateMessage = {
@@ -141,14 +153,19 @@ export interface PBFTState {
   nextSeq: rio.Nat;
   pp: rio.RMap<rio.Nat, Accepted | null>;
   prepared: rio.RMap<rio.Nat, Prepared | null>;
-  committed: rio.RMap<rio.Nat, rio.Value | null | null>;
-  executed: rio.RMap<rio.Nat, rio.Value | null | null>;
+  committed: rio.RMap<rio.Nat, Exec | null>;
+  executed: rio.RMap<rio.Nat, Exec | null>;
   lastExec: rio.Nat;
   stable: rio.Nat;
   stableCert: rio.RSet<Vote>;
   newViewFor: rio.Nat;
   viewChangeP: rio.RSet<Prepared>;
   certs: rio.RSet<Prepared>;
+  sentV: rio.RSet<ViewChange>;
+  sentO: rio.RSet<Order>;
+  executeReady: boolean;
+  weakS: rio.Nat;
+  weakCert: rio.RSet<Vote>;
   sent: rio.RSet<rio.Value>;
   done: rio.RSet<rio.Value>;
 }
@@ -173,45 +190,50 @@ function pBFTRoleMembers(params: PBFTParams, role: string): rio.RSet<rio.Process
   return [];
 }
 
-/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:84) */
+/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:94) */
 export function primary(params: PBFTParams, v: rio.Nat): rio.Process {
   return rio.mod(v, params.n);
 }
 
-/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:85) */
+/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:95) */
 export function inWindow(ctx: PBFTContext, state: PBFTState, s: rio.Nat): boolean {
   return s > state.stable && s <= state.stable + ctx.params.window && s <= ctx.params.maxSeq;
 }
 
-/** `def history(s: Nat): Set[Slot] = { slot(k, get(executed[k])) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:86) */
+/** `def history(s: Nat): Set[Slot] = { slot(k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:96) */
 export function history(ctx: PBFTContext, state: PBFTState, s: rio.Nat): rio.RSet<Slot> {
   return rio.image(
     rio.filter(rio.keys(state.executed), (k) => k <= s && rio.lookup(state.executed, k, null) !== null),
-    (k) => slot(ctx.params, k, rio.unwrap(rio.lookup(state.executed, k, null))),
+    (k) => slot(ctx.params, k, rio.unwrap(rio.lookup(state.executed, k, null)).op),
   );
 }
 
-/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:87) */
+/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:97) */
 export function digest(ctx: PBFTContext, state: PBFTState, s: rio.Nat): rio.Data {
   return ctx.crypto.hash(history(ctx, state, s));
 }
 
-/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:88) */
+/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:98) */
 export function viewTimeout(params: PBFTParams, v: rio.Nat): rio.Nat {
   return 100 * (v + 1);
 }
 
-/** `def vote(p: Process, s: Signature): Vote = Vote(p, s)` (specs/pbft.rio:91) */
+/** `def vote(p: Process, s: Signature): Vote = Vote(p, s)` (specs/pbft.rio:101) */
 export function vote(params: PBFTParams, p: rio.Process, s: rio.Data): Vote {
   return { voter: p, sig: s };
 }
 
-/** `def slot(s: Nat, op: Option[Value]): Slot = Slot(s, op)` (specs/pbft.rio:92) */
+/** `def slot(s: Nat, op: Option[Value]): Slot = Slot(s, op)` (specs/pbft.rio:102) */
 export function slot(params: PBFTParams, s: rio.Nat, op: rio.Value | null): Slot {
   return { s: s, op: op };
 }
 
-/** `def viewChange(p: Process, h: Nat, d: Digest, c: Set[Vote], ps: Set[Prepared], sig: Signature): ViewChange = ViewChange(p, h, d, c, ps, sig)` (specs/pbft.rio:93) */
+/** `def order(s: Nat, op: Option[Value], sig: Signature): Order = Order(s, op, sig)` (specs/pbft.rio:103) */
+export function order(params: PBFTParams, s: rio.Nat, op: rio.Value | null, sig: rio.Data): Order {
+  return { s: s, op: op, sig: sig };
+}
+
+/** `def viewChange(p: Process, h: Nat, d: Digest, c: Set[Vote], ps: Set[Prepared], sig: Signature): ViewChange = ViewChange(p, h, d, c, ps, sig)` (specs/pbft.rio:104) */
 export function viewChange(
   params: PBFTParams,
   p: rio.Process,
@@ -224,7 +246,7 @@ export function viewChange(
   return { sender: p, h: h, d: d, c: c, p: ps, sig: sig };
 }
 
-/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:97) */
+/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:108) */
 export function validCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -245,7 +267,7 @@ export function validCheckpoint(
   );
 }
 
-/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:100) */
+/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:111) */
 export function validPrepared(ctx: PBFTContext, state: PBFTState, c: Prepared): boolean {
   return (
     state.stable >= 0 &&
@@ -265,7 +287,7 @@ export function validPrepared(ctx: PBFTContext, state: PBFTState, c: Prepared): 
   );
 }
 
-/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:103) */
+/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:114) */
 export function validViewChange(ctx: PBFTContext, state: PBFTState, v: rio.Nat, x: ViewChange): boolean {
   return (
     state.stable >= 0 &&
@@ -275,7 +297,7 @@ export function validViewChange(ctx: PBFTContext, state: PBFTState, v: rio.Nat, 
   );
 }
 
-/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { x.h | x in vcs })` (specs/pbft.rio:107) */
+/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { x.h | x in vcs })` (specs/pbft.rio:118) */
 export function minS(params: PBFTParams, vcs: rio.RSet<ViewChange>): rio.Nat {
   return rio.max(
     rio.union(
@@ -285,7 +307,7 @@ export function minS(params: PBFTParams, vcs: rio.RSet<ViewChange>): rio.Nat {
   );
 }
 
-/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { c.s | c in cs })` (specs/pbft.rio:108) */
+/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { c.s | c in cs })` (specs/pbft.rio:119) */
 export function maxS(params: PBFTParams, vcs: rio.RSet<ViewChange>, cs: rio.RSet<Prepared>): rio.Nat {
   return rio.max(
     rio.union(
@@ -295,7 +317,7 @@ export function maxS(params: PBFTParams, vcs: rio.RSet<ViewChange>, cs: rio.RSet
   );
 }
 
-/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:109) */
+/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:120) */
 export function chosen(params: PBFTParams, s: rio.Nat, cs: rio.RSet<Prepared>): rio.Value | null {
   return rio.exists(cs, (c) => c.s === s)
     ? rio.maxBy(
@@ -305,7 +327,7 @@ export function chosen(params: PBFTParams, s: rio.Nat, cs: rio.RSet<Prepared>): 
     : null;
 }
 
-/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:111) */
+/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:122) */
 export function computeO(
   params: PBFTParams,
   vcs: rio.RSet<ViewChange>,
@@ -316,14 +338,16 @@ export function computeO(
   );
 }
 
-/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:279) */
+/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:321) */
 export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.union(
     rio.image(
       rio.filter(
         rio.keys(state.pp),
         (k) =>
-          rio.lookup(state.pp, k, null) !== null && rio.unwrap(rio.lookup(state.pp, k, null)).op !== null,
+          rio.lookup(state.pp, k, null) !== null &&
+          rio.unwrap(rio.lookup(state.pp, k, null)).v === state.view &&
+          rio.unwrap(rio.lookup(state.pp, k, null)).op !== null,
       ),
       (k) => rio.unwrap(rio.unwrap(rio.lookup(state.pp, k, null)).op),
     ),
@@ -331,43 +355,50 @@ export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value
   );
 }
 
-/** `def executedOps(): Set[Value] = { get(get(executed[k])) | k in keys(executed) and executed[k] != none and get(executed[k]) != none }` (specs/pbft.rio:280) */
+/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:322) */
 export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.image(
     rio.filter(
       rio.keys(state.executed),
       (k) =>
         rio.lookup(state.executed, k, null) !== null &&
-        rio.unwrap(rio.lookup(state.executed, k, null)) !== null,
+        rio.unwrap(rio.lookup(state.executed, k, null)).op !== null,
     ),
-    (k) => rio.unwrap(rio.unwrap(rio.lookup(state.executed, k, null))),
+    (k) => rio.unwrap(rio.unwrap(rio.lookup(state.executed, k, null)).op),
   );
 }
 
-/** `upon start` (specs/pbft.rio:114) */
+/** `upon start` (specs/pbft.rio:125) */
 export function onStart(ctx: PBFTContext, state: PBFTState): void {
   if (ctx.params.resend > 0) {
     ctx.startTimer('Resend', [], ctx.params.resend);
   }
 }
 
-/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:121) */
+/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:132) */
 export function onReceivingRequest(
   ctx: PBFTContext,
   state: PBFTState,
   { op, c }: { readonly op: rio.Value; readonly c: rio.Process },
 ): void {
   state.requests = rio.union(state.requests, rio.setOf<rio.Value>([op]));
-  ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
+  if (!rio.has(executedOps(ctx, state), op)) {
+    ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
+  }
 }
 
-/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:126) */
+/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:138) */
 export function assign(
   ctx: PBFTContext,
   state: PBFTState,
   { op, c }: { readonly op: rio.Value; readonly c: rio.Process },
 ): void {
   state.nextSeq = state.nextSeq + 1;
+  state.pp = rio.put(state.pp, state.nextSeq, {
+    v: state.view,
+    op: op,
+    sig: ctx.crypto.sign(ctx.self, [0, state.view, state.nextSeq, op] as const),
+  });
   ctx.broadcast(
     {
       type: 'PRE_PREPARE',
@@ -380,7 +411,7 @@ export function assign(
   );
 }
 
-/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and verify(sig, p, (0, v, s, op)) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v)` (specs/pbft.rio:136) */
+/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and verify(sig, p, (0, v, s, op)) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v)` (specs/pbft.rio:149) */
 export function prePrepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -407,7 +438,7 @@ export function prePrepare(
   }
 }
 
-/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and prepared[s] = none and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:145) */
+/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or get(prepared[s]).v < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:158) */
 export function prepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -440,17 +471,23 @@ export function prepare(
   ctx.broadcast({ type: 'COMMIT', v, s, op }, ctx.role('Replica'));
 }
 
-/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when v = view and active and prepared[s] != none and get(prepared[s]).v = v and get(prepared[s]).op = op and s > lastExec` (specs/pbft.rio:155) */
+/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and get(prepared[s]).v = v and get(prepared[s]).op = op and s > lastExec` (specs/pbft.rio:172) */
 export function commit(
   ctx: PBFTContext,
   state: PBFTState,
   { v, s, op }: { readonly v: rio.Nat; readonly s: rio.Nat; readonly op: rio.Value | null },
 ): void {
-  state.committed = rio.put(state.committed, s, op);
+  state.committed = rio.put(state.committed, s, { op: op });
+  state.executeReady = true;
+}
+
+/** `execute: upon executeReady` (specs/pbft.rio:178) */
+export function execute(ctx: PBFTContext, state: PBFTState): void {
+  state.executeReady = false;
   for (const k of rio.keys(state.committed)) {
     if (k === state.lastExec + 1) {
-      const o = rio.unwrap(rio.lookup(state.committed, k, null));
-      state.executed = rio.put(state.executed, k, o);
+      const o = rio.unwrap(rio.lookup(state.committed, k, null)).op;
+      state.executed = rio.put(state.executed, k, { op: o });
       state.lastExec = k;
       ctx.indicate({ type: 'execute', s: k, op: o });
       if (o !== null) {
@@ -476,7 +513,7 @@ export function commit(
   }
 }
 
-/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { vote(m.sender, m.sig) | m in msgs })` (specs/pbft.rio:173) */
+/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { vote(m.sender, m.sig) | m in msgs })` (specs/pbft.rio:196) */
 export function stableCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -509,7 +546,28 @@ export function stableCheckpoint(
   );
 }
 
-/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and validCheckpoint(s, d, c) and hash(hist) = d` (specs/pbft.rio:182) */
+/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:207) */
+export function weakCheckpoint(
+  ctx: PBFTContext,
+  state: PBFTState,
+  {
+    s,
+    d,
+    msgs,
+  }: {
+    readonly s: rio.Nat;
+    readonly d: rio.Data;
+    readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>>;
+  },
+): void {
+  state.weakS = s;
+  state.weakCert = rio.image(
+    rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [2, s, d] as const)),
+    (m) => vote(ctx.params, m.sender, m.sig),
+  );
+}
+
+/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ x.voter | x in c and verify(x.sig, x.voter, (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:214) */
 export function stateTransfer(
   ctx: PBFTContext,
   state: PBFTState,
@@ -527,31 +585,37 @@ export function stateTransfer(
   },
 ): void {
   for (const x of hist) {
-    state.executed = rio.put(state.executed, x.s, x.op);
-    ctx.indicate({ type: 'execute', s: x.s, op: x.op });
+    if (x.s > state.lastExec) {
+      state.executed = rio.put(state.executed, x.s, { op: x.op });
+      ctx.indicate({ type: 'execute', s: x.s, op: x.op });
+    }
   }
 
   state.lastExec = s;
-  state.stable = s;
-  state.stableCert = c;
-  state.pp = rio.withoutKeys(
-    state.pp,
-    rio.filter(rio.keys(state.pp), (k) => k <= s),
-  );
-  state.prepared = rio.withoutKeys(
-    state.prepared,
-    rio.filter(rio.keys(state.prepared), (k) => k <= s),
-  );
   state.committed = rio.withoutKeys(
     state.committed,
     rio.filter(rio.keys(state.committed), (k) => k <= s),
   );
+  state.executeReady = true;
+  if (s > state.stable && validCheckpoint(ctx, state, s, d, c)) {
+    state.stable = s;
+    state.stableCert = c;
+    state.pp = rio.withoutKeys(
+      state.pp,
+      rio.filter(rio.keys(state.pp), (k) => k <= s),
+    );
+    state.prepared = rio.withoutKeys(
+      state.prepared,
+      rio.filter(rio.keys(state.prepared), (k) => k <= s),
+    );
+  }
+
   if (rio.isSubset(state.requests, executedOps(ctx, state))) {
     ctx.cancelTimer('ViewTimer', [state.view]);
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:200) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:235) */
 export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { readonly v: rio.Nat }): void {
   state.view = state.view + 1;
   state.active = false;
@@ -584,8 +648,12 @@ export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { 
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes when v > view and v <= maxView` (specs/pbft.rio:210) */
-export function joinViewChange(ctx: PBFTContext, state: PBFTState, { v }: { readonly v: rio.Nat }): void {
+/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, viewChange(m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:245) */
+export function joinViewChange(
+  ctx: PBFTContext,
+  state: PBFTState,
+  { v, msgs }: { readonly v: rio.Nat; readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> },
+): void {
   state.view = v;
   state.active = false;
   state.viewChangeP = rio.image(
@@ -617,7 +685,7 @@ export function joinViewChange(ctx: PBFTContext, state: PBFTState, { v }: { read
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, viewChange(m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:221) */
+/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, viewChange(m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:256) */
 export function newView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -631,13 +699,14 @@ export function newView(
   }
 
   state.newViewFor = v;
-  ctx.broadcast(
-    { type: 'NEW_VIEW', v, vcs: valid, o: computeO(ctx.params, valid, state.certs) },
-    ctx.role('Replica'),
+  state.sentV = valid;
+  state.sentO = rio.image(computeO(ctx.params, valid, state.certs), (x) =>
+    order(ctx.params, x.s, x.op, ctx.crypto.sign(ctx.self, [0, v, x.s, x.op] as const)),
   );
+  ctx.broadcast({ type: 'NEW_VIEW', v, vcs: state.sentV, o: state.sentO }, ctx.role('Replica'));
 }
 
-/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ x.sender | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:237) */
+/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ x.sender | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:273) */
 export function enterView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -649,7 +718,7 @@ export function enterView(
   }: {
     readonly v: rio.Nat;
     readonly vcs: rio.RSet<ViewChange>;
-    readonly o: rio.RSet<Slot>;
+    readonly o: rio.RSet<Order>;
     readonly p: rio.Process;
   },
 ): void {
@@ -662,13 +731,14 @@ export function enterView(
 
   if (
     rio.equals(
-      o,
+      rio.image(o, (x) => slot(ctx.params, x.s, x.op)),
       computeO(
         ctx.params,
         rio.filter(vcs, (x) => validViewChange(ctx, state, v, x)),
         state.certs,
       ),
-    )
+    ) &&
+    rio.every(o, (x) => ctx.crypto.verify(x.sig, p, [0, v, x.s, x.op] as const))
   ) {
     state.view = v;
     state.active = true;
@@ -680,11 +750,7 @@ export function enterView(
     );
     for (const x of o) {
       if (inWindow(ctx, state, x.s)) {
-        state.pp = rio.put(state.pp, x.s, {
-          v: v,
-          op: x.op,
-          sig: ctx.crypto.sign(ctx.self, [0, v, x.s, x.op] as const),
-        });
+        state.pp = rio.put(state.pp, x.s, { v: v, op: x.op, sig: x.sig });
         if (ctx.self !== p) {
           ctx.broadcast(
             {
@@ -721,48 +787,20 @@ export function enterView(
   }
 }
 
-/** `upon timeout Resend` (specs/pbft.rio:258) */
+/** `upon timeout Resend` (specs/pbft.rio:294) */
 export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   for (const k of rio.keys(state.pp)) {
-    if (
-      rio.lookup(state.pp, k, null) !== null &&
-      rio.unwrap(rio.lookup(state.pp, k, null)).v === state.view &&
-      primary(ctx.params, state.view) === ctx.self
-    ) {
-      ctx.broadcast(
-        {
-          type: 'PRE_PREPARE',
-          v: state.view,
-          s: k,
-          op: rio.unwrap(rio.lookup(state.pp, k, null)).op,
-          sig: ctx.crypto.sign(ctx.self, [
-            0,
-            state.view,
-            k,
-            rio.unwrap(rio.lookup(state.pp, k, null)).op,
-          ] as const),
-        },
-        ctx.role('Replica'),
-      );
-    }
-
-    if (
-      rio.lookup(state.pp, k, null) !== null &&
-      rio.unwrap(rio.lookup(state.pp, k, null)).v === state.view &&
-      primary(ctx.params, state.view) !== ctx.self
-    ) {
+    const a = rio.unwrap(rio.lookup(state.pp, k, null));
+    if (primary(ctx.params, a.v) === ctx.self) {
+      ctx.broadcast({ type: 'PRE_PREPARE', v: a.v, s: k, op: a.op, sig: a.sig }, ctx.role('Replica'));
+    } else {
       ctx.broadcast(
         {
           type: 'PREPARE',
-          v: state.view,
+          v: a.v,
           s: k,
-          op: rio.unwrap(rio.lookup(state.pp, k, null)).op,
-          sig: ctx.crypto.sign(ctx.self, [
-            1,
-            state.view,
-            k,
-            rio.unwrap(rio.lookup(state.pp, k, null)).op,
-          ] as const),
+          op: a.op,
+          sig: ctx.crypto.sign(ctx.self, [1, a.v, k, a.op] as const),
         },
         ctx.role('Replica'),
       );
@@ -770,15 +808,8 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   }
 
   for (const k of rio.keys(state.prepared)) {
-    if (
-      rio.lookup(state.prepared, k, null) !== null &&
-      rio.unwrap(rio.lookup(state.prepared, k, null)).v === state.view
-    ) {
-      ctx.broadcast(
-        { type: 'COMMIT', v: state.view, s: k, op: rio.unwrap(rio.lookup(state.prepared, k, null)).op },
-        ctx.role('Replica'),
-      );
-    }
+    const c = rio.unwrap(rio.lookup(state.prepared, k, null));
+    ctx.broadcast({ type: 'COMMIT', v: c.v, s: k, op: c.op }, ctx.role('Replica'));
   }
 
   for (const k of rio.keys(state.executed)) {
@@ -793,6 +824,10 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
         ctx.role('Replica'),
       );
     }
+  }
+
+  if (state.newViewFor === state.view && primary(ctx.params, state.view) === ctx.self && state.view > 0) {
+    ctx.broadcast({ type: 'NEW_VIEW', v: state.view, vcs: state.sentV, o: state.sentO }, ctx.role('Replica'));
   }
 
   if (!state.active) {
@@ -817,7 +852,20 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
     );
   }
 
-  if (state.stable > 0) {
+  if (state.weakS > state.stable) {
+    ctx.broadcast(
+      {
+        type: 'STATE',
+        s: state.weakS,
+        d: digest(ctx, state, state.weakS),
+        c: state.weakCert,
+        history: history(ctx, state, state.weakS),
+      },
+      ctx.role('Replica'),
+    );
+  }
+
+  if (state.weakS <= state.stable && state.stable > 0) {
     ctx.broadcast(
       {
         type: 'STATE',
@@ -833,10 +881,10 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   for (const k of rio.keys(state.executed)) {
     if (
       rio.lookup(state.executed, k, null) !== null &&
-      rio.unwrap(rio.lookup(state.executed, k, null)) !== null
+      rio.unwrap(rio.lookup(state.executed, k, null)).op !== null
     ) {
       ctx.broadcast(
-        { type: 'REPLY', s: k, op: rio.unwrap(rio.unwrap(rio.lookup(state.executed, k, null))) },
+        { type: 'REPLY', s: k, op: rio.unwrap(rio.unwrap(rio.lookup(state.executed, k, null)).op) },
         ctx.role('Client'),
       );
     }
@@ -845,20 +893,20 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   ctx.startTimer('Resend', [], ctx.params.resend);
 }
 
-/** `upon invoke(op)` (specs/pbft.rio:292) */
+/** `upon invoke(op)` (specs/pbft.rio:334) */
 export function onInvoke(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   state.sent = rio.union(state.sent, rio.setOf<rio.Value>([op]));
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:297) */
+/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:339) */
 export function onTimeoutRetry(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/pbft.rio:301) */
+/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/pbft.rio:343) */
 export function onReceivingReplyFromQuorum(
   ctx: PBFTContext,
   state: PBFTState,
@@ -873,7 +921,7 @@ export function onReceivingReplyFromQuorum(
 export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   name: 'PBFT',
   source: 'specs/pbft.rio',
-  sourceHash: '769365c30a9fe57e',
+  sourceHash: '9c21ce3ef6fd182b',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -1050,10 +1098,11 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
             kind: 'set',
             of: {
               kind: 'record',
-              name: 'Slot',
+              name: 'Order',
               fields: [
                 { name: 's', type: { kind: 'nat' } },
                 { name: 'op', type: { kind: 'option', of: { kind: 'value' } } },
+                { name: 'sig', type: { kind: 'signature' } },
               ],
             },
           },
@@ -1151,6 +1200,11 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       'newViewFor',
       'viewChangeP',
       'certs',
+      'sentV',
+      'sentO',
+      'executeReady',
+      'weakS',
+      'weakCert',
     ],
     Client: ['sent', 'done'],
   },
@@ -1170,20 +1224,25 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     newViewFor: 0,
     viewChangeP: [],
     certs: [],
+    sentV: [],
+    sentO: [],
+    executeReady: false,
+    weakS: 0,
+    weakCert: [],
     sent: [],
     done: [],
   }),
   rules: [
     rio.onStart<PBFTParams, PBFTState>({
       name: 'onStart',
-      source: 'specs/pbft.rio:114',
+      source: 'specs/pbft.rio:125',
       role: 'Replica',
       body: onStart,
     }),
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'onReceivingRequest',
-        source: 'specs/pbft.rio:121',
+        source: 'specs/pbft.rio:132',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1200,7 +1259,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'assign',
-        source: 'specs/pbft.rio:126',
+        source: 'specs/pbft.rio:138',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1233,7 +1292,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'prePrepare',
-      source: 'specs/pbft.rio:136',
+      source: 'specs/pbft.rio:149',
       role: 'Replica',
       message: 'PRE_PREPARE',
       quorum: { kind: 'single' },
@@ -1265,7 +1324,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<PrepareMessage>> }
     >({
       name: 'prepare',
-      source: 'specs/pbft.rio:145',
+      source: 'specs/pbft.rio:158',
       role: 'Replica',
       message: 'PREPARE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f },
@@ -1283,7 +1342,8 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         rio.lookup(state.pp, s, null) !== null &&
         rio.unwrap(rio.lookup(state.pp, s, null)).v === v &&
         rio.unwrap(rio.lookup(state.pp, s, null)).op === op &&
-        rio.lookup(state.prepared, s, null) === null &&
+        (rio.lookup(state.prepared, s, null) === null ||
+          rio.unwrap(rio.lookup(state.prepared, s, null)).v < v) &&
         rio.size(
           rio.image(
             rio.filter(
@@ -1305,7 +1365,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly v: rio.Nat; readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'commit',
-      source: 'specs/pbft.rio:155',
+      source: 'specs/pbft.rio:172',
       role: 'Replica',
       message: 'COMMIT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1317,13 +1377,18 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         return { v, s, op };
       },
       guard: (ctx, state, { v, s, op }) =>
-        v === state.view &&
-        state.active &&
         rio.lookup(state.prepared, s, null) !== null &&
         rio.unwrap(rio.lookup(state.prepared, s, null)).v === v &&
         rio.unwrap(rio.lookup(state.prepared, s, null)).op === op &&
         s > state.lastExec,
       body: commit,
+    }),
+    rio.onCondition<PBFTParams, PBFTState>({
+      name: 'execute',
+      source: 'specs/pbft.rio:178',
+      role: 'Replica',
+      condition: (ctx, state) => state.executeReady,
+      body: execute,
     }),
     rio.onReceive<
       PBFTParams,
@@ -1333,7 +1398,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'stableCheckpoint',
-      source: 'specs/pbft.rio:173',
+      source: 'specs/pbft.rio:196',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1360,6 +1425,38 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     rio.onReceive<
       PBFTParams,
       PBFTState,
+      CheckpointMessage,
+      { readonly s: rio.Nat; readonly d: rio.Data },
+      { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
+    >({
+      name: 'weakCheckpoint',
+      source: 'specs/pbft.rio:207',
+      role: 'Replica',
+      message: 'CHECKPOINT',
+      quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
+      collectAs: 'msgs',
+      staticBind: true,
+      bind: (message) => {
+        const s = message.s;
+        const d = message.d;
+        return { s, d };
+      },
+      guard: (ctx, state, { s, d, msgs }) =>
+        s > state.weakS &&
+        s <= state.lastExec &&
+        rio.equals(d, digest(ctx, state, s)) &&
+        rio.size(
+          rio.image(
+            rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [2, s, d] as const)),
+            (m) => m.sender,
+          ),
+        ) >=
+          ctx.params.f + 1,
+      body: weakCheckpoint,
+    }),
+    rio.onReceive<
+      PBFTParams,
+      PBFTState,
       StateMessage,
       {
         readonly s: rio.Nat;
@@ -1370,7 +1467,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'stateTransfer',
-      source: 'specs/pbft.rio:182',
+      source: 'specs/pbft.rio:214',
       role: 'Replica',
       message: 'STATE',
       quorum: { kind: 'single' },
@@ -1384,12 +1481,20 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         return { s, d, c, hist, q };
       },
       guard: (ctx, state, { s, d, c, hist }) =>
-        s > state.lastExec && validCheckpoint(ctx, state, s, d, c) && rio.equals(ctx.crypto.hash(hist), d),
+        s > state.lastExec &&
+        rio.size(
+          rio.image(
+            rio.filter(c, (x) => ctx.crypto.verify(x.sig, x.voter, [2, s, d] as const)),
+            (x) => x.voter,
+          ),
+        ) >=
+          ctx.params.f + 1 &&
+        rio.equals(ctx.crypto.hash(hist), d),
       body: stateTransfer,
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/pbft.rio:200',
+      source: 'specs/pbft.rio:235',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1402,18 +1507,36 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         !rio.isSubset(state.requests, executedOps(ctx, state)),
       body: onTimeoutViewTimer,
     }),
-    rio.onReceive<PBFTParams, PBFTState, ViewChangeMessage, { readonly v: rio.Nat }>({
+    rio.onReceive<
+      PBFTParams,
+      PBFTState,
+      ViewChangeMessage,
+      { readonly v: rio.Nat },
+      { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
+    >({
       name: 'joinViewChange',
-      source: 'specs/pbft.rio:210',
+      source: 'specs/pbft.rio:245',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
+      collectAs: 'msgs',
       staticBind: true,
       bind: (message) => {
         const v = message.v;
         return { v };
       },
-      guard: (ctx, state, { v }) => v > state.view && v <= ctx.params.maxView,
+      guard: (ctx, state, { v, msgs }) =>
+        v > state.view &&
+        v <= ctx.params.maxView &&
+        rio.size(
+          rio.image(
+            rio.filter(msgs, (m) =>
+              validViewChange(ctx, state, v, viewChange(ctx.params, m.sender, m.h, m.d, m.c, m.p, m.sig)),
+            ),
+            (m) => m.sender,
+          ),
+        ) >=
+          ctx.params.f + 1,
       body: joinViewChange,
     }),
     rio.onReceive<
@@ -1424,7 +1547,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'newView',
-      source: 'specs/pbft.rio:221',
+      source: 'specs/pbft.rio:256',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1456,12 +1579,12 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       {
         readonly v: rio.Nat;
         readonly vcs: rio.RSet<ViewChange>;
-        readonly o: rio.RSet<Slot>;
+        readonly o: rio.RSet<Order>;
         readonly p: rio.Process;
       }
     >({
       name: 'enterView',
-      source: 'specs/pbft.rio:237',
+      source: 'specs/pbft.rio:273',
       role: 'Replica',
       message: 'NEW_VIEW',
       quorum: { kind: 'single' },
@@ -1488,7 +1611,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, {}>({
       name: 'onTimeoutResend',
-      source: 'specs/pbft.rio:258',
+      source: 'specs/pbft.rio:294',
       role: 'Replica',
       timer: 'Resend',
       bind: () => ({}),
@@ -1496,7 +1619,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onRequest<PBFTParams, PBFTState, InvokeRequest, { readonly op: rio.Value }>({
       name: 'onInvoke',
-      source: 'specs/pbft.rio:292',
+      source: 'specs/pbft.rio:334',
       role: 'Client',
       request: 'invoke',
       bind: (request) => {
@@ -1507,7 +1630,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly op: rio.Value }>({
       name: 'onTimeoutRetry',
-      source: 'specs/pbft.rio:297',
+      source: 'specs/pbft.rio:339',
       role: 'Client',
       timer: 'Retry',
       bind: (args) => {
@@ -1519,7 +1642,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onReceive<PBFTParams, PBFTState, ReplyMessage, { readonly s: rio.Nat; readonly op: rio.Value }>({
       name: 'onReceivingReplyFromQuorum',
-      source: 'specs/pbft.rio:301',
+      source: 'specs/pbft.rio:343',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1538,7 +1661,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/pbft.rio:309',
+      source: 'specs/pbft.rio:351',
       holds: (params, view) =>
         rio.every(view.role('Replica'), (p) =>
           rio.every(
@@ -1552,7 +1675,10 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
                     rio.lookup(view.state(p).executed, s, null) !== null &&
                     rio.lookup(view.state(q).executed, s, null) !== null
                   ) ||
-                  rio.lookup(view.state(p).executed, s, null) === rio.lookup(view.state(q).executed, s, null),
+                  rio.equals(
+                    rio.lookup(view.state(p).executed, s, null),
+                    rio.lookup(view.state(q).executed, s, null),
+                  ),
               ),
           ),
         ),
@@ -1560,7 +1686,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/pbft.rio:316',
+      source: 'specs/pbft.rio:358',
       holds: (params, view) =>
         !rio.every(view.role('Client'), (c) => rio.has(view.correct, c)) ||
         rio.every(
@@ -1572,12 +1698,12 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
               (s) =>
                 !(
                   rio.lookup(view.state(p).executed, s, null) !== null &&
-                  rio.unwrap(rio.lookup(view.state(p).executed, s, null)) !== null
+                  rio.unwrap(rio.lookup(view.state(p).executed, s, null)).op !== null
                 ) ||
                 rio.exists(view.role('Client'), (c) =>
                   rio.has(
                     view.state(c).sent,
-                    rio.unwrap(rio.unwrap(rio.lookup(view.state(p).executed, s, null))),
+                    rio.unwrap(rio.unwrap(rio.lookup(view.state(p).executed, s, null)).op),
                   ),
                 ),
             ),
@@ -1586,7 +1712,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'liveness',
       kind: 'eventually',
-      source: 'specs/pbft.rio:323',
+      source: 'specs/pbft.rio:365',
       holds: (params, view) =>
         rio.every(
           view.role('Client'),
@@ -1600,7 +1726,9 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
                   rio.every(view.state(c).sent, (op) =>
                     rio.exists(
                       rio.range(1, params.maxSeq),
-                      (s) => rio.lookup(view.state(p).executed, s, null) === op,
+                      (s) =>
+                        rio.lookup(view.state(p).executed, s, null) !== null &&
+                        rio.unwrap(rio.lookup(view.state(p).executed, s, null)).op === op,
                     ),
                   ),
               )),
@@ -1610,7 +1738,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   scenarios: [
     {
       name: 'twoRequests',
-      params: { n: 4, f: 1, clients: 1, maxSeq: 4, checkpointEvery: 2, window: 4, maxView: 3, resend: 60 },
+      params: { n: 4, f: 1, clients: 1, maxSeq: 4, checkpointEvery: 2, window: 4, maxView: 6, resend: 60 },
       steps: (params) => [
         {
           kind: 'request',
