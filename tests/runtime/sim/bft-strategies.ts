@@ -31,13 +31,62 @@ export function tendermintAdversary(n: number): TargetedStrategy {
       const camp = (q: Process) => campOf(`${m['h']} ${m['r']} ${q}`, rng);
       if (m.type !== 'PROPOSAL' && m.type !== 'PREVOTE' && m.type !== 'PRECOMMIT') return out;
       const { h, r } = m as { h: number; r: number };
-      if ((h + r) % n === self && once(`PROPOSAL ${h} ${r}`)) {
-        for (const q of correct) out.push([q, { type: 'PROPOSAL', h, r, v: camp(q), vr: -1 } as Tagged]);
+      // Propose as soon as it hears of the round before its own (correct processes keep a
+      // proposal of a round they have not reached, and use it when they get there).
+      for (const round of [r, r + 1]) {
+        if ((h + round) % n === self && once(`PROPOSAL ${h} ${round}`)) {
+          for (const q of correct) out.push([q, { type: 'PROPOSAL', h, r: round, v: campOf(`${h} ${round} ${q}`, rng), vr: -1 } as Tagged]);
+        }
       }
       if ((m.type === 'PREVOTE' || m.type === 'PRECOMMIT') && once(`${m.type} ${h} ${r}`)) {
         for (const q of correct) {
           const v = rng.chance(0.5) ? camp(q) : rng.chance(0.5) ? (m['v'] as number | null) : rng.pick(values);
           out.push([q, { type: m.type, h, r, v, sig: sign([h, r, v]) } as Tagged]);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * PBFT: an equivocating primary (the Byzantine process, primary of view 0, gives the first
+ * two requests it hears of the sequence numbers 1 and 2 in one order to some correct
+ * replicas and in the other order to the others, with signed pre-prepares) and conflicting
+ * votes (to each correct replica, signed PREPAREs and COMMITs for the order that replica was
+ * given), and view changes that hide every prepared certificate (a signed VIEW-CHANGE
+ * with an empty P for each view it hears of).
+ */
+export function pbftAdversary(n: number): TargetedStrategy {
+  const ops: number[] = [];
+  const camps = new Map<Process, number>();
+  return {
+    name: 'PBFT: equivocating primary, conflicting signed votes',
+    react({ self, message: m, correct, rng, sign, once }: ReactContext) {
+      const out: Out = [];
+      const replicas = correct.filter((q) => q < n);
+      const camp = (q: Process) => {
+        if (!camps.has(q)) camps.set(q, rng.below(2));
+        return camps.get(q)!;
+      };
+      const opAt = (q: Process, s: number) => ops[(s - 1 + camp(q)) % 2]!;
+      if (m.type === 'REQUEST' && !ops.includes(m['op'])) ops.push(m['op']);
+      // A view change of its own, signed, that reports no prepared certificate (P empty).
+      if (m.type === 'VIEW_CHANGE' && once(`view change ${m['v']}`)) {
+        const { v, h, d, c } = m as unknown as { v: number; h: number; d: string; c: readonly unknown[] };
+        for (const q of replicas) out.push([q, { type: 'VIEW_CHANGE', v, h, d, c, p: [], sig: sign([3, v, h, d, c, []]) } as Tagged]);
+      }
+      if (ops.length < 2) return out;
+      if (self % n === 0 && once('pre-prepares')) {
+        for (const q of replicas) {
+          for (const s of [1, 2]) out.push([q, { type: 'PRE_PREPARE', v: 0, s, op: opAt(q, s), sig: sign([0, 0, s, opAt(q, s)]) } as Tagged]);
+        }
+      }
+      if ((m.type === 'PREPARE' || m.type === 'COMMIT') && m['v'] === 0 && (m['s'] === 1 || m['s'] === 2) && once(`votes ${m['s']}`)) {
+        const s = m['s'] as number;
+        for (const q of replicas) {
+          out.push([q, { type: 'PREPARE', v: 0, s, op: opAt(q, s), sig: sign([1, 0, s, opAt(q, s)]) } as Tagged]);
+          out.push([q, { type: 'COMMIT', v: 0, s, op: opAt(q, s) } as Tagged]);
         }
       }
       return out;
