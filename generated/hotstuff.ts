@@ -9,29 +9,16 @@ export interface HotStuffParams {
   readonly maxView: rio.Nat;
 }
 
-/** Record Vote. */
-export interface Vote {
-  readonly voter: rio.Process;
-  readonly sig: rio.Data;
-}
-
-/** Record QC. */
-export interface Qc {
-  readonly node: rio.Data;
-  readonly h: rio.Nat;
-  readonly votes: rio.RSet<Vote>;
-}
-
-/** Record Block. */
-export interface Block {
-  readonly h: rio.Nat;
-  readonly parent: rio.Data;
-  readonly cmd: rio.Value;
-  readonly justify: Qc;
-}
-
 /** Message `PROPOSE(b: Block)` (specs/hotstuff.rio:44). */
-export type ProposeMessage = { readonly type: 'PROPOSE'; readonly b: Block };
+export type ProposeMessage = {
+  readonly type: 'PROPOSE';
+  readonly b: readonly [
+    rio.Nat,
+    rio.Data,
+    rio.Value,
+    readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+  ];
+};
 /** Message `VOTE(node: Digest, h: Nat, sig: Signature)` (specs/hotstuff.rio:45). */
 export type VoteMessage = {
   readonly type: 'VOTE';
@@ -40,11 +27,23 @@ export type VoteMessage = {
   readonly sig: rio.Data;
 };
 /** Message `NEW_VIEW(v: Nat, qc: QC)` (specs/hotstuff.rio:46). */
-export type NewViewMessage = { readonly type: 'NEW_VIEW'; readonly v: rio.Nat; readonly qc: Qc };
+export type NewViewMessage = {
+  readonly type: 'NEW_VIEW';
+  readonly v: rio.Nat;
+  readonly qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>];
+};
 /** Message `FETCH(node: Digest)` (specs/hotstuff.rio:47). */
 export type FetchMessage = { readonly type: 'FETCH'; readonly node: rio.Data };
 /** Message `BLOCK(b: Block)` (specs/hotstuff.rio:48). */
-export type BlockMessage = { readonly type: 'BLOCK'; readonly b: Block };
+export type BlockMessage = {
+  readonly type: 'BLOCK';
+  readonly b: readonly [
+    rio.Nat,
+    rio.Data,
+    rio.Value,
+    readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+  ];
+};
 /** Every message of HotStuff. */
 export type HotStuffMessage = ProposeMessage | VoteMessage | NewViewMessage | FetchMessage | BlockMessage;
 /** `request submit(cmd: Value)` (specs/hotstuff.rio:40). */
@@ -54,13 +53,22 @@ export type CommitIndication = { readonly type: 'commit'; readonly h: rio.Nat; r
 
 /** The state of one HotStuff process. */
 export interface HotStuffState {
-  blocks: rio.RMap<rio.Data, Block | null>;
+  blocks: rio.RMap<
+    rio.Data,
+    | readonly [
+        rio.Nat,
+        rio.Data,
+        rio.Value,
+        readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+      ]
+    | null
+  >;
   anc: rio.RMap<rio.Data, rio.RSet<rio.Data>>;
   vheight: rio.Nat;
   lockNode: rio.Data | null;
   lockHeight: rio.Nat;
   execHeight: rio.Nat;
-  qcHigh: Qc | null;
+  qcHigh: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>] | null;
   view: rio.Nat;
   proposed: rio.Nat;
   proposeNow: rio.Nat | null;
@@ -77,72 +85,180 @@ function hotStuffProcessCount(params: HotStuffParams): number {
   return params.n;
 }
 
-/** `def leader(v: Nat): Process = (v / 2) % n` (specs/hotstuff.rio:72) */
+/** `def voterOf(x: Vote): Process = x.1` (specs/hotstuff.rio:56) */
+export function voterOf(params: HotStuffParams, x: readonly [rio.Process, rio.Data]): rio.Process {
+  return x[0];
+}
+
+/** `def sigOf(x: Vote): Signature = x.2` (specs/hotstuff.rio:57) */
+export function sigOf(params: HotStuffParams, x: readonly [rio.Process, rio.Data]): rio.Data {
+  return x[1];
+}
+
+/** `def qcNode(qc: QC): Digest = qc.1` (specs/hotstuff.rio:58) */
+export function qcNode(
+  params: HotStuffParams,
+  qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+): rio.Data {
+  return qc[0];
+}
+
+/** `def qcHeight(qc: QC): Nat = qc.2` (specs/hotstuff.rio:59) */
+export function qcHeight(
+  params: HotStuffParams,
+  qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+): rio.Nat {
+  return qc[1];
+}
+
+/** `def qcVotes(qc: QC): Set[Vote] = qc.3` (specs/hotstuff.rio:60) */
+export function qcVotes(
+  params: HotStuffParams,
+  qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+): rio.RSet<readonly [rio.Process, rio.Data]> {
+  return qc[2];
+}
+
+/** `def hOf(b: Block): Nat = b.1` (specs/hotstuff.rio:61) */
+export function hOf(
+  params: HotStuffParams,
+  b: readonly [
+    rio.Nat,
+    rio.Data,
+    rio.Value,
+    readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+  ],
+): rio.Nat {
+  return b[0];
+}
+
+/** `def parentOf(b: Block): Digest = b.2` (specs/hotstuff.rio:62) */
+export function parentOf(
+  params: HotStuffParams,
+  b: readonly [
+    rio.Nat,
+    rio.Data,
+    rio.Value,
+    readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+  ],
+): rio.Data {
+  return b[1];
+}
+
+/** `def cmdOf(b: Block): Value = b.3` (specs/hotstuff.rio:63) */
+export function cmdOf(
+  params: HotStuffParams,
+  b: readonly [
+    rio.Nat,
+    rio.Data,
+    rio.Value,
+    readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+  ],
+): rio.Value {
+  return b[2];
+}
+
+/** `def justifyOf(b: Block): QC = b.4` (specs/hotstuff.rio:64) */
+export function justifyOf(
+  params: HotStuffParams,
+  b: readonly [
+    rio.Nat,
+    rio.Data,
+    rio.Value,
+    readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+  ],
+): readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>] {
+  return b[3];
+}
+
+/** `def leader(v: Nat): Process = (v / 2) % n` (specs/hotstuff.rio:84) */
 export function leader(params: HotStuffParams, v: rio.Nat): rio.Process {
   return rio.mod(rio.div(v, 2), params.n);
 }
 
-/** `def genesis(): Block = Block(0, hash(view * 0), 0, QC(hash(view * 0), 0, {}))` (specs/hotstuff.rio:76) */
-export function genesis(ctx: HotStuffContext, state: HotStuffState): Block {
-  return {
-    h: 0,
-    parent: ctx.crypto.hash(state.view * 0),
-    cmd: 0,
-    justify: { node: ctx.crypto.hash(state.view * 0), h: 0, votes: [] },
-  };
+/** `def genesis(): Block = (0, hash(view * 0), 0, (hash(view * 0), 0, {}))` (specs/hotstuff.rio:88) */
+export function genesis(
+  ctx: HotStuffContext,
+  state: HotStuffState,
+): readonly [
+  rio.Nat,
+  rio.Data,
+  rio.Value,
+  readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+] {
+  return [0, ctx.crypto.hash(state.view * 0), 0, [ctx.crypto.hash(state.view * 0), 0, []] as const] as const;
 }
 
-/** `def genesisQC(): QC = QC(hash(genesis()), 0, {})` (specs/hotstuff.rio:77) */
-export function genesisQC(ctx: HotStuffContext, state: HotStuffState): Qc {
-  return { node: ctx.crypto.hash(genesis(ctx, state)), h: 0, votes: [] };
+/** `def genesisQC(): QC = (hash(genesis()), 0, {})` (specs/hotstuff.rio:89) */
+export function genesisQC(
+  ctx: HotStuffContext,
+  state: HotStuffState,
+): readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>] {
+  return [ctx.crypto.hash(genesis(ctx, state)), 0, []] as const;
 }
 
-/** `def high(): QC = if qcHigh != none then get(qcHigh) else genesisQC()` (specs/hotstuff.rio:78) */
-export function high(ctx: HotStuffContext, state: HotStuffState): Qc {
+/** `def high(): QC = if qcHigh != none then get(qcHigh) else genesisQC()` (specs/hotstuff.rio:90) */
+export function high(
+  ctx: HotStuffContext,
+  state: HotStuffState,
+): readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>] {
   return state.qcHigh !== null ? rio.unwrap(state.qcHigh) : genesisQC(ctx, state);
 }
 
-/** `def viewTimeout(v: Nat): Nat = 60 + 10 * v` (specs/hotstuff.rio:79) */
+/** `def viewTimeout(v: Nat): Nat = 60 + 10 * v` (specs/hotstuff.rio:91) */
 export function viewTimeout(params: HotStuffParams, v: rio.Nat): rio.Nat {
   return 60 + 10 * v;
 }
 
-/** `def node(d: Digest): Block = if blocks[d] != none then get(blocks[d]) else genesis()` (specs/hotstuff.rio:81) */
-export function node(ctx: HotStuffContext, state: HotStuffState, d: rio.Data): Block {
+/** `def node(d: Digest): Block = if blocks[d] != none then get(blocks[d]) else genesis()` (specs/hotstuff.rio:93) */
+export function node(
+  ctx: HotStuffContext,
+  state: HotStuffState,
+  d: rio.Data,
+): readonly [
+  rio.Nat,
+  rio.Data,
+  rio.Value,
+  readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+] {
   return rio.lookup(state.blocks, d, null) !== null
     ? rio.unwrap(rio.lookup(state.blocks, d, null))
     : genesis(ctx, state);
 }
 
-/** `def validQC(qc: QC): Bool =` (specs/hotstuff.rio:83) */
-export function validQC(ctx: HotStuffContext, state: HotStuffState, qc: Qc): boolean {
+/** `def validQC(qc: QC): Bool =` (specs/hotstuff.rio:95) */
+export function validQC(
+  ctx: HotStuffContext,
+  state: HotStuffState,
+  qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+): boolean {
   return (
     rio.equals(qc, genesisQC(ctx, state)) ||
     rio.size(
       rio.image(
-        rio.filter(qc.votes, (x) => ctx.crypto.verify(x.sig, x.voter, [qc.node, qc.h] as const)),
-        (x) => x.voter,
+        rio.filter(qcVotes(ctx.params, qc), (x) =>
+          ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [
+            qcNode(ctx.params, qc),
+            qcHeight(ctx.params, qc),
+          ] as const),
+        ),
+        (x) => voterOf(ctx.params, x),
       ),
     ) >= rio.natSub(ctx.params.n, ctx.params.f)
   );
 }
 
-/** `def known(d: Digest): Bool = d = hash(genesis()) or blocks[d] != none` (specs/hotstuff.rio:85) */
+/** `def known(d: Digest): Bool = d = hash(genesis()) or blocks[d] != none` (specs/hotstuff.rio:97) */
 export function known(ctx: HotStuffContext, state: HotStuffState, d: rio.Data): boolean {
   return rio.equals(d, ctx.crypto.hash(genesis(ctx, state))) || rio.lookup(state.blocks, d, null) !== null;
 }
 
-/** `def ancestorsOf(d: Digest): Set[Digest] = if d = hash(genesis()) then {} else anc[d]` (specs/hotstuff.rio:86) */
+/** `def ancestorsOf(d: Digest): Set[Digest] = if d = hash(genesis()) then {} else anc[d]` (specs/hotstuff.rio:98) */
 export function ancestorsOf(ctx: HotStuffContext, state: HotStuffState, d: rio.Data): rio.RSet<rio.Data> {
   return rio.equals(d, ctx.crypto.hash(genesis(ctx, state))) ? [] : rio.lookup(state.anc, d, []);
 }
 
-/** `def vote(p: Process, s: Signature): Vote = Vote(p, s)` (specs/hotstuff.rio:87) */
-export function vote(params: HotStuffParams, p: rio.Process, s: rio.Data): Vote {
-  return { voter: p, sig: s };
-}
-
-/** `upon submit(cmd)` (specs/hotstuff.rio:89) */
+/** `upon submit(cmd)` (specs/hotstuff.rio:100) */
 export function onSubmit(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -151,7 +267,7 @@ export function onSubmit(
   state.submitted = cmd;
 }
 
-/** `upon start` (specs/hotstuff.rio:92) */
+/** `upon start` (specs/hotstuff.rio:103) */
 export function onStart(ctx: HotStuffContext, state: HotStuffState): void {
   ctx.startTimer('ViewTimer', [1], viewTimeout(ctx.params, 1));
   if (leader(ctx.params, 1) === ctx.self) {
@@ -159,7 +275,7 @@ export function onStart(ctx: HotStuffContext, state: HotStuffState): void {
   }
 }
 
-/** `onBeat: upon proposeNow != none` (specs/hotstuff.rio:98) */
+/** `onBeat: upon proposeNow != none` (specs/hotstuff.rio:109) */
 export function onBeat(ctx: HotStuffContext, state: HotStuffState): void {
   const v = rio.unwrap(state.proposeNow);
   state.proposeNow = null;
@@ -167,91 +283,117 @@ export function onBeat(ctx: HotStuffContext, state: HotStuffState): void {
     state.proposed = v;
     ctx.broadcast({
       type: 'PROPOSE',
-      b: {
-        h: v,
-        parent: high(ctx, state).node,
-        cmd: state.submitted !== null ? rio.unwrap(state.submitted) : v,
-        justify: high(ctx, state),
-      },
+      b: [
+        v,
+        qcNode(ctx.params, high(ctx, state)),
+        state.submitted !== null ? rio.unwrap(state.submitted) : v,
+        high(ctx, state),
+      ] as const,
     });
   }
 }
 
-/** `onReceiveProposal: upon receiving PROPOSE(b) from p when p = leader(b.h) and b.h >= 1 and b.h <= maxView and b.parent = b.justify.node and b.justify.h < b.h and known(b.parent) and validQC(b.justify)` (specs/hotstuff.rio:107) */
+/** `onReceiveProposal: upon receiving PROPOSE(b) from p when p = leader(hOf(b)) and hOf(b) >= 1 and hOf(b) <= maxView and parentOf(b) = qcNode(justifyOf(b)) and qcHeight(justifyOf(b)) < hOf(b) and known(parentOf(b)) and validQC(justifyOf(b))` (specs/hotstuff.rio:118) */
 export function onReceiveProposal(
   ctx: HotStuffContext,
   state: HotStuffState,
-  { b, p }: { readonly b: Block; readonly p: rio.Process },
+  {
+    b,
+    p,
+  }: {
+    readonly b: readonly [
+      rio.Nat,
+      rio.Data,
+      rio.Value,
+      readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+    ];
+    readonly p: rio.Process;
+  },
 ): void {
   const id = ctx.crypto.hash(b);
   state.blocks = rio.put(state.blocks, id, b);
   state.anc = rio.put(
     state.anc,
     id,
-    rio.union(ancestorsOf(ctx, state, b.parent), rio.setOf<rio.Data>([b.parent])),
+    rio.union(
+      ancestorsOf(ctx, state, parentOf(ctx.params, b)),
+      rio.setOf<rio.Data>([parentOf(ctx.params, b)]),
+    ),
   );
   if (
-    b.h > state.vheight &&
+    hOf(ctx.params, b) > state.vheight &&
     (state.lockNode === null ||
       rio.has(rio.lookup(state.anc, id, []), rio.unwrap(state.lockNode)) ||
-      b.justify.h > state.lockHeight)
+      qcHeight(ctx.params, justifyOf(ctx.params, b)) > state.lockHeight)
   ) {
-    state.vheight = b.h;
-    ctx.send(leader(ctx.params, b.h + 1), {
+    state.vheight = hOf(ctx.params, b);
+    ctx.send(leader(ctx.params, hOf(ctx.params, b) + 1), {
       type: 'VOTE',
       node: id,
-      h: b.h,
-      sig: ctx.crypto.sign(ctx.self, [id, b.h] as const),
+      h: hOf(ctx.params, b),
+      sig: ctx.crypto.sign(ctx.self, [id, hOf(ctx.params, b)] as const),
     });
   }
 
-  const b2 = node(ctx, state, b.justify.node);
-  const b1 = node(ctx, state, b2.justify.node);
-  const b0 = node(ctx, state, b1.justify.node);
-  if (b.justify.h > high(ctx, state).h) {
-    state.qcHigh = b.justify;
+  const b2 = node(ctx, state, qcNode(ctx.params, justifyOf(ctx.params, b)));
+  const b1 = node(ctx, state, qcNode(ctx.params, justifyOf(ctx.params, b2)));
+  const b0 = node(ctx, state, qcNode(ctx.params, justifyOf(ctx.params, b1)));
+  if (qcHeight(ctx.params, justifyOf(ctx.params, b)) > qcHeight(ctx.params, high(ctx, state))) {
+    state.qcHigh = justifyOf(ctx.params, b);
   }
 
-  if (b1.h > state.lockHeight) {
-    state.lockNode = b2.justify.node;
-    state.lockHeight = b1.h;
+  if (hOf(ctx.params, b1) > state.lockHeight) {
+    state.lockNode = qcNode(ctx.params, justifyOf(ctx.params, b2));
+    state.lockHeight = hOf(ctx.params, b1);
   }
 
   if (
-    rio.equals(b2.parent, b2.justify.node) &&
-    rio.equals(b1.parent, b1.justify.node) &&
-    b2.h === b1.h + 1 &&
-    b1.h === b0.h + 1 &&
-    b0.h > state.execHeight
+    hOf(ctx.params, b2) === hOf(ctx.params, b1) + 1 &&
+    hOf(ctx.params, b1) === hOf(ctx.params, b0) + 1 &&
+    hOf(ctx.params, b0) > state.execHeight
   ) {
-    const chain = rio.union(rio.setOf<rio.Data>([b1.justify.node]), ancestorsOf(ctx, state, b1.justify.node));
-    for (const k of rio.range(state.execHeight + 1, b0.h)) {
-      for (const d of rio.filter(chain, (d) => node(ctx, state, d).h === k)) {
+    const chain = rio.union(
+      rio.setOf<rio.Data>([qcNode(ctx.params, justifyOf(ctx.params, b1))]),
+      ancestorsOf(ctx, state, qcNode(ctx.params, justifyOf(ctx.params, b1))),
+    );
+    for (const k of rio.range(state.execHeight + 1, hOf(ctx.params, b0))) {
+      for (const d of rio.filter(chain, (d) => hOf(ctx.params, node(ctx, state, d)) === k)) {
         state.committed = rio.put(state.committed, k, d);
-        ctx.indicate({ type: 'commit', h: k, cmd: node(ctx, state, d).cmd });
+        ctx.indicate({ type: 'commit', h: k, cmd: cmdOf(ctx.params, node(ctx, state, d)) });
       }
     }
 
-    state.execHeight = b0.h;
+    state.execHeight = hOf(ctx.params, b0);
   }
 
-  if (b.h >= state.view) {
-    state.view = b.h;
-    ctx.startTimer('ViewTimer', [b.h], viewTimeout(ctx.params, b.h));
+  if (hOf(ctx.params, b) >= state.view) {
+    state.view = hOf(ctx.params, b);
+    ctx.startTimer('ViewTimer', [hOf(ctx.params, b)], viewTimeout(ctx.params, hOf(ctx.params, b)));
   }
 }
 
-/** `upon receiving PROPOSE(b) from p when not known(b.parent)` (specs/hotstuff.rio:139) */
+/** `upon receiving PROPOSE(b) from p when not known(parentOf(b))` (specs/hotstuff.rio:150) */
 export function onReceivingPropose(
   ctx: HotStuffContext,
   state: HotStuffState,
-  { b, p }: { readonly b: Block; readonly p: rio.Process },
+  {
+    b,
+    p,
+  }: {
+    readonly b: readonly [
+      rio.Nat,
+      rio.Data,
+      rio.Value,
+      readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+    ];
+    readonly p: rio.Process;
+  },
 ): void {
-  state.wanted = rio.union(state.wanted, rio.setOf<rio.Data>([b.parent]));
-  ctx.send(p, { type: 'FETCH', node: b.parent });
+  state.wanted = rio.union(state.wanted, rio.setOf<rio.Data>([parentOf(ctx.params, b)]));
+  ctx.send(p, { type: 'FETCH', node: parentOf(ctx.params, b) });
 }
 
-/** `upon receiving FETCH(d) from q when blocks[d] != none` (specs/hotstuff.rio:143) */
+/** `upon receiving FETCH(d) from q when blocks[d] != none` (specs/hotstuff.rio:154) */
 export function onReceivingFetch(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -260,11 +402,21 @@ export function onReceivingFetch(
   ctx.send(q, { type: 'BLOCK', b: rio.unwrap(rio.lookup(state.blocks, d, null)) });
 }
 
-/** `upon receiving BLOCK(b) from q when hash(b) in wanted and known(b.parent)` (specs/hotstuff.rio:146) */
+/** `upon receiving BLOCK(b) from q when hash(b) in wanted and known(parentOf(b))` (specs/hotstuff.rio:157) */
 export function onReceivingBlock(
   ctx: HotStuffContext,
   state: HotStuffState,
-  { b }: { readonly b: Block; readonly q: rio.Process },
+  {
+    b,
+  }: {
+    readonly b: readonly [
+      rio.Nat,
+      rio.Data,
+      rio.Value,
+      readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+    ];
+    readonly q: rio.Process;
+  },
 ): void {
   const id = ctx.crypto.hash(b);
   state.wanted = rio.difference(state.wanted, rio.setOf<rio.Data>([id]));
@@ -272,21 +424,35 @@ export function onReceivingBlock(
   state.anc = rio.put(
     state.anc,
     id,
-    rio.union(ancestorsOf(ctx, state, b.parent), rio.setOf<rio.Data>([b.parent])),
+    rio.union(
+      ancestorsOf(ctx, state, parentOf(ctx.params, b)),
+      rio.setOf<rio.Data>([parentOf(ctx.params, b)]),
+    ),
   );
 }
 
-/** `upon receiving BLOCK(b) from q when hash(b) in wanted and not known(b.parent)` (specs/hotstuff.rio:152) */
+/** `upon receiving BLOCK(b) from q when hash(b) in wanted and not known(parentOf(b))` (specs/hotstuff.rio:163) */
 export function onReceivingBlock2(
   ctx: HotStuffContext,
   state: HotStuffState,
-  { b, q }: { readonly b: Block; readonly q: rio.Process },
+  {
+    b,
+    q,
+  }: {
+    readonly b: readonly [
+      rio.Nat,
+      rio.Data,
+      rio.Value,
+      readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+    ];
+    readonly q: rio.Process;
+  },
 ): void {
-  state.wanted = rio.union(state.wanted, rio.setOf<rio.Data>([b.parent]));
-  ctx.send(q, { type: 'FETCH', node: b.parent });
+  state.wanted = rio.union(state.wanted, rio.setOf<rio.Data>([parentOf(ctx.params, b)]));
+  ctx.send(q, { type: 'FETCH', node: parentOf(ctx.params, b) });
 }
 
-/** `onReceiveVote: upon receiving VOTE(d, h, _) from n - f processes as msgs when known(d) and node(d).h = h and |{ m.sender | m in msgs and verify(m.sig, m.sender, (d, h)) }| >= n - f` (specs/hotstuff.rio:158) */
+/** `onReceiveVote: upon receiving VOTE(d, h, _) from n - f processes as msgs when known(d) and hOf(node(d)) = h and |{ m.sender | m in msgs and verify(m.sig, m.sender, (d, h)) }| >= n - f` (specs/hotstuff.rio:169) */
 export function onReceiveVote(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -296,15 +462,15 @@ export function onReceiveVote(
     msgs,
   }: { readonly d: rio.Data; readonly h: rio.Nat; readonly msgs: rio.RSet<rio.WithSender<VoteMessage>> },
 ): void {
-  const qc = {
-    node: d,
-    h: h,
-    votes: rio.image(
+  const qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>] = [
+    d,
+    h,
+    rio.image(
       rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [d, h] as const)),
-      (m) => vote(ctx.params, m.sender, m.sig),
+      (m) => [m.sender, m.sig] as const,
     ),
-  };
-  if (h > high(ctx, state).h) {
+  ] as const;
+  if (h > qcHeight(ctx.params, high(ctx, state))) {
     state.qcHigh = qc;
   }
 
@@ -313,7 +479,7 @@ export function onReceiveVote(
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView` (specs/hotstuff.rio:166) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView` (specs/hotstuff.rio:177) */
 export function onTimeoutViewTimer(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -327,14 +493,18 @@ export function onTimeoutViewTimer(
   }
 }
 
-/** `onReceiveNewView: upon receiving NEW_VIEW(v, _) from n - f processes as msgs when leader(v) = self and v > proposed` (specs/hotstuff.rio:174) */
+/** `onReceiveNewView: upon receiving NEW_VIEW(v, _) from n - f processes as msgs when leader(v) = self and v > proposed` (specs/hotstuff.rio:185) */
 export function onReceiveNewView(
   ctx: HotStuffContext,
   state: HotStuffState,
   { v, msgs }: { readonly v: rio.Nat; readonly msgs: rio.RSet<rio.WithSender<NewViewMessage>> },
 ): void {
   for (const m of msgs) {
-    if (validQC(ctx, state, m.qc) && m.qc.h > high(ctx, state).h && known(ctx, state, m.qc.node)) {
+    if (
+      validQC(ctx, state, m.qc) &&
+      qcHeight(ctx.params, m.qc) > qcHeight(ctx.params, high(ctx, state)) &&
+      known(ctx, state, qcNode(ctx.params, m.qc))
+    ) {
       state.qcHigh = m.qc;
     }
   }
@@ -346,7 +516,7 @@ export function onReceiveNewView(
 export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
   name: 'HotStuff',
   source: 'specs/hotstuff.rio',
-  sourceHash: '3a34dbfe4dc21c17',
+  sourceHash: 'db5645a5b50ff30c',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -359,36 +529,21 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         {
           name: 'b',
           type: {
-            kind: 'record',
-            name: 'Block',
-            fields: [
-              { name: 'h', type: { kind: 'nat' } },
-              { name: 'parent', type: { kind: 'digest' } },
-              { name: 'cmd', type: { kind: 'value' } },
+            kind: 'tuple',
+            elements: [
+              { kind: 'nat' },
+              { kind: 'digest' },
+              { kind: 'value' },
               {
-                name: 'justify',
-                type: {
-                  kind: 'record',
-                  name: 'QC',
-                  fields: [
-                    { name: 'node', type: { kind: 'digest' } },
-                    { name: 'h', type: { kind: 'nat' } },
-                    {
-                      name: 'votes',
-                      type: {
-                        kind: 'set',
-                        of: {
-                          kind: 'record',
-                          name: 'Vote',
-                          fields: [
-                            { name: 'voter', type: { kind: 'process' } },
-                            { name: 'sig', type: { kind: 'signature' } },
-                          ],
-                        },
-                      },
-                    },
-                  ],
-                },
+                kind: 'tuple',
+                elements: [
+                  { kind: 'digest' },
+                  { kind: 'nat' },
+                  {
+                    kind: 'set',
+                    of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                  },
+                ],
               },
             ],
           },
@@ -410,25 +565,11 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         {
           name: 'qc',
           type: {
-            kind: 'record',
-            name: 'QC',
-            fields: [
-              { name: 'node', type: { kind: 'digest' } },
-              { name: 'h', type: { kind: 'nat' } },
-              {
-                name: 'votes',
-                type: {
-                  kind: 'set',
-                  of: {
-                    kind: 'record',
-                    name: 'Vote',
-                    fields: [
-                      { name: 'voter', type: { kind: 'process' } },
-                      { name: 'sig', type: { kind: 'signature' } },
-                    ],
-                  },
-                },
-              },
+            kind: 'tuple',
+            elements: [
+              { kind: 'digest' },
+              { kind: 'nat' },
+              { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
             ],
           },
         },
@@ -441,36 +582,21 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         {
           name: 'b',
           type: {
-            kind: 'record',
-            name: 'Block',
-            fields: [
-              { name: 'h', type: { kind: 'nat' } },
-              { name: 'parent', type: { kind: 'digest' } },
-              { name: 'cmd', type: { kind: 'value' } },
+            kind: 'tuple',
+            elements: [
+              { kind: 'nat' },
+              { kind: 'digest' },
+              { kind: 'value' },
               {
-                name: 'justify',
-                type: {
-                  kind: 'record',
-                  name: 'QC',
-                  fields: [
-                    { name: 'node', type: { kind: 'digest' } },
-                    { name: 'h', type: { kind: 'nat' } },
-                    {
-                      name: 'votes',
-                      type: {
-                        kind: 'set',
-                        of: {
-                          kind: 'record',
-                          name: 'Vote',
-                          fields: [
-                            { name: 'voter', type: { kind: 'process' } },
-                            { name: 'sig', type: { kind: 'signature' } },
-                          ],
-                        },
-                      },
-                    },
-                  ],
-                },
+                kind: 'tuple',
+                elements: [
+                  { kind: 'digest' },
+                  { kind: 'nat' },
+                  {
+                    kind: 'set',
+                    of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                  },
+                ],
               },
             ],
           },
@@ -530,7 +656,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
   rules: [
     rio.onRequest<HotStuffParams, HotStuffState, SubmitRequest, { readonly cmd: rio.Value }>({
       name: 'onSubmit',
-      source: 'specs/hotstuff.rio:89',
+      source: 'specs/hotstuff.rio:100',
       request: 'submit',
       bind: (request) => {
         const cmd = request.cmd;
@@ -540,12 +666,12 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     }),
     rio.onStart<HotStuffParams, HotStuffState>({
       name: 'onStart',
-      source: 'specs/hotstuff.rio:92',
+      source: 'specs/hotstuff.rio:103',
       body: onStart,
     }),
     rio.onCondition<HotStuffParams, HotStuffState>({
       name: 'onBeat',
-      source: 'specs/hotstuff.rio:98',
+      source: 'specs/hotstuff.rio:109',
       condition: (ctx, state) => state.proposeNow !== null,
       body: onBeat,
     }),
@@ -553,10 +679,18 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       HotStuffParams,
       HotStuffState,
       ProposeMessage,
-      { readonly b: Block; readonly p: rio.Process }
+      {
+        readonly b: readonly [
+          rio.Nat,
+          rio.Data,
+          rio.Value,
+          readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+        ];
+        readonly p: rio.Process;
+      }
     >({
       name: 'onReceiveProposal',
-      source: 'specs/hotstuff.rio:107',
+      source: 'specs/hotstuff.rio:118',
       message: 'PROPOSE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -566,23 +700,31 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         return { b, p };
       },
       guard: (ctx, state, { b, p }) =>
-        p === leader(ctx.params, b.h) &&
-        b.h >= 1 &&
-        b.h <= ctx.params.maxView &&
-        rio.equals(b.parent, b.justify.node) &&
-        b.justify.h < b.h &&
-        known(ctx, state, b.parent) &&
-        validQC(ctx, state, b.justify),
+        p === leader(ctx.params, hOf(ctx.params, b)) &&
+        hOf(ctx.params, b) >= 1 &&
+        hOf(ctx.params, b) <= ctx.params.maxView &&
+        rio.equals(parentOf(ctx.params, b), qcNode(ctx.params, justifyOf(ctx.params, b))) &&
+        qcHeight(ctx.params, justifyOf(ctx.params, b)) < hOf(ctx.params, b) &&
+        known(ctx, state, parentOf(ctx.params, b)) &&
+        validQC(ctx, state, justifyOf(ctx.params, b)),
       body: onReceiveProposal,
     }),
     rio.onReceive<
       HotStuffParams,
       HotStuffState,
       ProposeMessage,
-      { readonly b: Block; readonly p: rio.Process }
+      {
+        readonly b: readonly [
+          rio.Nat,
+          rio.Data,
+          rio.Value,
+          readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+        ];
+        readonly p: rio.Process;
+      }
     >({
       name: 'onReceivingPropose',
-      source: 'specs/hotstuff.rio:139',
+      source: 'specs/hotstuff.rio:150',
       message: 'PROPOSE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -591,7 +733,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const p = sender;
         return { b, p };
       },
-      guard: (ctx, state, { b }) => !known(ctx, state, b.parent),
+      guard: (ctx, state, { b }) => !known(ctx, state, parentOf(ctx.params, b)),
       body: onReceivingPropose,
     }),
     rio.onReceive<
@@ -601,7 +743,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly d: rio.Data; readonly q: rio.Process }
     >({
       name: 'onReceivingFetch',
-      source: 'specs/hotstuff.rio:143',
+      source: 'specs/hotstuff.rio:154',
       message: 'FETCH',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -617,10 +759,18 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       HotStuffParams,
       HotStuffState,
       BlockMessage,
-      { readonly b: Block; readonly q: rio.Process }
+      {
+        readonly b: readonly [
+          rio.Nat,
+          rio.Data,
+          rio.Value,
+          readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+        ];
+        readonly q: rio.Process;
+      }
     >({
       name: 'onReceivingBlock',
-      source: 'specs/hotstuff.rio:146',
+      source: 'specs/hotstuff.rio:157',
       message: 'BLOCK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -629,17 +779,26 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const q = sender;
         return { b, q };
       },
-      guard: (ctx, state, { b }) => rio.has(state.wanted, ctx.crypto.hash(b)) && known(ctx, state, b.parent),
+      guard: (ctx, state, { b }) =>
+        rio.has(state.wanted, ctx.crypto.hash(b)) && known(ctx, state, parentOf(ctx.params, b)),
       body: onReceivingBlock,
     }),
     rio.onReceive<
       HotStuffParams,
       HotStuffState,
       BlockMessage,
-      { readonly b: Block; readonly q: rio.Process }
+      {
+        readonly b: readonly [
+          rio.Nat,
+          rio.Data,
+          rio.Value,
+          readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
+        ];
+        readonly q: rio.Process;
+      }
     >({
       name: 'onReceivingBlock2',
-      source: 'specs/hotstuff.rio:152',
+      source: 'specs/hotstuff.rio:163',
       message: 'BLOCK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -648,7 +807,8 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const q = sender;
         return { b, q };
       },
-      guard: (ctx, state, { b }) => rio.has(state.wanted, ctx.crypto.hash(b)) && !known(ctx, state, b.parent),
+      guard: (ctx, state, { b }) =>
+        rio.has(state.wanted, ctx.crypto.hash(b)) && !known(ctx, state, parentOf(ctx.params, b)),
       body: onReceivingBlock2,
     }),
     rio.onReceive<
@@ -659,7 +819,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly msgs: rio.RSet<rio.WithSender<VoteMessage>> }
     >({
       name: 'onReceiveVote',
-      source: 'specs/hotstuff.rio:158',
+      source: 'specs/hotstuff.rio:169',
       message: 'VOTE',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.natSub(ctx.params.n, ctx.params.f) },
       collectAs: 'msgs',
@@ -671,7 +831,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       },
       guard: (ctx, state, { d, h, msgs }) =>
         known(ctx, state, d) &&
-        node(ctx, state, d).h === h &&
+        hOf(ctx.params, node(ctx, state, d)) === h &&
         rio.size(
           rio.image(
             rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [d, h] as const)),
@@ -682,7 +842,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     }),
     rio.onTimeout<HotStuffParams, HotStuffState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/hotstuff.rio:166',
+      source: 'specs/hotstuff.rio:177',
       timer: 'ViewTimer',
       bind: (args) => {
         const v = args[0] as rio.Nat;
@@ -699,7 +859,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly msgs: rio.RSet<rio.WithSender<NewViewMessage>> }
     >({
       name: 'onReceiveNewView',
-      source: 'specs/hotstuff.rio:174',
+      source: 'specs/hotstuff.rio:185',
       message: 'NEW_VIEW',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.natSub(ctx.params.n, ctx.params.f) },
       collectAs: 'msgs',
@@ -717,21 +877,31 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/hotstuff.rio:181',
+      source: 'specs/hotstuff.rio:194',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
-            rio.every(
-              rio.range(1, params.maxView),
-              (k) =>
-                !(
-                  rio.lookup(view.state(p).committed, k, null) !== null &&
-                  rio.lookup(view.state(q).committed, k, null) !== null
-                ) ||
-                rio.equals(
-                  rio.lookup(view.state(p).committed, k, null),
-                  rio.lookup(view.state(q).committed, k, null),
-                ),
+            rio.every(rio.range(1, params.maxView), (k) =>
+              rio.every(
+                rio.range(k, params.maxView),
+                (k2) =>
+                  !(
+                    rio.lookup(view.state(p).committed, k, null) !== null &&
+                    rio.lookup(view.state(q).committed, k2, null) !== null
+                  ) ||
+                  rio.equals(
+                    rio.lookup(view.state(p).committed, k, null),
+                    rio.lookup(view.state(q).committed, k2, null),
+                  ) ||
+                  rio.has(
+                    rio.lookup(
+                      view.state(q).anc,
+                      rio.unwrap(rio.lookup(view.state(q).committed, k2, null)),
+                      [],
+                    ),
+                    rio.unwrap(rio.lookup(view.state(p).committed, k, null)),
+                  ),
+              ),
             ),
           ),
         ),
@@ -739,8 +909,9 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     {
       name: 'progress',
       kind: 'eventually',
-      source: 'specs/hotstuff.rio:187',
-      holds: (params, view) => rio.every(view.correct, (p) => view.state(p).execHeight >= 1),
+      source: 'specs/hotstuff.rio:202',
+      holds: (params, view) =>
+        rio.every(view.correct, (p) => view.state(p).execHeight >= rio.div(params.maxView, 2)),
     },
   ],
   scenarios: [

@@ -14,37 +14,6 @@ export interface PBFTParams {
   readonly resend: rio.Nat;
 }
 
-/** Record Vote. */
-export interface Vote {
-  readonly voter: rio.Process;
-  readonly sig: rio.Data;
-}
-
-/** Record Prepared. */
-export interface Prepared {
-  readonly v: rio.Nat;
-  readonly s: rio.Nat;
-  readonly op: rio.Value | null;
-  readonly ppSig: rio.Data;
-  readonly prepares: rio.RSet<Vote>;
-}
-
-/** Record ViewChange. */
-export interface ViewChange {
-  readonly sender: rio.Process;
-  readonly h: rio.Nat;
-  readonly d: rio.Data;
-  readonly c: rio.RSet<Vote>;
-  readonly p: rio.RSet<Prepared>;
-  readonly sig: rio.Data;
-}
-
-/** Record Slot. */
-export interface Slot {
-  readonly s: rio.Nat;
-  readonly op: rio.Value | null;
-}
-
 /** Record Accepted. */
 export interface Accepted {
   readonly v: rio.Nat;
@@ -55,13 +24,6 @@ export interface Accepted {
 /** Record Exec. */
 export interface Exec {
   readonly op: rio.Value | null;
-}
-
-/** Record Order. */
-export interface Order {
-  readonly s: rio.Nat;
-  readonly op: rio.Value | null;
-  readonly sig: rio.Data;
 }
 
 /** Message `REQUEST(op: Value)` (specs/pbft.rio:44). */
@@ -104,24 +66,37 @@ export type ViewChangeMessage = {
   readonly v: rio.Nat;
   readonly h: rio.Nat;
   readonly d: rio.Data;
-  readonly c: rio.RSet<Vote>;
-  readonly p: rio.RSet<Prepared>;
+  readonly c: rio.RSet<readonly [rio.Process, rio.Data]>;
+  readonly p: rio.RSet<
+    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+  >;
   readonly sig: rio.Data;
 };
 /** Message `NEW_VIEW(v: Nat, vcs: Set[ViewChange], o: Set[Order])` (specs/pbft.rio:51). */
 export type NewViewMessage = {
   readonly type: 'NEW_VIEW';
   readonly v: rio.Nat;
-  readonly vcs: rio.RSet<ViewChange>;
-  readonly o: rio.RSet<Order>;
+  readonly vcs: rio.RSet<
+    readonly [
+      rio.Process,
+      rio.Nat,
+      rio.Data,
+      rio.RSet<readonly [rio.Process, rio.Data]>,
+      rio.RSet<
+        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+      >,
+      rio.Data,
+    ]
+  >;
+  readonly o: rio.RSet<readonly [rio.Nat, rio.Value | null, rio.Data]>;
 };
 /** Message `STATE(s: Nat, d: Digest, c: Set[Vote], history: Set[Slot])` (specs/pbft.rio:52). */
 export type StateMessage = {
   readonly type: 'STATE';
   readonly s: rio.Nat;
   readonly d: rio.Data;
-  readonly c: rio.RSet<Vote>;
-  readonly history: rio.RSet<Slot>;
+  readonly c: rio.RSet<readonly [rio.Process, rio.Data]>;
+  readonly history: rio.RSet<readonly [rio.Nat, rio.Value | null]>;
 };
 /** Every message of PBFT. */
 export type PBFTMessage =
@@ -152,20 +127,38 @@ export interface PBFTState {
   requests: rio.RSet<rio.Value>;
   nextSeq: rio.Nat;
   pp: rio.RMap<rio.Nat, Accepted | null>;
-  prepared: rio.RMap<rio.Nat, Prepared | null>;
+  prepared: rio.RMap<
+    rio.Nat,
+    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>] | null
+  >;
   committed: rio.RMap<rio.Nat, Exec | null>;
   executed: rio.RMap<rio.Nat, Exec | null>;
   lastExec: rio.Nat;
   stable: rio.Nat;
-  stableCert: rio.RSet<Vote>;
+  stableCert: rio.RSet<readonly [rio.Process, rio.Data]>;
   newViewFor: rio.Nat;
-  viewChangeP: rio.RSet<Prepared>;
-  certs: rio.RSet<Prepared>;
-  sentV: rio.RSet<ViewChange>;
-  sentO: rio.RSet<Order>;
+  viewChangeP: rio.RSet<
+    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+  >;
+  certs: rio.RSet<
+    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+  >;
+  sentV: rio.RSet<
+    readonly [
+      rio.Process,
+      rio.Nat,
+      rio.Data,
+      rio.RSet<readonly [rio.Process, rio.Data]>,
+      rio.RSet<
+        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+      >,
+      rio.Data,
+    ]
+  >;
+  sentO: rio.RSet<readonly [rio.Nat, rio.Value | null, rio.Data]>;
   executeReady: boolean;
   weakS: rio.Nat;
-  weakCert: rio.RSet<Vote>;
+  weakCert: rio.RSet<readonly [rio.Process, rio.Data]>;
   sent: rio.RSet<rio.Value>;
   done: rio.RSet<rio.Value>;
 }
@@ -190,155 +183,380 @@ function pBFTRoleMembers(params: PBFTParams, role: string): rio.RSet<rio.Process
   return [];
 }
 
-/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:94) */
+/** `def voterOf(x: Vote): Process = x.1` (specs/pbft.rio:72) */
+export function voterOf(params: PBFTParams, x: readonly [rio.Process, rio.Data]): rio.Process {
+  return x[0];
+}
+
+/** `def sigOf(x: Vote): Signature = x.2` (specs/pbft.rio:73) */
+export function sigOf(params: PBFTParams, x: readonly [rio.Process, rio.Data]): rio.Data {
+  return x[1];
+}
+
+/** `def pView(c: Prepared): Nat = c.1` (specs/pbft.rio:74) */
+export function pView(
+  params: PBFTParams,
+  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
+): rio.Nat {
+  return c[0];
+}
+
+/** `def pSeq(c: Prepared): Nat = c.2` (specs/pbft.rio:75) */
+export function pSeq(
+  params: PBFTParams,
+  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
+): rio.Nat {
+  return c[1];
+}
+
+/** `def pOp(c: Prepared): Option[Value] = c.3` (specs/pbft.rio:76) */
+export function pOp(
+  params: PBFTParams,
+  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
+): rio.Value | null {
+  return c[2];
+}
+
+/** `def pSig(c: Prepared): Signature = c.4` (specs/pbft.rio:77) */
+export function pSig(
+  params: PBFTParams,
+  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
+): rio.Data {
+  return c[3];
+}
+
+/** `def pVotes(c: Prepared): Set[Vote] = c.5` (specs/pbft.rio:78) */
+export function pVotes(
+  params: PBFTParams,
+  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
+): rio.RSet<readonly [rio.Process, rio.Data]> {
+  return c[4];
+}
+
+/** `def vcSender(x: ViewChange): Process = x.1` (specs/pbft.rio:79) */
+export function vcSender(
+  params: PBFTParams,
+  x: readonly [
+    rio.Process,
+    rio.Nat,
+    rio.Data,
+    rio.RSet<readonly [rio.Process, rio.Data]>,
+    rio.RSet<
+      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+    >,
+    rio.Data,
+  ],
+): rio.Process {
+  return x[0];
+}
+
+/** `def vcH(x: ViewChange): Nat = x.2` (specs/pbft.rio:80) */
+export function vcH(
+  params: PBFTParams,
+  x: readonly [
+    rio.Process,
+    rio.Nat,
+    rio.Data,
+    rio.RSet<readonly [rio.Process, rio.Data]>,
+    rio.RSet<
+      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+    >,
+    rio.Data,
+  ],
+): rio.Nat {
+  return x[1];
+}
+
+/** `def vcD(x: ViewChange): Digest = x.3` (specs/pbft.rio:81) */
+export function vcD(
+  params: PBFTParams,
+  x: readonly [
+    rio.Process,
+    rio.Nat,
+    rio.Data,
+    rio.RSet<readonly [rio.Process, rio.Data]>,
+    rio.RSet<
+      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+    >,
+    rio.Data,
+  ],
+): rio.Data {
+  return x[2];
+}
+
+/** `def vcC(x: ViewChange): Set[Vote] = x.4` (specs/pbft.rio:82) */
+export function vcC(
+  params: PBFTParams,
+  x: readonly [
+    rio.Process,
+    rio.Nat,
+    rio.Data,
+    rio.RSet<readonly [rio.Process, rio.Data]>,
+    rio.RSet<
+      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+    >,
+    rio.Data,
+  ],
+): rio.RSet<readonly [rio.Process, rio.Data]> {
+  return x[3];
+}
+
+/** `def vcP(x: ViewChange): Set[Prepared] = x.5` (specs/pbft.rio:83) */
+export function vcP(
+  params: PBFTParams,
+  x: readonly [
+    rio.Process,
+    rio.Nat,
+    rio.Data,
+    rio.RSet<readonly [rio.Process, rio.Data]>,
+    rio.RSet<
+      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+    >,
+    rio.Data,
+  ],
+): rio.RSet<
+  readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+> {
+  return x[4];
+}
+
+/** `def vcSig(x: ViewChange): Signature = x.6` (specs/pbft.rio:84) */
+export function vcSig(
+  params: PBFTParams,
+  x: readonly [
+    rio.Process,
+    rio.Nat,
+    rio.Data,
+    rio.RSet<readonly [rio.Process, rio.Data]>,
+    rio.RSet<
+      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+    >,
+    rio.Data,
+  ],
+): rio.Data {
+  return x[5];
+}
+
+/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:112) */
 export function primary(params: PBFTParams, v: rio.Nat): rio.Process {
   return rio.mod(v, params.n);
 }
 
-/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:95) */
+/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:113) */
 export function inWindow(ctx: PBFTContext, state: PBFTState, s: rio.Nat): boolean {
   return s > state.stable && s <= state.stable + ctx.params.window && s <= ctx.params.maxSeq;
 }
 
-/** `def history(s: Nat): Set[Slot] = { slot(k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:96) */
-export function history(ctx: PBFTContext, state: PBFTState, s: rio.Nat): rio.RSet<Slot> {
+/** `def history(s: Nat): Set[Slot] = { (k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:114) */
+export function history(
+  ctx: PBFTContext,
+  state: PBFTState,
+  s: rio.Nat,
+): rio.RSet<readonly [rio.Nat, rio.Value | null]> {
   return rio.image(
     rio.filter(rio.keys(state.executed), (k) => k <= s && rio.lookup(state.executed, k, null) !== null),
-    (k) => slot(ctx.params, k, rio.unwrap(rio.lookup(state.executed, k, null)).op),
+    (k) => [k, rio.unwrap(rio.lookup(state.executed, k, null)).op] as const,
   );
 }
 
-/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:97) */
+/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:115) */
 export function digest(ctx: PBFTContext, state: PBFTState, s: rio.Nat): rio.Data {
   return ctx.crypto.hash(history(ctx, state, s));
 }
 
-/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:98) */
+/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:116) */
 export function viewTimeout(params: PBFTParams, v: rio.Nat): rio.Nat {
   return 100 * (v + 1);
 }
 
-/** `def vote(p: Process, s: Signature): Vote = Vote(p, s)` (specs/pbft.rio:101) */
-export function vote(params: PBFTParams, p: rio.Process, s: rio.Data): Vote {
-  return { voter: p, sig: s };
-}
-
-/** `def slot(s: Nat, op: Option[Value]): Slot = Slot(s, op)` (specs/pbft.rio:102) */
-export function slot(params: PBFTParams, s: rio.Nat, op: rio.Value | null): Slot {
-  return { s: s, op: op };
-}
-
-/** `def order(s: Nat, op: Option[Value], sig: Signature): Order = Order(s, op, sig)` (specs/pbft.rio:103) */
-export function order(params: PBFTParams, s: rio.Nat, op: rio.Value | null, sig: rio.Data): Order {
-  return { s: s, op: op, sig: sig };
-}
-
-/** `def viewChange(p: Process, h: Nat, d: Digest, c: Set[Vote], ps: Set[Prepared], sig: Signature): ViewChange = ViewChange(p, h, d, c, ps, sig)` (specs/pbft.rio:104) */
-export function viewChange(
-  params: PBFTParams,
-  p: rio.Process,
-  h: rio.Nat,
-  d: rio.Data,
-  c: rio.RSet<Vote>,
-  ps: rio.RSet<Prepared>,
-  sig: rio.Data,
-): ViewChange {
-  return { sender: p, h: h, d: d, c: c, p: ps, sig: sig };
-}
-
-/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:108) */
+/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:120) */
 export function validCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
   s: rio.Nat,
   d: rio.Data,
-  c: rio.RSet<Vote>,
+  c: rio.RSet<readonly [rio.Process, rio.Data]>,
 ): boolean {
   return (
     state.stable >= 0 &&
     (s === 0 ||
       rio.size(
         rio.image(
-          rio.filter(c, (x) => ctx.crypto.verify(x.sig, x.voter, [2, s, d] as const)),
-          (x) => x.voter,
+          rio.filter(c, (x) =>
+            ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [2, s, d] as const),
+          ),
+          (x) => voterOf(ctx.params, x),
         ),
       ) >=
         2 * ctx.params.f + 1)
   );
 }
 
-/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:111) */
-export function validPrepared(ctx: PBFTContext, state: PBFTState, c: Prepared): boolean {
+/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:123) */
+export function validPrepared(
+  ctx: PBFTContext,
+  state: PBFTState,
+  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
+): boolean {
   return (
     state.stable >= 0 &&
-    ctx.crypto.verify(c.ppSig, primary(ctx.params, c.v), [0, c.v, c.s, c.op] as const) &&
+    ctx.crypto.verify(pSig(ctx.params, c), primary(ctx.params, pView(ctx.params, c)), [
+      0,
+      pView(ctx.params, c),
+      pSeq(ctx.params, c),
+      pOp(ctx.params, c),
+    ] as const) &&
     rio.size(
       rio.image(
         rio.filter(
-          c.prepares,
+          pVotes(ctx.params, c),
           (x) =>
-            x.voter !== primary(ctx.params, c.v) &&
-            ctx.crypto.verify(x.sig, x.voter, [1, c.v, c.s, c.op] as const),
+            voterOf(ctx.params, x) !== primary(ctx.params, pView(ctx.params, c)) &&
+            ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [
+              1,
+              pView(ctx.params, c),
+              pSeq(ctx.params, c),
+              pOp(ctx.params, c),
+            ] as const),
         ),
-        (x) => x.voter,
+        (x) => voterOf(ctx.params, x),
       ),
     ) >=
       2 * ctx.params.f
   );
 }
 
-/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:114) */
-export function validViewChange(ctx: PBFTContext, state: PBFTState, v: rio.Nat, x: ViewChange): boolean {
+/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:126) */
+export function validViewChange(
+  ctx: PBFTContext,
+  state: PBFTState,
+  v: rio.Nat,
+  x: readonly [
+    rio.Process,
+    rio.Nat,
+    rio.Data,
+    rio.RSet<readonly [rio.Process, rio.Data]>,
+    rio.RSet<
+      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+    >,
+    rio.Data,
+  ],
+): boolean {
   return (
     state.stable >= 0 &&
-    ctx.crypto.verify(x.sig, x.sender, [3, v, x.h, x.d, x.c, x.p] as const) &&
-    validCheckpoint(ctx, state, x.h, x.d, x.c) &&
-    rio.every(x.p, (c) => validPrepared(ctx, state, c) && c.s > x.h && c.v < v)
+    ctx.crypto.verify(vcSig(ctx.params, x), vcSender(ctx.params, x), [
+      3,
+      v,
+      vcH(ctx.params, x),
+      vcD(ctx.params, x),
+      vcC(ctx.params, x),
+      vcP(ctx.params, x),
+    ] as const) &&
+    validCheckpoint(ctx, state, vcH(ctx.params, x), vcD(ctx.params, x), vcC(ctx.params, x)) &&
+    rio.every(
+      vcP(ctx.params, x),
+      (c) =>
+        validPrepared(ctx, state, c) && pSeq(ctx.params, c) > vcH(ctx.params, x) && pView(ctx.params, c) < v,
+    )
   );
 }
 
-/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { x.h | x in vcs })` (specs/pbft.rio:118) */
-export function minS(params: PBFTParams, vcs: rio.RSet<ViewChange>): rio.Nat {
+/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { vcH(x) | x in vcs })` (specs/pbft.rio:130) */
+export function minS(
+  params: PBFTParams,
+  vcs: rio.RSet<
+    readonly [
+      rio.Process,
+      rio.Nat,
+      rio.Data,
+      rio.RSet<readonly [rio.Process, rio.Data]>,
+      rio.RSet<
+        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+      >,
+      rio.Data,
+    ]
+  >,
+): rio.Nat {
   return rio.max(
     rio.union(
       rio.setOf<rio.Nat>([0]),
-      rio.image(vcs, (x) => x.h),
+      rio.image(vcs, (x) => vcH(params, x)),
     ),
   );
 }
 
-/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { c.s | c in cs })` (specs/pbft.rio:119) */
-export function maxS(params: PBFTParams, vcs: rio.RSet<ViewChange>, cs: rio.RSet<Prepared>): rio.Nat {
+/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { pSeq(c) | c in cs })` (specs/pbft.rio:131) */
+export function maxS(
+  params: PBFTParams,
+  vcs: rio.RSet<
+    readonly [
+      rio.Process,
+      rio.Nat,
+      rio.Data,
+      rio.RSet<readonly [rio.Process, rio.Data]>,
+      rio.RSet<
+        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+      >,
+      rio.Data,
+    ]
+  >,
+  cs: rio.RSet<
+    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+  >,
+): rio.Nat {
   return rio.max(
     rio.union(
       rio.setOf<rio.Nat>([minS(params, vcs)]),
-      rio.image(cs, (c) => c.s),
+      rio.image(cs, (c) => pSeq(params, c)),
     ),
   );
 }
 
-/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:120) */
-export function chosen(params: PBFTParams, s: rio.Nat, cs: rio.RSet<Prepared>): rio.Value | null {
-  return rio.exists(cs, (c) => c.s === s)
-    ? rio.maxBy(
-        rio.filter(cs, (c) => c.s === s),
-        (c) => c.v,
-      ).op
+/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:132) */
+export function chosen(
+  params: PBFTParams,
+  s: rio.Nat,
+  cs: rio.RSet<
+    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+  >,
+): rio.Value | null {
+  return rio.exists(cs, (c) => pSeq(params, c) === s)
+    ? pOp(
+        params,
+        rio.maxBy(
+          rio.filter(cs, (c) => pSeq(params, c) === s),
+          (c) => pView(params, c),
+        ),
+      )
     : null;
 }
 
-/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:122) */
+/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:134) */
 export function computeO(
   params: PBFTParams,
-  vcs: rio.RSet<ViewChange>,
-  cs: rio.RSet<Prepared>,
-): rio.RSet<Slot> {
-  return rio.image(rio.range(minS(params, vcs) + 1, maxS(params, vcs, cs)), (s) =>
-    slot(params, s, chosen(params, s, cs)),
+  vcs: rio.RSet<
+    readonly [
+      rio.Process,
+      rio.Nat,
+      rio.Data,
+      rio.RSet<readonly [rio.Process, rio.Data]>,
+      rio.RSet<
+        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+      >,
+      rio.Data,
+    ]
+  >,
+  cs: rio.RSet<
+    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+  >,
+): rio.RSet<readonly [rio.Nat, rio.Value | null]> {
+  return rio.image(
+    rio.range(minS(params, vcs) + 1, maxS(params, vcs, cs)),
+    (s) => [s, chosen(params, s, cs)] as const,
   );
 }
 
-/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:321) */
+/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:333) */
 export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.union(
     rio.image(
@@ -355,7 +573,7 @@ export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value
   );
 }
 
-/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:322) */
+/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:334) */
 export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.image(
     rio.filter(
@@ -368,14 +586,14 @@ export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Va
   );
 }
 
-/** `upon start` (specs/pbft.rio:125) */
+/** `upon start` (specs/pbft.rio:137) */
 export function onStart(ctx: PBFTContext, state: PBFTState): void {
   if (ctx.params.resend > 0) {
     ctx.startTimer('Resend', [], ctx.params.resend);
   }
 }
 
-/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:132) */
+/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:144) */
 export function onReceivingRequest(
   ctx: PBFTContext,
   state: PBFTState,
@@ -387,7 +605,7 @@ export function onReceivingRequest(
   }
 }
 
-/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:138) */
+/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:150) */
 export function assign(
   ctx: PBFTContext,
   state: PBFTState,
@@ -411,7 +629,7 @@ export function assign(
   );
 }
 
-/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and verify(sig, p, (0, v, s, op)) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v)` (specs/pbft.rio:149) */
+/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and verify(sig, p, (0, v, s, op)) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v)` (specs/pbft.rio:161) */
 export function prePrepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -438,7 +656,7 @@ export function prePrepare(
   }
 }
 
-/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or get(prepared[s]).v < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:158) */
+/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:170) */
 export function prepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -454,24 +672,24 @@ export function prepare(
     readonly msgs: rio.RSet<rio.WithSender<PrepareMessage>>;
   },
 ): void {
-  state.prepared = rio.put(state.prepared, s, {
-    v: v,
-    s: s,
-    op: op,
-    ppSig: rio.unwrap(rio.lookup(state.pp, s, null)).sig,
-    prepares: rio.image(
+  state.prepared = rio.put(state.prepared, s, [
+    v,
+    s,
+    op,
+    rio.unwrap(rio.lookup(state.pp, s, null)).sig,
+    rio.image(
       rio.filter(
         msgs,
         (m) =>
           m.sender !== primary(ctx.params, v) && ctx.crypto.verify(m.sig, m.sender, [1, v, s, op] as const),
       ),
-      (m) => vote(ctx.params, m.sender, m.sig),
+      (m) => [m.sender, m.sig] as const,
     ),
-  });
+  ] as const);
   ctx.broadcast({ type: 'COMMIT', v, s, op }, ctx.role('Replica'));
 }
 
-/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and get(prepared[s]).v = v and get(prepared[s]).op = op and s > lastExec` (specs/pbft.rio:172) */
+/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:184) */
 export function commit(
   ctx: PBFTContext,
   state: PBFTState,
@@ -481,7 +699,7 @@ export function commit(
   state.executeReady = true;
 }
 
-/** `execute: upon executeReady` (specs/pbft.rio:178) */
+/** `execute: upon executeReady` (specs/pbft.rio:190) */
 export function execute(ctx: PBFTContext, state: PBFTState): void {
   state.executeReady = false;
   for (const k of rio.keys(state.committed)) {
@@ -513,7 +731,7 @@ export function execute(ctx: PBFTContext, state: PBFTState): void {
   }
 }
 
-/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { vote(m.sender, m.sig) | m in msgs })` (specs/pbft.rio:196) */
+/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:208) */
 export function stableCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -530,7 +748,7 @@ export function stableCheckpoint(
   state.stable = s;
   state.stableCert = rio.image(
     rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [2, s, d] as const)),
-    (m) => vote(ctx.params, m.sender, m.sig),
+    (m) => [m.sender, m.sig] as const,
   );
   state.pp = rio.withoutKeys(
     state.pp,
@@ -546,7 +764,7 @@ export function stableCheckpoint(
   );
 }
 
-/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:207) */
+/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:219) */
 export function weakCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -563,11 +781,11 @@ export function weakCheckpoint(
   state.weakS = s;
   state.weakCert = rio.image(
     rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [2, s, d] as const)),
-    (m) => vote(ctx.params, m.sender, m.sig),
+    (m) => [m.sender, m.sig] as const,
   );
 }
 
-/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ x.voter | x in c and verify(x.sig, x.voter, (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:214) */
+/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ voterOf(x) | x in c and verify(sigOf(x), voterOf(x), (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:226) */
 export function stateTransfer(
   ctx: PBFTContext,
   state: PBFTState,
@@ -579,15 +797,15 @@ export function stateTransfer(
   }: {
     readonly s: rio.Nat;
     readonly d: rio.Data;
-    readonly c: rio.RSet<Vote>;
-    readonly hist: rio.RSet<Slot>;
+    readonly c: rio.RSet<readonly [rio.Process, rio.Data]>;
+    readonly hist: rio.RSet<readonly [rio.Nat, rio.Value | null]>;
     readonly q: rio.Process;
   },
 ): void {
   for (const x of hist) {
-    if (x.s > state.lastExec) {
-      state.executed = rio.put(state.executed, x.s, { op: x.op });
-      ctx.indicate({ type: 'execute', s: x.s, op: x.op });
+    if (x[0] > state.lastExec) {
+      state.executed = rio.put(state.executed, x[0], { op: x[1] });
+      ctx.indicate({ type: 'execute', s: x[0], op: x[1] });
     }
   }
 
@@ -615,7 +833,7 @@ export function stateTransfer(
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:235) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:247) */
 export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { readonly v: rio.Nat }): void {
   state.view = state.view + 1;
   state.active = false;
@@ -648,7 +866,7 @@ export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { 
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, viewChange(m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:245) */
+/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:257) */
 export function joinViewChange(
   ctx: PBFTContext,
   state: PBFTState,
@@ -685,28 +903,29 @@ export function joinViewChange(
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, viewChange(m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:256) */
+/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:268) */
 export function newView(
   ctx: PBFTContext,
   state: PBFTState,
   { v, msgs }: { readonly v: rio.Nat; readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> },
 ): void {
-  const vcs = rio.image(msgs, (m) => viewChange(ctx.params, m.sender, m.h, m.d, m.c, m.p, m.sig));
+  const vcs = rio.image(msgs, (m) => [m.sender, m.h, m.d, m.c, m.p, m.sig] as const);
   const valid = rio.filter(vcs, (x) => validViewChange(ctx, state, v, x));
   state.certs = [];
   for (const x of valid) {
-    state.certs = rio.union(state.certs, x.p);
+    state.certs = rio.union(state.certs, vcP(ctx.params, x));
   }
 
   state.newViewFor = v;
   state.sentV = valid;
-  state.sentO = rio.image(computeO(ctx.params, valid, state.certs), (x) =>
-    order(ctx.params, x.s, x.op, ctx.crypto.sign(ctx.self, [0, v, x.s, x.op] as const)),
+  state.sentO = rio.image(
+    computeO(ctx.params, valid, state.certs),
+    (x) => [x[0], x[1], ctx.crypto.sign(ctx.self, [0, v, x[0], x[1]] as const)] as const,
   );
   ctx.broadcast({ type: 'NEW_VIEW', v, vcs: state.sentV, o: state.sentO }, ctx.role('Replica'));
 }
 
-/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ x.sender | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:273) */
+/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:285) */
 export function enterView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -717,48 +936,59 @@ export function enterView(
     p,
   }: {
     readonly v: rio.Nat;
-    readonly vcs: rio.RSet<ViewChange>;
-    readonly o: rio.RSet<Order>;
+    readonly vcs: rio.RSet<
+      readonly [
+        rio.Process,
+        rio.Nat,
+        rio.Data,
+        rio.RSet<readonly [rio.Process, rio.Data]>,
+        rio.RSet<
+          readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
+        >,
+        rio.Data,
+      ]
+    >;
+    readonly o: rio.RSet<readonly [rio.Nat, rio.Value | null, rio.Data]>;
     readonly p: rio.Process;
   },
 ): void {
   state.certs = [];
   for (const x of vcs) {
     if (validViewChange(ctx, state, v, x)) {
-      state.certs = rio.union(state.certs, x.p);
+      state.certs = rio.union(state.certs, vcP(ctx.params, x));
     }
   }
 
   if (
     rio.equals(
-      rio.image(o, (x) => slot(ctx.params, x.s, x.op)),
+      rio.image(o, (x) => [x[0], x[1]] as const),
       computeO(
         ctx.params,
         rio.filter(vcs, (x) => validViewChange(ctx, state, v, x)),
         state.certs,
       ),
     ) &&
-    rio.every(o, (x) => ctx.crypto.verify(x.sig, p, [0, v, x.s, x.op] as const))
+    rio.every(o, (x) => ctx.crypto.verify(x[2], p, [0, v, x[0], x[1]] as const))
   ) {
     state.view = v;
     state.active = true;
     state.nextSeq = rio.max(
       rio.union(
         rio.setOf<rio.Nat>([state.nextSeq]),
-        rio.image(o, (x) => x.s),
+        rio.image(o, (x) => x[0]),
       ),
     );
     for (const x of o) {
-      if (inWindow(ctx, state, x.s)) {
-        state.pp = rio.put(state.pp, x.s, { v: v, op: x.op, sig: x.sig });
+      if (inWindow(ctx, state, x[0])) {
+        state.pp = rio.put(state.pp, x[0], { v: v, op: x[1], sig: x[2] });
         if (ctx.self !== p) {
           ctx.broadcast(
             {
               type: 'PREPARE',
               v,
-              s: x.s,
-              op: x.op,
-              sig: ctx.crypto.sign(ctx.self, [1, v, x.s, x.op] as const),
+              s: x[0],
+              op: x[1],
+              sig: ctx.crypto.sign(ctx.self, [1, v, x[0], x[1]] as const),
             },
             ctx.role('Replica'),
           );
@@ -772,9 +1002,9 @@ export function enterView(
           {
             type: 'PRE_PREPARE',
             v,
-            s: x.s,
-            op: x.op,
-            sig: ctx.crypto.sign(ctx.self, [0, v, x.s, x.op] as const),
+            s: x[0],
+            op: x[1],
+            sig: ctx.crypto.sign(ctx.self, [0, v, x[0], x[1]] as const),
           },
           ctx.role('Replica'),
         );
@@ -787,7 +1017,7 @@ export function enterView(
   }
 }
 
-/** `upon timeout Resend` (specs/pbft.rio:294) */
+/** `upon timeout Resend` (specs/pbft.rio:306) */
 export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   for (const k of rio.keys(state.pp)) {
     const a = rio.unwrap(rio.lookup(state.pp, k, null));
@@ -809,7 +1039,10 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
 
   for (const k of rio.keys(state.prepared)) {
     const c = rio.unwrap(rio.lookup(state.prepared, k, null));
-    ctx.broadcast({ type: 'COMMIT', v: c.v, s: k, op: c.op }, ctx.role('Replica'));
+    ctx.broadcast(
+      { type: 'COMMIT', v: pView(ctx.params, c), s: k, op: pOp(ctx.params, c) },
+      ctx.role('Replica'),
+    );
   }
 
   for (const k of rio.keys(state.executed)) {
@@ -893,20 +1126,20 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   ctx.startTimer('Resend', [], ctx.params.resend);
 }
 
-/** `upon invoke(op)` (specs/pbft.rio:334) */
+/** `upon invoke(op)` (specs/pbft.rio:346) */
 export function onInvoke(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   state.sent = rio.union(state.sent, rio.setOf<rio.Value>([op]));
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:339) */
+/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:351) */
 export function onTimeoutRetry(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/pbft.rio:343) */
+/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/pbft.rio:355) */
 export function onReceivingReplyFromQuorum(
   ctx: PBFTContext,
   state: PBFTState,
@@ -921,7 +1154,7 @@ export function onReceivingReplyFromQuorum(
 export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   name: 'PBFT',
   source: 'specs/pbft.rio',
-  sourceHash: '9c21ce3ef6fd182b',
+  sourceHash: '5d9f7f6fd12c1afc',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -985,14 +1218,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           name: 'c',
           type: {
             kind: 'set',
-            of: {
-              kind: 'record',
-              name: 'Vote',
-              fields: [
-                { name: 'voter', type: { kind: 'process' } },
-                { name: 'sig', type: { kind: 'signature' } },
-              ],
-            },
+            of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
           },
         },
         {
@@ -1000,26 +1226,15 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           type: {
             kind: 'set',
             of: {
-              kind: 'record',
-              name: 'Prepared',
-              fields: [
-                { name: 'v', type: { kind: 'nat' } },
-                { name: 's', type: { kind: 'nat' } },
-                { name: 'op', type: { kind: 'option', of: { kind: 'value' } } },
-                { name: 'ppSig', type: { kind: 'signature' } },
+              kind: 'tuple',
+              elements: [
+                { kind: 'nat' },
+                { kind: 'nat' },
+                { kind: 'option', of: { kind: 'value' } },
+                { kind: 'signature' },
                 {
-                  name: 'prepares',
-                  type: {
-                    kind: 'set',
-                    of: {
-                      kind: 'record',
-                      name: 'Vote',
-                      fields: [
-                        { name: 'voter', type: { kind: 'process' } },
-                        { name: 'sig', type: { kind: 'signature' } },
-                      ],
-                    },
-                  },
+                  kind: 'set',
+                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
                 },
               ],
             },
@@ -1037,57 +1252,32 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           type: {
             kind: 'set',
             of: {
-              kind: 'record',
-              name: 'ViewChange',
-              fields: [
-                { name: 'sender', type: { kind: 'process' } },
-                { name: 'h', type: { kind: 'nat' } },
-                { name: 'd', type: { kind: 'digest' } },
+              kind: 'tuple',
+              elements: [
+                { kind: 'process' },
+                { kind: 'nat' },
+                { kind: 'digest' },
                 {
-                  name: 'c',
-                  type: {
-                    kind: 'set',
-                    of: {
-                      kind: 'record',
-                      name: 'Vote',
-                      fields: [
-                        { name: 'voter', type: { kind: 'process' } },
-                        { name: 'sig', type: { kind: 'signature' } },
-                      ],
-                    },
-                  },
+                  kind: 'set',
+                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
                 },
                 {
-                  name: 'p',
-                  type: {
-                    kind: 'set',
-                    of: {
-                      kind: 'record',
-                      name: 'Prepared',
-                      fields: [
-                        { name: 'v', type: { kind: 'nat' } },
-                        { name: 's', type: { kind: 'nat' } },
-                        { name: 'op', type: { kind: 'option', of: { kind: 'value' } } },
-                        { name: 'ppSig', type: { kind: 'signature' } },
-                        {
-                          name: 'prepares',
-                          type: {
-                            kind: 'set',
-                            of: {
-                              kind: 'record',
-                              name: 'Vote',
-                              fields: [
-                                { name: 'voter', type: { kind: 'process' } },
-                                { name: 'sig', type: { kind: 'signature' } },
-                              ],
-                            },
-                          },
-                        },
-                      ],
-                    },
+                  kind: 'set',
+                  of: {
+                    kind: 'tuple',
+                    elements: [
+                      { kind: 'nat' },
+                      { kind: 'nat' },
+                      { kind: 'option', of: { kind: 'value' } },
+                      { kind: 'signature' },
+                      {
+                        kind: 'set',
+                        of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                      },
+                    ],
                   },
                 },
-                { name: 'sig', type: { kind: 'signature' } },
+                { kind: 'signature' },
               ],
             },
           },
@@ -1097,13 +1287,8 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           type: {
             kind: 'set',
             of: {
-              kind: 'record',
-              name: 'Order',
-              fields: [
-                { name: 's', type: { kind: 'nat' } },
-                { name: 'op', type: { kind: 'option', of: { kind: 'value' } } },
-                { name: 'sig', type: { kind: 'signature' } },
-              ],
+              kind: 'tuple',
+              elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }, { kind: 'signature' }],
             },
           },
         },
@@ -1118,28 +1303,14 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           name: 'c',
           type: {
             kind: 'set',
-            of: {
-              kind: 'record',
-              name: 'Vote',
-              fields: [
-                { name: 'voter', type: { kind: 'process' } },
-                { name: 'sig', type: { kind: 'signature' } },
-              ],
-            },
+            of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
           },
         },
         {
           name: 'history',
           type: {
             kind: 'set',
-            of: {
-              kind: 'record',
-              name: 'Slot',
-              fields: [
-                { name: 's', type: { kind: 'nat' } },
-                { name: 'op', type: { kind: 'option', of: { kind: 'value' } } },
-              ],
-            },
+            of: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }] },
           },
         },
       ],
@@ -1235,14 +1406,14 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   rules: [
     rio.onStart<PBFTParams, PBFTState>({
       name: 'onStart',
-      source: 'specs/pbft.rio:125',
+      source: 'specs/pbft.rio:137',
       role: 'Replica',
       body: onStart,
     }),
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'onReceivingRequest',
-        source: 'specs/pbft.rio:132',
+        source: 'specs/pbft.rio:144',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1259,7 +1430,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'assign',
-        source: 'specs/pbft.rio:138',
+        source: 'specs/pbft.rio:150',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1292,7 +1463,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'prePrepare',
-      source: 'specs/pbft.rio:149',
+      source: 'specs/pbft.rio:161',
       role: 'Replica',
       message: 'PRE_PREPARE',
       quorum: { kind: 'single' },
@@ -1324,7 +1495,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<PrepareMessage>> }
     >({
       name: 'prepare',
-      source: 'specs/pbft.rio:158',
+      source: 'specs/pbft.rio:170',
       role: 'Replica',
       message: 'PREPARE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f },
@@ -1343,7 +1514,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         rio.unwrap(rio.lookup(state.pp, s, null)).v === v &&
         rio.unwrap(rio.lookup(state.pp, s, null)).op === op &&
         (rio.lookup(state.prepared, s, null) === null ||
-          rio.unwrap(rio.lookup(state.prepared, s, null)).v < v) &&
+          pView(ctx.params, rio.unwrap(rio.lookup(state.prepared, s, null))) < v) &&
         rio.size(
           rio.image(
             rio.filter(
@@ -1365,7 +1536,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly v: rio.Nat; readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'commit',
-      source: 'specs/pbft.rio:172',
+      source: 'specs/pbft.rio:184',
       role: 'Replica',
       message: 'COMMIT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1378,14 +1549,14 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       },
       guard: (ctx, state, { v, s, op }) =>
         rio.lookup(state.prepared, s, null) !== null &&
-        rio.unwrap(rio.lookup(state.prepared, s, null)).v === v &&
-        rio.unwrap(rio.lookup(state.prepared, s, null)).op === op &&
+        pView(ctx.params, rio.unwrap(rio.lookup(state.prepared, s, null))) === v &&
+        pOp(ctx.params, rio.unwrap(rio.lookup(state.prepared, s, null))) === op &&
         s > state.lastExec,
       body: commit,
     }),
     rio.onCondition<PBFTParams, PBFTState>({
       name: 'execute',
-      source: 'specs/pbft.rio:178',
+      source: 'specs/pbft.rio:190',
       role: 'Replica',
       condition: (ctx, state) => state.executeReady,
       body: execute,
@@ -1398,7 +1569,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'stableCheckpoint',
-      source: 'specs/pbft.rio:196',
+      source: 'specs/pbft.rio:208',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1418,7 +1589,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           state,
           s,
           d,
-          rio.image(msgs, (m) => vote(ctx.params, m.sender, m.sig)),
+          rio.image(msgs, (m) => [m.sender, m.sig] as const),
         ),
       body: stableCheckpoint,
     }),
@@ -1430,7 +1601,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'weakCheckpoint',
-      source: 'specs/pbft.rio:207',
+      source: 'specs/pbft.rio:219',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1461,13 +1632,13 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       {
         readonly s: rio.Nat;
         readonly d: rio.Data;
-        readonly c: rio.RSet<Vote>;
-        readonly hist: rio.RSet<Slot>;
+        readonly c: rio.RSet<readonly [rio.Process, rio.Data]>;
+        readonly hist: rio.RSet<readonly [rio.Nat, rio.Value | null]>;
         readonly q: rio.Process;
       }
     >({
       name: 'stateTransfer',
-      source: 'specs/pbft.rio:214',
+      source: 'specs/pbft.rio:226',
       role: 'Replica',
       message: 'STATE',
       quorum: { kind: 'single' },
@@ -1484,8 +1655,10 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         s > state.lastExec &&
         rio.size(
           rio.image(
-            rio.filter(c, (x) => ctx.crypto.verify(x.sig, x.voter, [2, s, d] as const)),
-            (x) => x.voter,
+            rio.filter(c, (x) =>
+              ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [2, s, d] as const),
+            ),
+            (x) => voterOf(ctx.params, x),
           ),
         ) >=
           ctx.params.f + 1 &&
@@ -1494,7 +1667,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/pbft.rio:235',
+      source: 'specs/pbft.rio:247',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1515,7 +1688,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'joinViewChange',
-      source: 'specs/pbft.rio:245',
+      source: 'specs/pbft.rio:257',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1531,7 +1704,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         rio.size(
           rio.image(
             rio.filter(msgs, (m) =>
-              validViewChange(ctx, state, v, viewChange(ctx.params, m.sender, m.h, m.d, m.c, m.p, m.sig)),
+              validViewChange(ctx, state, v, [m.sender, m.h, m.d, m.c, m.p, m.sig] as const),
             ),
             (m) => m.sender,
           ),
@@ -1547,7 +1720,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'newView',
-      source: 'specs/pbft.rio:256',
+      source: 'specs/pbft.rio:268',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1564,7 +1737,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         rio.size(
           rio.image(
             rio.filter(msgs, (m) =>
-              validViewChange(ctx, state, v, viewChange(ctx.params, m.sender, m.h, m.d, m.c, m.p, m.sig)),
+              validViewChange(ctx, state, v, [m.sender, m.h, m.d, m.c, m.p, m.sig] as const),
             ),
             (m) => m.sender,
           ),
@@ -1578,13 +1751,30 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       NewViewMessage,
       {
         readonly v: rio.Nat;
-        readonly vcs: rio.RSet<ViewChange>;
-        readonly o: rio.RSet<Order>;
+        readonly vcs: rio.RSet<
+          readonly [
+            rio.Process,
+            rio.Nat,
+            rio.Data,
+            rio.RSet<readonly [rio.Process, rio.Data]>,
+            rio.RSet<
+              readonly [
+                rio.Nat,
+                rio.Nat,
+                rio.Value | null,
+                rio.Data,
+                rio.RSet<readonly [rio.Process, rio.Data]>,
+              ]
+            >,
+            rio.Data,
+          ]
+        >;
+        readonly o: rio.RSet<readonly [rio.Nat, rio.Value | null, rio.Data]>;
         readonly p: rio.Process;
       }
     >({
       name: 'enterView',
-      source: 'specs/pbft.rio:273',
+      source: 'specs/pbft.rio:285',
       role: 'Replica',
       message: 'NEW_VIEW',
       quorum: { kind: 'single' },
@@ -1603,7 +1793,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         rio.size(
           rio.image(
             rio.filter(vcs, (x) => validViewChange(ctx, state, v, x)),
-            (x) => x.sender,
+            (x) => vcSender(ctx.params, x),
           ),
         ) >=
           2 * ctx.params.f + 1,
@@ -1611,7 +1801,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, {}>({
       name: 'onTimeoutResend',
-      source: 'specs/pbft.rio:294',
+      source: 'specs/pbft.rio:306',
       role: 'Replica',
       timer: 'Resend',
       bind: () => ({}),
@@ -1619,7 +1809,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onRequest<PBFTParams, PBFTState, InvokeRequest, { readonly op: rio.Value }>({
       name: 'onInvoke',
-      source: 'specs/pbft.rio:334',
+      source: 'specs/pbft.rio:346',
       role: 'Client',
       request: 'invoke',
       bind: (request) => {
@@ -1630,7 +1820,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly op: rio.Value }>({
       name: 'onTimeoutRetry',
-      source: 'specs/pbft.rio:339',
+      source: 'specs/pbft.rio:351',
       role: 'Client',
       timer: 'Retry',
       bind: (args) => {
@@ -1642,7 +1832,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onReceive<PBFTParams, PBFTState, ReplyMessage, { readonly s: rio.Nat; readonly op: rio.Value }>({
       name: 'onReceivingReplyFromQuorum',
-      source: 'specs/pbft.rio:343',
+      source: 'specs/pbft.rio:355',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1661,7 +1851,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/pbft.rio:351',
+      source: 'specs/pbft.rio:363',
       holds: (params, view) =>
         rio.every(view.role('Replica'), (p) =>
           rio.every(
@@ -1686,7 +1876,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/pbft.rio:358',
+      source: 'specs/pbft.rio:370',
       holds: (params, view) =>
         !rio.every(view.role('Client'), (c) => rio.has(view.correct, c)) ||
         rio.every(
@@ -1712,7 +1902,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'liveness',
       kind: 'eventually',
-      source: 'specs/pbft.rio:365',
+      source: 'specs/pbft.rio:377',
       holds: (params, view) =>
         rio.every(
           view.role('Client'),

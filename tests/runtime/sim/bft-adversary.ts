@@ -117,13 +117,21 @@ export function runTargeted(module: ProtocolModule<any, any>, params: unknown, o
   return violation === undefined ? { steps } : { steps, violation };
 }
 
+/** A targeted search: the strategy is made afresh for each run (strategies keep per-run memory). */
+export interface TargetedSearch extends Omit<TargetedOptions, 'seed' | 'strategy' | 'byzantine'> {
+  readonly makeStrategy: () => TargetedStrategy;
+  /** The Byzantine processes of a seed's run. */
+  readonly byzantineOf: (seed: number) => readonly Process[];
+}
+
 /** The first seed in [from, to] whose targeted run violates a safety property. */
 export function firstTargetedViolation(
-  module: ProtocolModule<any, any>, params: unknown, options: Omit<TargetedOptions, 'seed'>, from: number, to: number,
-): { seed: number; run: TargetedRun } | undefined {
+  module: ProtocolModule<any, any>, params: unknown, search: TargetedSearch, from: number, to: number,
+): { seed: number; byzantine: readonly Process[]; run: TargetedRun } | undefined {
   for (let seed = from; seed <= to; seed++) {
-    const run = runTargeted(module, params, { ...options, seed });
-    if (run.violation !== undefined) return { seed, run };
+    const byzantine = search.byzantineOf(seed);
+    const run = runTargeted(module, params, { ...search, seed, byzantine, strategy: search.makeStrategy() });
+    if (run.violation !== undefined) return { seed, byzantine, run };
   }
   return undefined;
 }
