@@ -3,7 +3,8 @@
  * replica that signs its own votes does to break a protocol that has lost a safeguard.
  */
 import type { Tagged } from '../../../runtime/replica/contract.js';
-import type { Process } from '../../../runtime/replica/values.js';
+import { symbolicCrypto } from '../../../runtime/replica/crypto.js';
+import { setOf, type Data, type Process } from '../../../runtime/replica/values.js';
 import type { ReactContext, TargetedStrategy } from './bft-adversary.js';
 
 type Out = (readonly [Process, Tagged])[];
@@ -87,6 +88,58 @@ export function pbftAdversary(n: number): TargetedStrategy {
         for (const q of replicas) {
           out.push([q, { type: 'PREPARE', v: 0, s, op: opAt(q, s), sig: sign([1, 0, s, opAt(q, s)]) } as Tagged]);
           out.push([q, { type: 'COMMIT', v: 0, s, op: opAt(q, s) } as Tagged]);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * HotStuff (spec leaders: ⌊v / 2⌋ mod n): a Byzantine replica that votes (signed) for every
+ * proposal it receives, and, when it leads a pair of views, proposes a fork: in the first
+ * view a node extending the oldest QC it has seen (below the others' locks), in the second
+ * a node extending the QC it forms for the first from the votes it receives (n - f with its
+ * own, if the correct replicas vote for the fork).
+ */
+export function hotstuffAdversary(n: number, quorum: number): TargetedStrategy {
+  const leader = (v: number) => Math.floor(v / 2) % n;
+  const qcs: unknown[][] = [];
+  const forks = new Map<string, number>(); // fork node id -> height
+  const votes = new Map<string, Map<Process, unknown>>();
+  return {
+    name: 'HotStuff: double votes, forking leader',
+    react({ self, from, message: m, correct, sign, once }: ReactContext) {
+      const out: Out = [];
+      const everyone = (msg: Tagged) => { for (const q of correct) out.push([q, msg]); };
+      const propose = (h: number, qc: unknown[]) => {
+        const b = [h, qc[0], 9000 + h, qc] as unknown as Data;
+        forks.set(symbolicCrypto.hash(b) as string, h);
+        everyone({ type: 'PROPOSE', b } as unknown as Tagged);
+      };
+      if (m.type === 'PROPOSE') {
+        const b = m['b'] as unknown[];
+        const h = b[0] as number;
+        qcs.push(b[3] as unknown[]);
+        const id = symbolicCrypto.hash(b as unknown as Data);
+        if (once(`vote ${id as string}`)) out.push([leader(h + 1), { type: 'VOTE', node: id, h, sig: sign([id, h] as unknown as Data) } as unknown as Tagged]);
+        // Heard of view h: if it leads h + 1 (the first of its pair), fork from the oldest QC.
+        const v = h + 1;
+        if (leader(v) === self && leader(v + 1) === self && qcs.length > 0 && once(`fork ${v}`)) {
+          const oldest = qcs.reduce((a, c) => ((c[1] as number) < (a[1] as number) ? c : a));
+          propose(v, oldest);
+        }
+      }
+      if (m.type === 'NEW_VIEW') qcs.push(m['qc'] as unknown[]);
+      if (m.type === 'VOTE' && forks.has(m['node'] as string)) {
+        const d = m['node'] as string;
+        const h = forks.get(d)!;
+        const got = votes.get(d) ?? new Map<Process, unknown>();
+        got.set(from, m['sig']);
+        votes.set(d, got);
+        if (got.size + 1 >= quorum && leader(h + 1) === self && once(`extend ${h + 1}`)) {
+          const qc = [d, h, setOf([...got.entries(), [self, sign([d, h] as unknown as Data)]].map(([p, s]) => [p, s] as unknown as Data))];
+          propose(h + 1, qc);
         }
       }
       return out;
