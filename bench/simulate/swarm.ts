@@ -13,7 +13,7 @@
  *     node dist/bench/simulate/swarm.js 100                # seeds 1..100
  *     node dist/bench/simulate/swarm.js 1..50 paxos ben-or # some specs only
  *     node dist/bench/simulate/swarm.js 1..1000 --horizon 2000
- *     node dist/bench/simulate/swarm.js 1..1000 --network 'loss=0.2,gst=400' tendermint pbft hotstuff
+ *     node dist/bench/simulate/swarm.js 1..1000 --network 'loss=0.2,gst=400' tendermint pbft hotstuff minbft
  *
  * The last column names each spec's slowest seed, with its events and wall time.
  */
@@ -22,6 +22,7 @@ import { BenOr } from '../../generated/ben-or.js';
 import { BrachaBroadcast } from '../../generated/bracha-broadcast.js';
 import { EchoBroadcast } from '../../generated/echo-broadcast.js';
 import { HotStuff } from '../../generated/hotstuff.js';
+import { MinBFT } from '../../generated/minbft.js';
 import { Paxos } from '../../generated/paxos.js';
 import { PBFT } from '../../generated/pbft.js';
 import { Tendermint } from '../../generated/tendermint.js';
@@ -41,6 +42,7 @@ const specs: readonly { readonly name: string; readonly module: ProtocolModule<a
   { name: 'tendermint', module: Tendermint },
   { name: 'pbft', module: PBFT },
   { name: 'hotstuff', module: HotStuff },
+  { name: 'minbft', module: MinBFT },
 ];
 
 /** The CLI's defaults (compiler/cli/main.ts): --steps, --horizon, --values. */

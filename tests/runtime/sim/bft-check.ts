@@ -19,10 +19,10 @@ const repo = join(import.meta.dirname, '..', '..', '..');
 /** The longest shrunk counterexample accepted (as in mutants.test.ts). */
 export const MAX_SHRUNK = 40;
 
-export function loadMutant(spec: string, name: string): Promise<ProtocolModule<any, any>> {
+export function loadMutant(spec: string, name: string, mutated = spec, protocol?: string): Promise<ProtocolModule<any, any>> {
   const text = readFileSync(join(repo, 'tests', 'mutants', spec, `${name}.rio`), 'utf8');
-  expect(text.startsWith(`// MUTANT of specs/${spec}.rio: `)).toBe(true);
-  return loadSnippet(text);
+  expect(text.startsWith(`// MUTANT of specs/${mutated}.rio`)).toBe(true);
+  return loadSnippet(text, protocol);
 }
 
 /** The violation shrinks to at most MAX_SHRUNK steps that replay to the same property. */
@@ -43,11 +43,11 @@ export function expectShrunk(module: ProtocolModule<any, any>, params: unknown, 
 /**
  * The mutant is caught by the targeted adversary at `firstSeed` (scanning on to `lastSeed`
  * if the search has changed), for `property`; the original holds every safety property on
- * the seeds scanned.
+ * the seeds scanned (under `controlSearch`, by default the same search).
  */
 export function expectTargetedCatch(
   original: ProtocolModule<any, any>, mutant: ProtocolModule<any, any>, params: unknown, search: TargetedSearch,
-  firstSeed: number, lastSeed: number, property: string, maxShrunk = MAX_SHRUNK,
+  firstSeed: number, lastSeed: number, property: string, maxShrunk = MAX_SHRUNK, controlSearch: TargetedSearch = search,
 ): TraceStep[] {
   const found = firstTargetedViolation(mutant, params, search, firstSeed, lastSeed);
   expect(found, `no violation in seeds ${firstSeed}..${lastSeed}`).toBeDefined();
@@ -55,7 +55,7 @@ export function expectTargetedCatch(
   expect(run.violation!.property, run.violation!.message).toBe(property);
   if (seed !== firstSeed) console.warn(`the first violating seed is now ${seed}, not ${firstSeed}; update the test`);
   for (let s = firstSeed; s <= seed; s++) {
-    const control = runTargeted(original, params, { ...search, seed: s, byzantine: search.byzantineOf(s), strategy: search.makeStrategy() });
+    const control = runTargeted(original, params, { ...controlSearch, seed: s, byzantine: controlSearch.byzantineOf(s), strategy: controlSearch.makeStrategy() });
     expect(control.violation, `original, seed ${s}: ${control.violation?.message}`).toBeUndefined();
   }
   return expectShrunk(mutant, params, byzantine, run.steps, run.violation!, property, maxShrunk);

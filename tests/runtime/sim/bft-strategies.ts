@@ -2,8 +2,9 @@
  * Targeted Byzantine strategies (see bft-adversary.ts) for the BFT specs: what a Byzantine
  * replica that signs its own votes does to break a protocol that has lost a safeguard.
  */
-import type { Tagged } from '../../../runtime/replica/contract.js';
+import type { ProtocolModule, Tagged } from '../../../runtime/replica/contract.js';
 import { symbolicCrypto } from '../../../runtime/replica/crypto.js';
+import { Replica } from '../../../runtime/replica/engine.js';
 import { setOf, type Data, type Process } from '../../../runtime/replica/values.js';
 import type { ReactContext, TargetedStrategy } from './bft-adversary.js';
 
@@ -142,6 +143,51 @@ export function hotstuffAdversary(n: number, quorum: number): TargetedStrategy {
           propose(h + 1, qc);
         }
       }
+      return out;
+    },
+  };
+}
+
+/**
+ * MinBFT: a Byzantine primary of view 0 (process 0) that gives sequence number 1 to one
+ * request in its PREPAREs to some correct replicas and to the other request in its PREPAREs
+ * to the others. Its identifiers come only from its own USIG (an instance of the spec's USIG
+ * module, `usig`): a Byzantine host may call createUI as it likes but cannot make a UI
+ * otherwise. With a correct USIG the second PREPARE has the next counter, and the replicas
+ * that get it first reject it as out of order; with a USIG that repeats a counter both
+ * carry the same one. In mode 'withhold' it sends one PREPARE (sequence number 1) to one
+ * correct replica only, and nothing more.
+ */
+export function minbftAdversary(usig: ProtocolModule<any, any>, n: number, mode: 'equivocate' | 'withhold' = 'equivocate'): TargetedStrategy {
+  const ops: number[] = [];
+  let trusted: Replica | undefined;
+  const createUI = (self: Process, d: Data): { c: number; cert: Data } => {
+    trusted ??= new Replica(usig, { n }, self, { chooser: { choose: () => 0 }, crypto: symbolicCrypto });
+    const result = trusted.handle({ kind: 'request', request: { type: 'createUI', m: d } as Tagged });
+    const ui = result.effects.find((e) => e.kind === 'indicate');
+    if (ui === undefined || ui.kind !== 'indicate') throw new Error('the USIG gave no UI');
+    const indication = ui.indication as unknown as { c: number; cert: Data };
+    return { c: indication.c, cert: indication.cert };
+  };
+  return {
+    name: 'MinBFT: equivocating primary with its own USIG',
+    react({ self, message: m, correct, rng, once }: ReactContext) {
+      const out: Out = [];
+      if (m.type === 'REQUEST' && !ops.includes(m['op'])) ops.push(m['op']);
+      if (ops.length < 2 || self !== 0 || !once('equivocate')) return out;
+      const replicas = correct.filter((q) => q < n);
+      const first = rng.below(2);
+      if (mode === 'withhold') {
+        // One PREPARE, to one correct replica only; then silence.
+        const ui = createUI(self, symbolicCrypto.hash([0, 0, 1, ops[first]!] as unknown as Data));
+        out.push([rng.pick(replicas), { type: 'PREPARE', v: 0, s: 1, op: ops[first]!, c: ui.c, cert: ui.cert } as unknown as Tagged]);
+        return out;
+      }
+      const uis = [0, 1].map((i) => createUI(self, symbolicCrypto.hash([0, 0, 1, ops[(first + i) % 2]!] as unknown as Data)));
+      replicas.forEach((q, i) => {
+        const k = i === 0 ? 0 : 1;
+        out.push([q, { type: 'PREPARE', v: 0, s: 1, op: ops[(first + k) % 2]!, c: uis[k]!.c, cert: uis[k]!.cert } as unknown as Tagged]);
+      });
       return out;
     },
   };
