@@ -215,7 +215,7 @@ export function onReceivingDecisionReq2(
 export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCommitState> = {
   name: 'TwoPhaseCommit',
   source: 'specs/two-phase-commit.rio',
-  sourceHash: '0e454ee1921df7d0',
+  sourceHash: '63b0bae52d5ad97f',
   parameters: [{ name: 'participants', type: { kind: 'nat' } }],
   messages: [
     { name: 'VOTE_REQ', fields: [] },
@@ -252,7 +252,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
     Coordinator: ['ownVote', 'yesFrom', 'decision'],
     Participant: ['decision', 'vote', 'attempt'],
   },
-  durableVariables: { Coordinator: ['decision'], Participant: ['decision', 'vote'] },
+  durableVariables: { Coordinator: ['ownVote', 'decision'], Participant: ['decision', 'vote'] },
   initialState: (params, _self, role) => ({
     ownVote: null,
     yesFrom: [],
@@ -303,6 +303,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       collectAs: 'votes',
       staticBind: true,
       bind: () => ({}),
+      precondition: (_ctx, state) => state.decision === null,
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingVoteFromAll,
     }),
@@ -332,6 +333,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         const p = sender;
         return { k, p };
       },
+      precondition: (_ctx, state) => state.decision !== null,
       guard: (_ctx, state) => state.decision !== null,
       body: onReceivingDecisionReq,
     }),
@@ -361,6 +363,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         if (sender !== coordinator(ctx.params)) return null;
         return {};
       },
+      precondition: (_ctx, state) => state.vote === null && state.decision === null,
       guard: (_ctx, state) => state.vote === null && state.decision === null,
       body: onReceivingVoteReqFromCoordinator,
     }),
@@ -372,6 +375,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       quorum: { kind: 'single' },
       staticBind: true,
       bind: () => ({}),
+      precondition: (_ctx, state) => state.decision === null,
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingCommitFromAny,
     }),
@@ -383,6 +387,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       quorum: { kind: 'single' },
       staticBind: true,
       bind: () => ({}),
+      precondition: (_ctx, state) => state.decision === null,
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingAbortFromAny,
     }),

@@ -128,6 +128,13 @@ export type RuleDesc<P, S> =
       readonly collectAs?: string;
       /** True when `bind` reads only the message, its sender and the parameters (not the state), so groups can be indexed. */
       readonly staticBind?: boolean;
+      /** The guard's leading conjuncts that do not read the binding: when false, no binding can fire. */
+      readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
+      /**
+       * Binding fields the guard requires to equal values computed from the state
+       * (`when b = ballot`): only groups with exactly these values can fire (staticBind rules).
+       */
+      readonly pin?: { readonly fields: readonly string[]; readonly values: (ctx: RuleContext<P>, state: S) => readonly Data[] };
     })
   | (RuleBase<P, S> & { readonly event: 'condition'; readonly condition: (ctx: RuleContext<P>, state: S) => boolean });
 
@@ -160,7 +167,7 @@ export interface ScenarioDesc<P> {
   readonly params: P;
   readonly steps: (params: P) => readonly (
     | { readonly kind: 'request'; readonly at: number; readonly process: Process; readonly request: Tagged }
-    | { readonly kind: 'crash'; readonly at: number; readonly process: Process }
+    | { readonly kind: 'crash' | 'restart'; readonly at: number; readonly process: Process }
   )[];
 }
 
