@@ -1476,6 +1476,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const p = sender;
         return { v, s, op, sig, p };
       },
+      pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
       guard: (ctx, state, { v, s, op, sig, p }) =>
         v === state.view &&
         state.active &&
@@ -1507,6 +1508,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const op = message.op;
         return { v, s, op };
       },
+      pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
       guard: (ctx, state, { v, s, op, msgs }) =>
         v === state.view &&
         state.active &&

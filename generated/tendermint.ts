@@ -894,6 +894,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, voter, sig, q };
       },
+      pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       guard: (ctx, state, { h, r, v, voter, sig }) =>
         h === state.height && ctx.crypto.verify(sig, voter, [h, r, v] as const),
       body: catchUp,
@@ -923,6 +924,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, vr, q };
       },
+      pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       guard: (ctx, state, { h }) => h === state.height,
       body: logProposal,
     }),
@@ -951,6 +953,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, sig, q };
       },
+      pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       guard: (ctx, state, { h }) => h === state.height,
       body: logPrevote,
     }),
@@ -981,6 +984,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, voter, sig, q };
       },
+      pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       guard: (ctx, state, { h, r, v, voter, sig }) =>
         h === state.height && ctx.crypto.verify(sig, voter, [h, r, v] as const),
       body: logRelayedPrevote,
@@ -1010,6 +1014,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, sig, q };
       },
+      pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       guard: (ctx, state, { h }) => h === state.height,
       body: logPrecommit,
     }),
@@ -1038,6 +1043,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, vr, q };
       },
+      pin: { fields: ['h', 'r', 'vr'], values: (_ctx, state) => [state.height, state.round, -1] },
       guard: (ctx, state, { h, r, vr, q }) =>
         h === state.height &&
         r === state.round &&
@@ -1071,6 +1077,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, vr, q };
       },
+      pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       guard: (ctx, state, { h, r, v, vr, q }) =>
         h === state.height &&
         r === state.round &&
@@ -1100,6 +1107,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const r = message.r;
         return { h, r };
       },
+      pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       guard: (ctx, state, { h, r, msgs }) =>
         h === state.height &&
         r === state.round &&
@@ -1132,6 +1140,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const v = message.v;
         return { h, r, v };
       },
+      pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       guard: (ctx, state, { h, r, v, msgs }) =>
         h === state.height &&
         r === state.round &&
@@ -1167,6 +1176,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         if (!rio.equals(message.v, null)) return null;
         return { h, r, $3: message.v };
       },
+      pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       guard: (ctx, state, { h, r, msgs }) =>
         h === state.height &&
         r === state.round &&
@@ -1198,6 +1208,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const r = message.r;
         return { h, r };
       },
+      pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       guard: (ctx, state, { h, r, msgs }) =>
         h === state.height &&
         r === state.round &&
@@ -1229,6 +1240,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const v = message.v;
         return { h, r, v };
       },
+      pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       guard: (ctx, state, { h, r, v, msgs }) =>
         h === state.height &&
         v !== null &&

@@ -51,7 +51,7 @@ describe('MinBFT mutants under a targeted Byzantine primary with its own USIG', 
       loss: 0, timerChance: 0.01, byzantineFirst: 1, maxSteps: 2000, requests: requests(3),
     });
     // The mutant's primary calls the mutant USIG; the control's, the unmodified one.
-    expectTargetedCatch(MinBFT, mutant, params, search(mutant.modules[0]!.protocol()), 1, 100, 'agreement', 40, search(USIG));
+    expectTargetedCatch(MinBFT, mutant, params, search(mutant.modules[0]!.protocol()), 4, 100, 'agreement', 40, search(USIG));
   });
 
   it('commit-quorum-lowered (f commits) violates agreement with f = 2', async () => {
@@ -61,6 +61,6 @@ describe('MinBFT mutants under a targeted Byzantine primary with its own USIG', 
       makeStrategy: () => minbftAdversary(USIG, 5, 'withhold'), byzantineOf: () => [0],
       loss: 0, timerChance: 0.02, byzantineFirst: 1, maxSteps: 3000, requests: requests(5),
     };
-    expectTargetedCatch(MinBFT, mutant, params, search, 1, 100, 'agreement');
+    expectTargetedCatch(MinBFT, mutant, params, search, 8, 100, 'agreement');
   });
 });
