@@ -416,7 +416,7 @@ export function assign(
   ctx.request('usig', null, { type: 'createUI', m: digestOf(ctx, state, 0, state.view, state.nextS, op) });
 }
 
-/** `prepare: upon receiving PREPARE(v, s, op, c, cert) from p when p = primary(v) and c = lastC[p] + 1 and verifyUI(p, c, digestOf(0, v, s, op), cert) and idle()` (specs/minbft.rio:158) */
+/** `prepare: upon receiving PREPARE(v, s, op, c, cert) from p when p = primary(v) and c = lastC[p] + 1 and verifyUI(p, c, digestOf(0, v, s, op), cert) and op in requests and idle()` (specs/minbft.rio:159) */
 export function prepare(
   ctx: MinBFTContext,
   state: MinBFTState,
@@ -437,13 +437,7 @@ export function prepare(
   },
 ): void {
   state.lastC = rio.put(state.lastC, p, c);
-  if (
-    v === state.view &&
-    state.active &&
-    s === state.nextS + 1 &&
-    rio.has(state.requests, op) &&
-    ctx.self !== p
-  ) {
+  if (v === state.view && state.active && s === state.nextS + 1 && ctx.self !== p) {
     state.nextS = s;
     state.prepared = rio.put(state.prepared, s, [v, op] as const);
     state.commits = rio.put(
@@ -456,7 +450,7 @@ export function prepare(
   }
 }
 
-/** `commit: upon receiving COMMIT(v, s, op, c, cert) from j when c = lastC[j] + 1 and verifyUI(j, c, digestOf(1, v, s, op), cert) and (v < view or prepared[s] = some((v, op)))` (specs/minbft.rio:170) */
+/** `commit: upon receiving COMMIT(v, s, op, c, cert) from j when c = lastC[j] + 1 and verifyUI(j, c, digestOf(1, v, s, op), cert) and (v < view or prepared[s] = some((v, op)))` (specs/minbft.rio:171) */
 export function commit(
   ctx: MinBFTContext,
   state: MinBFTState,
@@ -485,7 +479,7 @@ export function commit(
   state.executeReady = true;
 }
 
-/** `execute: upon executeReady` (specs/minbft.rio:176) */
+/** `execute: upon executeReady` (specs/minbft.rio:177) */
 export function execute(ctx: MinBFTContext, state: MinBFTState): void {
   state.executeReady = false;
   for (const s of rio.keys(state.prepared)) {
@@ -526,7 +520,7 @@ export function execute(ctx: MinBFTContext, state: MinBFTState): void {
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/minbft.rio:191) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/minbft.rio:192) */
 export function onTimeoutViewTimer(
   ctx: MinBFTContext,
   state: MinBFTState,
@@ -536,7 +530,7 @@ export function onTimeoutViewTimer(
   ctx.startTimer('ViewTimer', [v], viewTimeout(ctx.params, v));
 }
 
-/** `reqViewChange: upon receiving REQ_VIEW_CHANGE(nv) from f + 1 processes when nv > view and nv <= maxView and idle()` (specs/minbft.rio:197) */
+/** `reqViewChange: upon receiving REQ_VIEW_CHANGE(nv) from f + 1 processes when nv > view and nv <= maxView and idle()` (specs/minbft.rio:198) */
 export function reqViewChange(
   ctx: MinBFTContext,
   state: MinBFTState,
@@ -551,7 +545,7 @@ export function reqViewChange(
   ctx.startTimer('ViewTimer', [nv], viewTimeout(ctx.params, nv));
 }
 
-/** `viewChange: upon receiving VIEW_CHANGE(nv, log, c, cert) from j when (c > lastC[j] or j = self) and validVC((j, nv, log, c, cert), nv)` (specs/minbft.rio:209) */
+/** `viewChange: upon receiving VIEW_CHANGE(nv, log, c, cert) from j when (c > lastC[j] or j = self) and validVC((j, nv, log, c, cert), nv)` (specs/minbft.rio:210) */
 export function viewChange(
   ctx: MinBFTContext,
   state: MinBFTState,
@@ -588,7 +582,7 @@ export function viewChange(
   );
 }
 
-/** `newView: upon |vcs[view]| >= f + 1 when primary(view) = self and nvSent < view and idle()` (specs/minbft.rio:214) */
+/** `newView: upon |vcs[view]| >= f + 1 when primary(view) = self and nvSent < view and idle()` (specs/minbft.rio:215) */
 export function newView(ctx: MinBFTContext, state: MinBFTState): void {
   state.nvSent = state.view;
   state.lastNV = [state.view, rio.lookup(state.vcs, state.view, [])] as const;
@@ -599,7 +593,7 @@ export function newView(ctx: MinBFTContext, state: MinBFTState): void {
   });
 }
 
-/** `enterView: upon receiving NEW_VIEW(nv, vs, c, cert) from p when p = primary(nv) and nv >= view and (nv > view or not active) and (c > lastC[p] or p = self) and verifyUI(p, c, hash((3, nv, vs)), cert) and |{ x.1 | x in vs and validVC(x, nv) }| >= f + 1` (specs/minbft.rio:223) */
+/** `enterView: upon receiving NEW_VIEW(nv, vs, c, cert) from p when p = primary(nv) and nv >= view and (nv > view or not active) and (c > lastC[p] or p = self) and verifyUI(p, c, hash((3, nv, vs)), cert) and |{ x.1 | x in vs and validVC(x, nv) }| >= f + 1` (specs/minbft.rio:224) */
 export function enterView(
   ctx: MinBFTContext,
   state: MinBFTState,
@@ -657,7 +651,7 @@ export function enterView(
   }
 }
 
-/** `upon timeout Resend` (specs/minbft.rio:245) */
+/** `upon timeout Resend` (specs/minbft.rio:246) */
 export function onTimeoutResend(ctx: MinBFTContext, state: MinBFTState): void {
   for (const e of state.myLog) {
     if (e[1] === 0) {
@@ -702,14 +696,14 @@ export function onTimeoutResend(ctx: MinBFTContext, state: MinBFTState): void {
   ctx.startTimer('Resend', [], ctx.params.resend);
 }
 
-/** `upon invoke(op)` (specs/minbft.rio:269) */
+/** `upon invoke(op)` (specs/minbft.rio:270) */
 export function onInvoke(ctx: MinBFTContext, state: MinBFTState, { op }: { readonly op: rio.Value }): void {
   state.sent = rio.union(state.sent, rio.setOf<rio.Value>([op]));
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 300);
 }
 
-/** `upon timeout Retry(op) when op not in done` (specs/minbft.rio:274) */
+/** `upon timeout Retry(op) when op not in done` (specs/minbft.rio:275) */
 export function onTimeoutRetry(
   ctx: MinBFTContext,
   state: MinBFTState,
@@ -719,7 +713,7 @@ export function onTimeoutRetry(
   ctx.startTimer('Retry', [op], 300);
 }
 
-/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/minbft.rio:279) */
+/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/minbft.rio:280) */
 export function onReceivingReplyFromQuorum(
   ctx: MinBFTContext,
   state: MinBFTState,
@@ -734,7 +728,7 @@ export function onReceivingReplyFromQuorum(
 export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
   name: 'MinBFT',
   source: 'specs/minbft.rio',
-  sourceHash: '0a4fe5ea57ff8235',
+  sourceHash: '0da9cf729dcab1bd',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -1006,7 +1000,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
       }
     >({
       name: 'prepare',
-      source: 'specs/minbft.rio:158',
+      source: 'specs/minbft.rio:159',
       role: 'Replica',
       message: 'PREPARE',
       quorum: { kind: 'single' },
@@ -1024,6 +1018,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         p === primary(ctx.params, v) &&
         c === rio.lookup(state.lastC, p, 0) + 1 &&
         verifyUI(ctx, state, p, c, digestOf(ctx, state, 0, v, s, op), cert) &&
+        rio.has(state.requests, op) &&
         idle(ctx, state),
       body: prepare,
     }),
@@ -1041,7 +1036,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
       }
     >({
       name: 'commit',
-      source: 'specs/minbft.rio:170',
+      source: 'specs/minbft.rio:171',
       role: 'Replica',
       message: 'COMMIT',
       quorum: { kind: 'single' },
@@ -1063,14 +1058,14 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     }),
     rio.onCondition<MinBFTParams, MinBFTState>({
       name: 'execute',
-      source: 'specs/minbft.rio:176',
+      source: 'specs/minbft.rio:177',
       role: 'Replica',
       condition: (ctx, state) => state.executeReady,
       body: execute,
     }),
     rio.onTimeout<MinBFTParams, MinBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/minbft.rio:191',
+      source: 'specs/minbft.rio:192',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1085,7 +1080,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     }),
     rio.onReceive<MinBFTParams, MinBFTState, ReqViewChangeMessage, { readonly nv: rio.Nat }>({
       name: 'reqViewChange',
-      source: 'specs/minbft.rio:197',
+      source: 'specs/minbft.rio:198',
       role: 'Replica',
       message: 'REQ_VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1110,7 +1105,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
       }
     >({
       name: 'viewChange',
-      source: 'specs/minbft.rio:209',
+      source: 'specs/minbft.rio:210',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'single' },
@@ -1130,7 +1125,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     }),
     rio.onCondition<MinBFTParams, MinBFTState>({
       name: 'newView',
-      source: 'specs/minbft.rio:214',
+      source: 'specs/minbft.rio:215',
       role: 'Replica',
       condition: (ctx, state) => rio.size(rio.lookup(state.vcs, state.view, [])) >= ctx.params.f + 1,
       guard: (ctx, state) =>
@@ -1158,7 +1153,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
       }
     >({
       name: 'enterView',
-      source: 'specs/minbft.rio:223',
+      source: 'specs/minbft.rio:224',
       role: 'Replica',
       message: 'NEW_VIEW',
       quorum: { kind: 'single' },
@@ -1188,7 +1183,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     }),
     rio.onTimeout<MinBFTParams, MinBFTState, {}>({
       name: 'onTimeoutResend',
-      source: 'specs/minbft.rio:245',
+      source: 'specs/minbft.rio:246',
       role: 'Replica',
       timer: 'Resend',
       bind: () => ({}),
@@ -1196,7 +1191,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     }),
     rio.onRequest<MinBFTParams, MinBFTState, InvokeRequest, { readonly op: rio.Value }>({
       name: 'onInvoke',
-      source: 'specs/minbft.rio:269',
+      source: 'specs/minbft.rio:270',
       role: 'Client',
       request: 'invoke',
       bind: (request) => {
@@ -1207,7 +1202,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     }),
     rio.onTimeout<MinBFTParams, MinBFTState, { readonly op: rio.Value }>({
       name: 'onTimeoutRetry',
-      source: 'specs/minbft.rio:274',
+      source: 'specs/minbft.rio:275',
       role: 'Client',
       timer: 'Retry',
       bind: (args) => {
@@ -1219,7 +1214,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     }),
     rio.onReceive<MinBFTParams, MinBFTState, ReplyMessage, { readonly s: rio.Nat; readonly op: rio.Value }>({
       name: 'onReceivingReplyFromQuorum',
-      source: 'specs/minbft.rio:279',
+      source: 'specs/minbft.rio:280',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1240,7 +1235,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/minbft.rio:285',
+      source: 'specs/minbft.rio:286',
       holds: (params, view) =>
         rio.every(view.role('Replica'), (p) =>
           rio.every(
@@ -1262,7 +1257,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     {
       name: 'liveness',
       kind: 'eventually',
-      source: 'specs/minbft.rio:292',
+      source: 'specs/minbft.rio:293',
       holds: (params, view) =>
         rio.every(
           view.role('Client'),
