@@ -637,6 +637,57 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       'submitted',
     ],
   },
+  stateTypes: {
+    blocks: {
+      kind: 'map',
+      key: { kind: 'digest' },
+      value: {
+        kind: 'option',
+        of: {
+          kind: 'tuple',
+          elements: [
+            { kind: 'nat' },
+            { kind: 'digest' },
+            { kind: 'value' },
+            {
+              kind: 'tuple',
+              elements: [
+                { kind: 'digest' },
+                { kind: 'nat' },
+                {
+                  kind: 'set',
+                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                },
+              ],
+            },
+          ],
+        },
+      },
+    },
+    anc: { kind: 'map', key: { kind: 'digest' }, value: { kind: 'set', of: { kind: 'digest' } } },
+    vheight: { kind: 'nat' },
+    lockNode: { kind: 'option', of: { kind: 'digest' } },
+    lockHeight: { kind: 'nat' },
+    execHeight: { kind: 'nat' },
+    qcHigh: {
+      kind: 'option',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'digest' },
+          { kind: 'nat' },
+          { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+        ],
+      },
+    },
+    view: { kind: 'nat' },
+    proposed: { kind: 'nat' },
+    proposeNow: { kind: 'option', of: { kind: 'nat' } },
+    wanted: { kind: 'set', of: { kind: 'digest' } },
+    committed: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'option', of: { kind: 'digest' } } },
+    submitted: { kind: 'option', of: { kind: 'value' } },
+  },
+  orderedProcesses: [],
   durableVariables: { '': [] },
   initialState: (_params) => ({
     blocks: rio.emptyMap(),
@@ -699,6 +750,28 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const p = sender;
         return { b, p };
       },
+      bindingTypes: {
+        b: {
+          kind: 'tuple',
+          elements: [
+            { kind: 'nat' },
+            { kind: 'digest' },
+            { kind: 'value' },
+            {
+              kind: 'tuple',
+              elements: [
+                { kind: 'digest' },
+                { kind: 'nat' },
+                {
+                  kind: 'set',
+                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                },
+              ],
+            },
+          ],
+        },
+        p: { kind: 'process' },
+      },
       guard: (ctx, state, { b, p }) =>
         p === leader(ctx.params, hOf(ctx.params, b)) &&
         hOf(ctx.params, b) >= 1 &&
@@ -733,6 +806,28 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const p = sender;
         return { b, p };
       },
+      bindingTypes: {
+        b: {
+          kind: 'tuple',
+          elements: [
+            { kind: 'nat' },
+            { kind: 'digest' },
+            { kind: 'value' },
+            {
+              kind: 'tuple',
+              elements: [
+                { kind: 'digest' },
+                { kind: 'nat' },
+                {
+                  kind: 'set',
+                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                },
+              ],
+            },
+          ],
+        },
+        p: { kind: 'process' },
+      },
       guard: (ctx, state, { b }) => !known(ctx, state, parentOf(ctx.params, b)),
       body: onReceivingPropose,
     }),
@@ -752,6 +847,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const q = sender;
         return { d, q };
       },
+      bindingTypes: { d: { kind: 'digest' }, q: { kind: 'process' } },
       guard: (ctx, state, { d }) => rio.lookup(state.blocks, d, null) !== null,
       body: onReceivingFetch,
     }),
@@ -778,6 +874,28 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const b = message.b;
         const q = sender;
         return { b, q };
+      },
+      bindingTypes: {
+        b: {
+          kind: 'tuple',
+          elements: [
+            { kind: 'nat' },
+            { kind: 'digest' },
+            { kind: 'value' },
+            {
+              kind: 'tuple',
+              elements: [
+                { kind: 'digest' },
+                { kind: 'nat' },
+                {
+                  kind: 'set',
+                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                },
+              ],
+            },
+          ],
+        },
+        q: { kind: 'process' },
       },
       guard: (ctx, state, { b }) =>
         rio.has(state.wanted, ctx.crypto.hash(b)) && known(ctx, state, parentOf(ctx.params, b)),
@@ -807,6 +925,28 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const q = sender;
         return { b, q };
       },
+      bindingTypes: {
+        b: {
+          kind: 'tuple',
+          elements: [
+            { kind: 'nat' },
+            { kind: 'digest' },
+            { kind: 'value' },
+            {
+              kind: 'tuple',
+              elements: [
+                { kind: 'digest' },
+                { kind: 'nat' },
+                {
+                  kind: 'set',
+                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                },
+              ],
+            },
+          ],
+        },
+        q: { kind: 'process' },
+      },
       guard: (ctx, state, { b }) =>
         rio.has(state.wanted, ctx.crypto.hash(b)) && !known(ctx, state, parentOf(ctx.params, b)),
       body: onReceivingBlock2,
@@ -829,6 +969,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const h = message.h;
         return { d, h };
       },
+      bindingTypes: { d: { kind: 'digest' }, h: { kind: 'nat' } },
       guard: (ctx, state, { d, h, msgs }) =>
         known(ctx, state, d) &&
         hOf(ctx.params, node(ctx, state, d)) === h &&
@@ -868,6 +1009,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const v = message.v;
         return { v };
       },
+      bindingTypes: { v: { kind: 'nat' } },
       guard: (ctx, state, { v }) => leader(ctx.params, v) === ctx.self && v > state.proposed,
       body: onReceiveNewView,
     }),

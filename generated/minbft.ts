@@ -888,6 +888,167 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     ],
     Client: ['sent', 'done'],
   },
+  stateTypes: {
+    view: { kind: 'nat' },
+    active: { kind: 'bool' },
+    lastC: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
+    requests: { kind: 'set', of: { kind: 'value' } },
+    nextS: { kind: 'nat' },
+    prepared: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: { kind: 'option', of: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'value' }] } },
+    },
+    commits: {
+      kind: 'map',
+      key: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'nat' }, { kind: 'value' }] },
+      value: { kind: 'set', of: { kind: 'process' } },
+    },
+    committed: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'option', of: { kind: 'value' } } },
+    executed: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'option', of: { kind: 'value' } } },
+    lastExec: { kind: 'nat' },
+    executeReady: { kind: 'bool' },
+    myLog: {
+      kind: 'set',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'value' },
+          { kind: 'digest' },
+          { kind: 'signature' },
+        ],
+      },
+    },
+    stamping: {
+      kind: 'option',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'value' },
+          { kind: 'digest' },
+          { kind: 'signature' },
+        ],
+      },
+    },
+    vcs: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: {
+        kind: 'set',
+        of: {
+          kind: 'tuple',
+          elements: [
+            { kind: 'process' },
+            { kind: 'nat' },
+            {
+              kind: 'set',
+              of: {
+                kind: 'tuple',
+                elements: [
+                  { kind: 'nat' },
+                  { kind: 'nat' },
+                  { kind: 'nat' },
+                  { kind: 'nat' },
+                  { kind: 'value' },
+                  { kind: 'digest' },
+                  { kind: 'signature' },
+                ],
+              },
+            },
+            { kind: 'nat' },
+            { kind: 'signature' },
+          ],
+        },
+      },
+    },
+    nvSent: { kind: 'nat' },
+    lastVC: {
+      kind: 'option',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'nat' },
+          {
+            kind: 'set',
+            of: {
+              kind: 'tuple',
+              elements: [
+                { kind: 'nat' },
+                { kind: 'nat' },
+                { kind: 'nat' },
+                { kind: 'nat' },
+                { kind: 'value' },
+                { kind: 'digest' },
+                { kind: 'signature' },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    lastNV: {
+      kind: 'option',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'nat' },
+          {
+            kind: 'set',
+            of: {
+              kind: 'tuple',
+              elements: [
+                { kind: 'process' },
+                { kind: 'nat' },
+                {
+                  kind: 'set',
+                  of: {
+                    kind: 'tuple',
+                    elements: [
+                      { kind: 'nat' },
+                      { kind: 'nat' },
+                      { kind: 'nat' },
+                      { kind: 'nat' },
+                      { kind: 'value' },
+                      { kind: 'digest' },
+                      { kind: 'signature' },
+                    ],
+                  },
+                },
+                { kind: 'nat' },
+                { kind: 'signature' },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    certs: {
+      kind: 'set',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'value' },
+          { kind: 'digest' },
+          { kind: 'signature' },
+        ],
+      },
+    },
+    sent: { kind: 'set', of: { kind: 'value' } },
+    done: { kind: 'set', of: { kind: 'value' } },
+  },
+  orderedProcesses: [],
   durableVariables: { Replica: [], Client: [] },
   initialState: (_params) => ({
     view: 0,
@@ -955,6 +1116,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const cl = sender;
         return { op, cl };
       },
+      bindingTypes: { op: { kind: 'value' }, cl: { kind: 'process' } },
       guard: (ctx, state, { cl }) => rio.has(ctx.role('Client'), cl),
       body: onReceivingRequest,
     }),
@@ -975,6 +1137,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const cl = sender;
         return { op, cl };
       },
+      bindingTypes: { op: { kind: 'value' }, cl: { kind: 'process' } },
       guard: (ctx, state, { op, cl }) =>
         rio.has(ctx.role('Client'), cl) &&
         primary(ctx.params, state.view) === ctx.self &&
@@ -1014,6 +1177,14 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const p = sender;
         return { v, s, op, c, cert, p };
       },
+      bindingTypes: {
+        v: { kind: 'nat' },
+        s: { kind: 'nat' },
+        op: { kind: 'value' },
+        c: { kind: 'nat' },
+        cert: { kind: 'signature' },
+        p: { kind: 'process' },
+      },
       guard: (ctx, state, { v, s, op, c, cert, p }) =>
         p === primary(ctx.params, v) &&
         c === rio.lookup(state.lastC, p, 0) + 1 &&
@@ -1049,6 +1220,14 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const cert = message.cert;
         const j = sender;
         return { v, s, op, c, cert, j };
+      },
+      bindingTypes: {
+        v: { kind: 'nat' },
+        s: { kind: 'nat' },
+        op: { kind: 'value' },
+        c: { kind: 'nat' },
+        cert: { kind: 'signature' },
+        j: { kind: 'process' },
       },
       guard: (ctx, state, { v, s, op, c, cert, j }) =>
         c === rio.lookup(state.lastC, j, 0) + 1 &&
@@ -1089,6 +1268,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const nv = message.nv;
         return { nv };
       },
+      bindingTypes: { nv: { kind: 'nat' } },
       guard: (ctx, state, { nv }) => nv > state.view && nv <= ctx.params.maxView && idle(ctx, state),
       body: reqViewChange,
     }),
@@ -1117,6 +1297,27 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const cert = message.cert;
         const j = sender;
         return { nv, log, c, cert, j };
+      },
+      bindingTypes: {
+        nv: { kind: 'nat' },
+        log: {
+          kind: 'set',
+          of: {
+            kind: 'tuple',
+            elements: [
+              { kind: 'nat' },
+              { kind: 'nat' },
+              { kind: 'nat' },
+              { kind: 'nat' },
+              { kind: 'value' },
+              { kind: 'digest' },
+              { kind: 'signature' },
+            ],
+          },
+        },
+        c: { kind: 'nat' },
+        cert: { kind: 'signature' },
+        j: { kind: 'process' },
       },
       guard: (ctx, state, { nv, log, c, cert, j }) =>
         (c > rio.lookup(state.lastC, j, 0) || j === ctx.self) &&
@@ -1165,6 +1366,39 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const cert = message.cert;
         const p = sender;
         return { nv, vs, c, cert, p };
+      },
+      bindingTypes: {
+        nv: { kind: 'nat' },
+        vs: {
+          kind: 'set',
+          of: {
+            kind: 'tuple',
+            elements: [
+              { kind: 'process' },
+              { kind: 'nat' },
+              {
+                kind: 'set',
+                of: {
+                  kind: 'tuple',
+                  elements: [
+                    { kind: 'nat' },
+                    { kind: 'nat' },
+                    { kind: 'nat' },
+                    { kind: 'nat' },
+                    { kind: 'value' },
+                    { kind: 'digest' },
+                    { kind: 'signature' },
+                  ],
+                },
+              },
+              { kind: 'nat' },
+              { kind: 'signature' },
+            ],
+          },
+        },
+        c: { kind: 'nat' },
+        cert: { kind: 'signature' },
+        p: { kind: 'process' },
       },
       guard: (ctx, state, { nv, vs, c, cert, p }) =>
         p === primary(ctx.params, nv) &&
@@ -1224,6 +1458,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const op = message.op;
         return { s, op };
       },
+      bindingTypes: { s: { kind: 'nat' }, op: { kind: 'value' } },
       guard: (ctx, state, { op }) => rio.has(state.sent, op) && !rio.has(state.done, op),
       body: onReceivingReplyFromQuorum,
     }),

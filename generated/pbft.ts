@@ -1379,6 +1379,144 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     ],
     Client: ['sent', 'done'],
   },
+  stateTypes: {
+    view: { kind: 'nat' },
+    active: { kind: 'bool' },
+    requests: { kind: 'set', of: { kind: 'value' } },
+    nextSeq: { kind: 'nat' },
+    pp: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: {
+        kind: 'option',
+        of: {
+          kind: 'record',
+          name: 'Accepted',
+          fields: [
+            { name: 'v', type: { kind: 'nat' } },
+            { name: 'op', type: { kind: 'option', of: { kind: 'value' } } },
+            { name: 'sig', type: { kind: 'signature' } },
+          ],
+        },
+      },
+    },
+    prepared: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: {
+        kind: 'option',
+        of: {
+          kind: 'tuple',
+          elements: [
+            { kind: 'nat' },
+            { kind: 'nat' },
+            { kind: 'option', of: { kind: 'value' } },
+            { kind: 'signature' },
+            { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+          ],
+        },
+      },
+    },
+    committed: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: {
+        kind: 'option',
+        of: {
+          kind: 'record',
+          name: 'Exec',
+          fields: [{ name: 'op', type: { kind: 'option', of: { kind: 'value' } } }],
+        },
+      },
+    },
+    executed: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: {
+        kind: 'option',
+        of: {
+          kind: 'record',
+          name: 'Exec',
+          fields: [{ name: 'op', type: { kind: 'option', of: { kind: 'value' } } }],
+        },
+      },
+    },
+    lastExec: { kind: 'nat' },
+    stable: { kind: 'nat' },
+    stableCert: {
+      kind: 'set',
+      of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+    },
+    newViewFor: { kind: 'nat' },
+    viewChangeP: {
+      kind: 'set',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'option', of: { kind: 'value' } },
+          { kind: 'signature' },
+          { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+        ],
+      },
+    },
+    certs: {
+      kind: 'set',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'nat' },
+          { kind: 'nat' },
+          { kind: 'option', of: { kind: 'value' } },
+          { kind: 'signature' },
+          { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+        ],
+      },
+    },
+    sentV: {
+      kind: 'set',
+      of: {
+        kind: 'tuple',
+        elements: [
+          { kind: 'process' },
+          { kind: 'nat' },
+          { kind: 'digest' },
+          { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+          {
+            kind: 'set',
+            of: {
+              kind: 'tuple',
+              elements: [
+                { kind: 'nat' },
+                { kind: 'nat' },
+                { kind: 'option', of: { kind: 'value' } },
+                { kind: 'signature' },
+                {
+                  kind: 'set',
+                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                },
+              ],
+            },
+          },
+          { kind: 'signature' },
+        ],
+      },
+    },
+    sentO: {
+      kind: 'set',
+      of: {
+        kind: 'tuple',
+        elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }, { kind: 'signature' }],
+      },
+    },
+    executeReady: { kind: 'bool' },
+    weakS: { kind: 'nat' },
+    weakCert: { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+    sent: { kind: 'set', of: { kind: 'value' } },
+    done: { kind: 'set', of: { kind: 'value' } },
+  },
+  orderedProcesses: [],
   durableVariables: { Replica: [], Client: [] },
   initialState: (_params) => ({
     view: 0,
@@ -1423,6 +1561,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           const c = sender;
           return { op, c };
         },
+        bindingTypes: { op: { kind: 'value' }, c: { kind: 'process' } },
         guard: (ctx, state, { c }) => rio.has(ctx.role('Client'), c),
         body: onReceivingRequest,
       },
@@ -1440,6 +1579,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           const c = sender;
           return { op, c };
         },
+        bindingTypes: { op: { kind: 'value' }, c: { kind: 'process' } },
         guard: (ctx, state, { op, c }) =>
           rio.has(ctx.role('Client'), c) &&
           primary(ctx.params, state.view) === ctx.self &&
@@ -1477,6 +1617,13 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         return { v, s, op, sig, p };
       },
       pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
+      bindingTypes: {
+        v: { kind: 'nat' },
+        s: { kind: 'nat' },
+        op: { kind: 'option', of: { kind: 'value' } },
+        sig: { kind: 'signature' },
+        p: { kind: 'process' },
+      },
       guard: (ctx, state, { v, s, op, sig, p }) =>
         v === state.view &&
         state.active &&
@@ -1509,6 +1656,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         return { v, s, op };
       },
       pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
+      bindingTypes: { v: { kind: 'nat' }, s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { v, s, op, msgs }) =>
         v === state.view &&
         state.active &&
@@ -1549,6 +1697,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const op = message.op;
         return { v, s, op };
       },
+      bindingTypes: { v: { kind: 'nat' }, s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { v, s, op }) =>
         rio.lookup(state.prepared, s, null) !== null &&
         pView(ctx.params, rio.unwrap(rio.lookup(state.prepared, s, null))) === v &&
@@ -1582,6 +1731,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const d = message.d;
         return { s, d };
       },
+      bindingTypes: { s: { kind: 'nat' }, d: { kind: 'digest' } },
       guard: (ctx, state, { s, d, msgs }) =>
         s > state.stable &&
         s <= state.lastExec &&
@@ -1614,6 +1764,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const d = message.d;
         return { s, d };
       },
+      bindingTypes: { s: { kind: 'nat' }, d: { kind: 'digest' } },
       guard: (ctx, state, { s, d, msgs }) =>
         s > state.weakS &&
         s <= state.lastExec &&
@@ -1652,6 +1803,16 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const hist = message.history;
         const q = sender;
         return { s, d, c, hist, q };
+      },
+      bindingTypes: {
+        s: { kind: 'nat' },
+        d: { kind: 'digest' },
+        c: { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+        hist: {
+          kind: 'set',
+          of: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }] },
+        },
+        q: { kind: 'process' },
       },
       guard: (ctx, state, { s, d, c, hist }) =>
         s > state.lastExec &&
@@ -1700,6 +1861,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const v = message.v;
         return { v };
       },
+      bindingTypes: { v: { kind: 'nat' } },
       guard: (ctx, state, { v, msgs }) =>
         v > state.view &&
         v <= ctx.params.maxView &&
@@ -1732,6 +1894,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const v = message.v;
         return { v };
       },
+      bindingTypes: { v: { kind: 'nat' } },
       guard: (ctx, state, { v, msgs }) =>
         primary(ctx.params, v) === ctx.self &&
         v >= state.view &&
@@ -1787,6 +1950,46 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const o = message.o;
         const p = sender;
         return { v, vcs, o, p };
+      },
+      bindingTypes: {
+        v: { kind: 'nat' },
+        vcs: {
+          kind: 'set',
+          of: {
+            kind: 'tuple',
+            elements: [
+              { kind: 'process' },
+              { kind: 'nat' },
+              { kind: 'digest' },
+              { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+              {
+                kind: 'set',
+                of: {
+                  kind: 'tuple',
+                  elements: [
+                    { kind: 'nat' },
+                    { kind: 'nat' },
+                    { kind: 'option', of: { kind: 'value' } },
+                    { kind: 'signature' },
+                    {
+                      kind: 'set',
+                      of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                    },
+                  ],
+                },
+              },
+              { kind: 'signature' },
+            ],
+          },
+        },
+        o: {
+          kind: 'set',
+          of: {
+            kind: 'tuple',
+            elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }, { kind: 'signature' }],
+          },
+        },
+        p: { kind: 'process' },
       },
       guard: (ctx, state, { v, vcs, p }) =>
         p === primary(ctx.params, v) &&
@@ -1844,6 +2047,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const op = message.op;
         return { s, op };
       },
+      bindingTypes: { s: { kind: 'nat' }, op: { kind: 'value' } },
       guard: (ctx, state, { op }) => rio.has(state.sent, op) && !rio.has(state.done, op),
       body: onReceivingReplyFromQuorum,
     }),

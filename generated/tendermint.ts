@@ -810,6 +810,131 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
       'sentPrecommits',
     ],
   },
+  stateTypes: {
+    height: { kind: 'nat' },
+    round: { kind: 'nat' },
+    step: { kind: 'enum', name: 'Step', members: ['propose', 'prevote', 'precommit'] },
+    decision: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'option', of: { kind: 'value' } } },
+    lockedValue: { kind: 'option', of: { kind: 'value' } },
+    lockedRound: { kind: 'int' },
+    validValue: { kind: 'option', of: { kind: 'value' } },
+    validRound: { kind: 'int' },
+    pendingRound: { kind: 'option', of: { kind: 'nat' } },
+    pendingCommit: {
+      kind: 'option',
+      of: {
+        kind: 'record',
+        name: 'Commit',
+        fields: [
+          { name: 'r', type: { kind: 'nat' } },
+          { name: 'v', type: { kind: 'value' } },
+          {
+            name: 'cert',
+            type: {
+              kind: 'set',
+              of: {
+                kind: 'record',
+                name: 'Vote',
+                fields: [
+                  { name: 'voter', type: { kind: 'process' } },
+                  { name: 'sig', type: { kind: 'signature' } },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    },
+    submitted: { kind: 'option', of: { kind: 'value' } },
+    commits: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: {
+        kind: 'option',
+        of: {
+          kind: 'record',
+          name: 'Commit',
+          fields: [
+            { name: 'r', type: { kind: 'nat' } },
+            { name: 'v', type: { kind: 'value' } },
+            {
+              name: 'cert',
+              type: {
+                kind: 'set',
+                of: {
+                  kind: 'record',
+                  name: 'Vote',
+                  fields: [
+                    { name: 'voter', type: { kind: 'process' } },
+                    { name: 'sig', type: { kind: 'signature' } },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+    proposals: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: {
+        kind: 'option',
+        of: {
+          kind: 'record',
+          name: 'Proposal',
+          fields: [
+            { name: 'v', type: { kind: 'value' } },
+            { name: 'vr', type: { kind: 'int' } },
+          ],
+        },
+      },
+    },
+    prevotes: {
+      kind: 'map',
+      key: { kind: 'tuple', elements: [{ kind: 'int' }, { kind: 'option', of: { kind: 'value' } }] },
+      value: {
+        kind: 'set',
+        of: {
+          kind: 'record',
+          name: 'Vote',
+          fields: [
+            { name: 'voter', type: { kind: 'process' } },
+            { name: 'sig', type: { kind: 'signature' } },
+          ],
+        },
+      },
+    },
+    precommits: {
+      kind: 'map',
+      key: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }] },
+      value: {
+        kind: 'set',
+        of: {
+          kind: 'record',
+          name: 'Vote',
+          fields: [
+            { name: 'voter', type: { kind: 'process' } },
+            { name: 'sig', type: { kind: 'signature' } },
+          ],
+        },
+      },
+    },
+    heard: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'set', of: { kind: 'process' } } },
+    sentProposals: {
+      kind: 'set',
+      of: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'value' }, { kind: 'int' }] },
+    },
+    sentPrevotes: {
+      kind: 'set',
+      of: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }] },
+    },
+    sentPrecommits: {
+      kind: 'set',
+      of: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }] },
+    },
+  },
+  orderedProcesses: ['*'],
   durableVariables: { '': [] },
   initialState: (_params) => ({
     height: 0,
@@ -895,6 +1020,14 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v, voter, sig, q };
       },
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
+      bindingTypes: {
+        h: { kind: 'nat' },
+        r: { kind: 'nat' },
+        v: { kind: 'option', of: { kind: 'value' } },
+        voter: { kind: 'process' },
+        sig: { kind: 'signature' },
+        q: { kind: 'process' },
+      },
       guard: (ctx, state, { h, r, v, voter, sig }) =>
         h === state.height && ctx.crypto.verify(sig, voter, [h, r, v] as const),
       body: catchUp,
@@ -925,6 +1058,13 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v, vr, q };
       },
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
+      bindingTypes: {
+        h: { kind: 'nat' },
+        r: { kind: 'nat' },
+        v: { kind: 'value' },
+        vr: { kind: 'int' },
+        q: { kind: 'process' },
+      },
       guard: (ctx, state, { h }) => h === state.height,
       body: logProposal,
     }),
@@ -954,6 +1094,13 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v, sig, q };
       },
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
+      bindingTypes: {
+        h: { kind: 'nat' },
+        r: { kind: 'nat' },
+        v: { kind: 'option', of: { kind: 'value' } },
+        sig: { kind: 'signature' },
+        q: { kind: 'process' },
+      },
       guard: (ctx, state, { h }) => h === state.height,
       body: logPrevote,
     }),
@@ -985,6 +1132,14 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v, voter, sig, q };
       },
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
+      bindingTypes: {
+        h: { kind: 'nat' },
+        r: { kind: 'int' },
+        v: { kind: 'option', of: { kind: 'value' } },
+        voter: { kind: 'process' },
+        sig: { kind: 'signature' },
+        q: { kind: 'process' },
+      },
       guard: (ctx, state, { h, r, v, voter, sig }) =>
         h === state.height && ctx.crypto.verify(sig, voter, [h, r, v] as const),
       body: logRelayedPrevote,
@@ -1015,6 +1170,13 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v, sig, q };
       },
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
+      bindingTypes: {
+        h: { kind: 'nat' },
+        r: { kind: 'nat' },
+        v: { kind: 'option', of: { kind: 'value' } },
+        sig: { kind: 'signature' },
+        q: { kind: 'process' },
+      },
       guard: (ctx, state, { h }) => h === state.height,
       body: logPrecommit,
     }),
@@ -1044,6 +1206,13 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v, vr, q };
       },
       pin: { fields: ['h', 'r', 'vr'], values: (_ctx, state) => [state.height, state.round, -1] },
+      bindingTypes: {
+        h: { kind: 'nat' },
+        r: { kind: 'nat' },
+        v: { kind: 'value' },
+        vr: { kind: 'int' },
+        q: { kind: 'process' },
+      },
       guard: (ctx, state, { h, r, vr, q }) =>
         h === state.height &&
         r === state.round &&
@@ -1078,6 +1247,13 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v, vr, q };
       },
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
+      bindingTypes: {
+        h: { kind: 'nat' },
+        r: { kind: 'nat' },
+        v: { kind: 'value' },
+        vr: { kind: 'int' },
+        q: { kind: 'process' },
+      },
       guard: (ctx, state, { h, r, v, vr, q }) =>
         h === state.height &&
         r === state.round &&
@@ -1108,6 +1284,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r };
       },
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
+      bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' } },
       guard: (ctx, state, { h, r, msgs }) =>
         h === state.height &&
         r === state.round &&
@@ -1141,6 +1318,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v };
       },
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
+      bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' }, v: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { h, r, v, msgs }) =>
         h === state.height &&
         r === state.round &&
@@ -1177,6 +1355,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, $3: message.v };
       },
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
+      bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' }, $3: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { h, r, msgs }) =>
         h === state.height &&
         r === state.round &&
@@ -1209,6 +1388,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r };
       },
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
+      bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' } },
       guard: (ctx, state, { h, r, msgs }) =>
         h === state.height &&
         r === state.round &&
@@ -1241,6 +1421,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         return { h, r, v };
       },
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
+      bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' }, v: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { h, r, v, msgs }) =>
         h === state.height &&
         v !== null &&

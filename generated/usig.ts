@@ -73,6 +73,12 @@ export const USIG: rio.ProtocolModule<USIGParams, USIGState> = {
   processCount: uSIGProcessCount,
   roleOf: () => undefined,
   stateVariables: { '': ['counter', 'issued', 'reissued'] },
+  stateTypes: {
+    counter: { kind: 'nat' },
+    issued: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'option', of: { kind: 'digest' } } },
+    reissued: { kind: 'bool' },
+  },
+  orderedProcesses: [],
   durableVariables: { '': [] },
   initialState: (_params) => ({ counter: 0, issued: rio.emptyMap(), reissued: false }),
   rules: [
