@@ -13,6 +13,7 @@
  *     node dist/bench/simulate/swarm.js 100                # seeds 1..100
  *     node dist/bench/simulate/swarm.js 1..50 paxos ben-or # some specs only
  *     node dist/bench/simulate/swarm.js 1..1000 --horizon 2000
+ *     node dist/bench/simulate/swarm.js 1..1000 --network 'loss=0.2,gst=400' tendermint pbft hotstuff minbft
  *
  * The last column names each spec's slowest seed, with its events and wall time.
  */
@@ -20,12 +21,16 @@ import { performance } from 'node:perf_hooks';
 import { BenOr } from '../../generated/ben-or.js';
 import { BrachaBroadcast } from '../../generated/bracha-broadcast.js';
 import { EchoBroadcast } from '../../generated/echo-broadcast.js';
+import { HotStuff } from '../../generated/hotstuff.js';
+import { MinBFT } from '../../generated/minbft.js';
 import { Paxos } from '../../generated/paxos.js';
+import { PBFT } from '../../generated/pbft.js';
+import { Tendermint } from '../../generated/tendermint.js';
 import { TwoPhaseCommit } from '../../generated/two-phase-commit.js';
 import type { ProtocolModule } from '../../runtime/replica/contract.js';
 import type { Data } from '../../runtime/replica/values.js';
-import { defaultNetwork, type WorkloadStep } from '../../runtime/sim/config.js';
-import { defaultWorkload, parseFaults, parseParams } from '../../runtime/sim/plan.js';
+import { defaultNetwork, type NetworkConfig, type WorkloadStep } from '../../runtime/sim/config.js';
+import { defaultWorkload, parseFaults, parseNetwork, parseParams } from '../../runtime/sim/plan.js';
 import { simulate } from '../../runtime/sim/simulate.js';
 
 const specs: readonly { readonly name: string; readonly module: ProtocolModule<any, any> }[] = [
@@ -34,6 +39,10 @@ const specs: readonly { readonly name: string; readonly module: ProtocolModule<a
   { name: 'paxos', module: Paxos },
   { name: 'ben-or', module: BenOr },
   { name: 'two-phase-commit', module: TwoPhaseCommit },
+  { name: 'tendermint', module: Tendermint },
+  { name: 'pbft', module: PBFT },
+  { name: 'hotstuff', module: HotStuff },
+  { name: 'minbft', module: MinBFT },
 ];
 
 /** The CLI's defaults (compiler/cli/main.ts): --steps, --horizon, --values. */
@@ -41,12 +50,14 @@ const defaults = { maxEvents: 100_000, horizon: 10_000, values: 2 };
 
 function usage(message: string): never {
   console.error(`swarm: ${message}`);
-  console.error('usage: node dist/bench/simulate/swarm.js [N | A..B] [--horizon H] [--steps S] [spec ...]');
+  console.error("usage: node dist/bench/simulate/swarm.js [N | A..B] [--horizon H] [--steps S] [--network 'loss=0.2,gst=400'] [spec ...]");
   console.error(`specs: ${specs.map((s) => s.name).join(', ')}`);
   process.exit(2);
 }
 
-function parseArgs(argv: readonly string[]): { first: number; last: number; horizon: number; maxEvents: number; chosen: typeof specs } {
+function parseArgs(argv: readonly string[]): { first: number; last: number; horizon: number; maxEvents: number; network: NetworkConfig; networkText: string; chosen: typeof specs } {
+  let network = defaultNetwork;
+  let networkText = 'default network';
   let first = 1;
   let last = 1000;
   let horizon = defaults.horizon;
@@ -60,6 +71,15 @@ function parseArgs(argv: readonly string[]): { first: number; last: number; hori
     const arg = argv[i]!;
     if (arg === '--horizon') horizon = positiveInt(argv[++i], '--horizon');
     else if (arg === '--steps') maxEvents = positiveInt(argv[++i], '--steps');
+    else if (arg === '--network') {
+      networkText = argv[++i] ?? usage('--network needs a value');
+      try {
+        network = parseNetwork(networkText);
+      } catch (error) {
+        usage(`--network: ${(error as Error).message}`);
+      }
+      networkText = `network '${networkText}'`;
+    }
     else if (/^\d+$/.test(arg)) [first, last] = [1, positiveInt(arg, 'the number of seeds')];
     else if (/^\d+\.\.\d+$/.test(arg)) {
       const [a, b] = arg.split('..').map(Number) as [number, number];
@@ -70,7 +90,7 @@ function parseArgs(argv: readonly string[]): { first: number; last: number; hori
   }
   const unknown = names.filter((n) => !specs.some((s) => s.name === n));
   if (unknown.length > 0) usage(`unknown spec${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`);
-  return { first, last, horizon, maxEvents, chosen: names.length === 0 ? specs : specs.filter((s) => names.includes(s.name)) };
+  return { first, last, horizon, maxEvents, network, networkText, chosen: names.length === 0 ? specs : specs.filter((s) => names.includes(s.name)) };
 }
 
 /** The run plan of `rio simulate <spec>` without options: the first scenario's parameters and requests. */
@@ -86,8 +106,8 @@ function planOf(module: ProtocolModule<any, any>): { params: Record<string, Data
 
 const pad = (s: string | number, width: number) => String(s).padStart(width);
 
-const { first, last, horizon, maxEvents, chosen } = parseArgs(process.argv.slice(2));
-console.log(`swarm: seeds ${first}..${last}, horizon ${horizon}, at most ${maxEvents} events per run, the spec's own fault model, default network`);
+const { first, last, horizon, maxEvents, network, networkText, chosen } = parseArgs(process.argv.slice(2));
+console.log(`swarm: seeds ${first}..${last}, horizon ${horizon}, at most ${maxEvents} events per run, the spec's own fault model, ${networkText}`);
 console.log(`${'spec'.padEnd(18)} ${pad('seeds', 6)} ${pad('events', 11)} ${pad('violations', 10)} ${pad('events/s', 9)} ${pad('wall', 9)}  slowest seed`);
 let anyViolation = false;
 let totalEvents = 0;
@@ -101,7 +121,7 @@ for (const { name, module } of chosen) {
   for (let seed = first; seed <= last; seed++) {
     const seedStart = performance.now();
     const faults = parseFaults(module, params, undefined, seed, horizon, false);
-    const result = simulate({ module, params, seed, network: defaultNetwork, faults, workload, maxEvents, horizon, values: defaults.values, record: false });
+    const result = simulate({ module, params, seed, network, faults, workload, maxEvents, horizon, values: defaults.values, record: false });
     events += result.steps;
     const ms = performance.now() - seedStart;
     if (ms > slowest.ms) slowest = { seed, ms, events: result.steps };

@@ -41,9 +41,11 @@ async function compileAll(list: readonly SourceFile[]): Promise<readonly Generat
   return result.files;
 }
 
+// Compiling every spec takes some 4 s of CPU since the BFT specs came (longer on a loaded
+// machine), more than the default hook timeout of 10 s allows for.
 beforeAll(async () => {
   generated = await compileAll(files);
-});
+}, 60_000);
 
 const byName = (name: string) => {
   const file = generated.find((f) => f.fileName === `${basename(name, '.rio')}.ts`);
