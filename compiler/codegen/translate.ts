@@ -86,7 +86,9 @@ function elements(env: Env, source: ast.Expr): string {
 function lambda(env: Env, variables: readonly ast.Name[], body: (inner: Env) => string): string {
   const inner = nested(env);
   const names = variables.map((v) => bindLocal(inner, v.text));
-  const text = `(${names.join(', ')}) => ${body(inner)}`;
+  const result = body(inner);
+  // An arrow whose body starts with `{` would read it as a block: a record needs parentheses.
+  const text = `(${names.join(', ')}) => ${result.startsWith('{') ? `(${result})` : result}`;
   for (const n of names) inner.used.delete(n);
   return text;
 }

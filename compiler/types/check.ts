@@ -1171,8 +1171,10 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
         case 'sign':
           expr(first, ctx);
           if (ctx.mode !== 'process') report(diagnostic('SelfOutsideProcess', e.callee.span, "'sign' signs as the process running the rule; it has no meaning here"));
+          if (ctx.def !== undefined) ctx.def.readsState = true; // it needs the process's cryptography
           return { kind: 'signature' };
         case 'verify': {
+          needsCrypto(e, ctx);
           const s = expr(first, ctx, { kind: 'signature' });
           expect(first.span, s, { kind: 'signature' }, "the first argument of 'verify'");
           const p = expr(second!, ctx, ty.process);
@@ -1181,11 +1183,22 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
           return ty.bool;
         }
         case 'hash':
+          needsCrypto(e, ctx);
           expr(first, ctx);
           return { kind: 'digest' };
         default:
           throw new Error(`internal: unknown builtin ${name}`);
       }
+    }
+
+    /** `verify` and `hash` run on the process's cryptography (symbolic or real): only in rules and the defs they call. */
+    function needsCrypto(e: ast.Call, ctx: Ctx): void {
+      if (ctx.mode !== 'process') {
+        report(diagnostic('SelfOutsideProcess', e.callee.span, `'${e.callee.text}' needs the cryptography of the process running a rule; it cannot be used here`, {
+          hint: 'compute it in a rule (for example in `upon start`) and keep the result in the state',
+        }));
+      }
+      if (ctx.def !== undefined) ctx.def.readsState = true;
     }
 
     function field(e: ast.FieldAccess, ctx: Ctx): Type {

@@ -758,3 +758,41 @@ protocol Ballots
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Regressions found by the BFT specs: a record built in a comprehension (the generated arrow
+// returned an object literal without parentheses: RIO9001), and a def that only verifies a
+// signature (it was compiled without the process's cryptography: "ctx is not defined").
+
+describe('records in comprehensions, and defs that verify signatures', () => {
+  const Votes = snippet(`
+protocol Votes
+  parameters n: Nat
+  interface
+    indication counted(k: Nat)
+  messages
+    VOTE(k: Nat, s: Signature)
+  record R(p: Process, k: Nat)
+  state
+    rs: Set[R] = {}
+  def signed(p: Process, k: Nat, s: Signature): Bool = verify(s, p, k)
+  upon start
+    broadcast VOTE(1, sign(1))
+  upon receiving VOTE(k, _) from 2 processes as msgs when forall m in msgs: signed(m.sender, m.k, m.s)
+    rs := { R(m.sender, m.k) | m in msgs }
+    trigger counted(|rs|)
+`);
+
+  it('builds the records and checks the signatures', () => {
+    const r = new Replica(Votes(), { n: 3 }, 0, env);
+    const sig = (p: number) => symbolicCrypto.sign(p, 1);
+    expect(r.handle(receive(1, { type: 'VOTE', k: 1, s: sig(1) }))).toEqual(nothing);
+    const step = r.handle(receive(2, { type: 'VOTE', k: 1, s: sig(2) }));
+    expect(indications(step)).toEqual([{ type: 'counted', k: 2 }]);
+    expect(r.vars).toEqual({ rs: [{ p: 1, k: 1 }, { p: 2, k: 1 }] });
+    // A vote signed by someone else than its sender does not count.
+    const forged = new Replica(Votes(), { n: 3 }, 0, env);
+    forged.handle(receive(1, { type: 'VOTE', k: 1, s: sig(1) }));
+    expect(indications(forged.handle(receive(2, { type: 'VOTE', k: 1, s: sig(1) })))).toEqual([]);
+  });
+});
