@@ -15,17 +15,9 @@ export interface PBFTParams {
 }
 
 /** Record Accepted. */
-export interface Accepted {
-  readonly v: rio.Nat;
-  readonly op: rio.Value | null;
-  readonly sig: rio.Data;
-}
-
+export type Accepted = { readonly v: rio.Nat; readonly op: rio.Value | null; readonly sig: rio.Data };
 /** Record Exec. */
-export interface Exec {
-  readonly op: rio.Value | null;
-}
-
+export type Exec = { readonly op: rio.Value | null };
 /** Message `REQUEST(op: Value)` (specs/pbft.rio:44). */
 export type RequestMessage = { readonly type: 'REQUEST'; readonly op: rio.Value };
 /** Message `PRE_PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)` (specs/pbft.rio:45). */

@@ -13,26 +13,12 @@ export interface TendermintParams {
 
 /** Enum Step. */
 export type Step = 'propose' | 'prevote' | 'precommit';
-
 /** Record Proposal. */
-export interface Proposal {
-  readonly v: rio.Value;
-  readonly vr: rio.Int;
-}
-
+export type Proposal = { readonly v: rio.Value; readonly vr: rio.Int };
 /** Record Vote. */
-export interface Vote {
-  readonly voter: rio.Process;
-  readonly sig: rio.Data;
-}
-
+export type Vote = { readonly voter: rio.Process; readonly sig: rio.Data };
 /** Record Commit. */
-export interface Commit {
-  readonly r: rio.Nat;
-  readonly v: rio.Value;
-  readonly cert: rio.RSet<Vote>;
-}
-
+export type Commit = { readonly r: rio.Nat; readonly v: rio.Value; readonly cert: rio.RSet<Vote> };
 /** Message `PROPOSAL(h: Nat, r: Nat, v: Value, vr: Int)` (specs/tendermint.rio:54). */
 export type ProposalMessage = {
   readonly type: 'PROPOSAL';

@@ -183,7 +183,9 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
   });
   for (const [name, t] of p.types) {
     if (t.kind === 'record') {
-      out.push({ kind: 'interface', name: pascal(name), docs: `Record ${name}.`, properties: t.fields.map((f) => ({ name: f.name, type: tsType(f.type), readonly: true })) });
+      // A type alias, not an interface: records travel in messages and signed values, which
+      // must be `Data`, and only an object type alias gets the implicit index signature.
+      out.push({ kind: 'typeAlias', name: pascal(name), docs: `Record ${name}.`, type: `{ ${t.fields.map((f) => `readonly ${f.name}: ${tsType(f.type)};`).join(' ')} }` });
     } else if (t.kind === 'enum') {
       out.push({ kind: 'typeAlias', name: pascal(name), docs: `Enum ${name}.`, type: t.members.map((m) => JSON.stringify(m)).join(' | ') });
     }

@@ -141,6 +141,21 @@ protocol Collect
   upon flag
     flag := false
 `,
+  // Regression: records were interfaces, which are not \`Data\`, so a message with a record
+  // field did not type-check; records built in a comprehension gave a bare object literal.
+  'records-in-messages': `
+protocol RecordsInMessages
+  parameters n: Nat
+  record Vote(p: Process, k: Nat)
+  interface
+    indication got(k: Nat, voters: Set[Vote])
+  messages
+    M(v: Vote, d: Digest)
+  upon start
+    broadcast M(Vote(self, 1), hash(Vote(self, 1)))
+  upon receiving M(v, _) from 2 processes as msgs when forall m in msgs: m.d = hash(m.v)
+    trigger got(v.k, { Vote(m.sender, m.v.k) | m in msgs })
+`,
 };
 
 describe('type-checking', () => {
