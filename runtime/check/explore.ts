@@ -17,6 +17,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { ProtocolModule, Tagged, Wire } from '../replica/contract.js';
 import { encode, fingerprint, type Data, type Process } from '../replica/values.js';
 import { allMessages } from '../sim/domain.js';
+import { PlanError } from '../sim/plan.js';
 import type { TraceStep, Violation } from '../sim/simulate.js';
 import type { ReplicaState } from '../replica/engine.js';
 import { encodeReplicaState, encodeWorldNetwork, encodeWorldState, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
@@ -147,7 +148,11 @@ export function explore(config: ExploreConfig): ExploreResult {
   if (config.byzantine.length > 0) {
     for (const desc of config.module.messages) {
       const all = allMessages(desc, { values: config.values, processes: world.processes, signer: config.byzantine[0]! }, 256);
-      if (all === undefined) throw new Error(`message ${desc.name} has too many well-typed values to enumerate for Byzantine processes; lower --values`);
+      if (all === undefined) {
+        throw new PlanError(
+          `a Byzantine process could send too many different ${desc.name} messages to enumerate (more than 256, or a field of a type without a small finite domain: a set, sequence, map, string or digest); explore with --byzantine none, or with a smaller --values`,
+        );
+      }
       universe.push(...all);
     }
   }

@@ -533,6 +533,13 @@ describe.concurrent('rio', () => {
      * (faultsFor only looked at a scenario named with --scenario), so `rio simulate
      * specs/paxos.rio` and `rio simulate specs/paxos.rio --scenario duel` ran different faults.
      */
+    // Regression (found by the PBFT spec): this was an internal error (exit 3, RIO9001).
+    it('rio explore with Byzantine messages it cannot enumerate is a usage error', async () => {
+      const r = await rio(['explore', 'specs/pbft.rio', '--time-limit', '5']);
+      expectUsageError(r, /^rio: a Byzantine process could send too many different \w+ messages to enumerate/m);
+      expect(r.stderr).toContain('explore with --byzantine none');
+    });
+
     it('rio explore --json reports the symmetry reduction, and --no-symmetry turns it off with the same verdict', async () => {
       const mutant = 'tests/mutants/bracha-broadcast/deliver-from-any.rio';
       const [on, off] = await Promise.all([rio(['explore', mutant, '--json']), rio(['explore', mutant, '--json', '--no-symmetry'])]);
