@@ -125,6 +125,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
   processCount: benOrProcessCount,
   roleOf: () => undefined,
   stateVariables: { '': ['input', 'x', 'round', 'phase', 'decided'] },
+  durableVariables: { '': [] },
   initialState: (_params) => ({ input: null, x: 0, round: 0, phase: 'reporting', decided: null }),
   rules: [
     rio.onRequest<BenOrParams, BenOrState, ProposeRequest, { readonly v: rio.Nat }>({

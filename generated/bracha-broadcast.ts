@@ -116,6 +116,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
   processCount: brachaBroadcastProcessCount,
   roleOf: () => undefined,
   stateVariables: { '': ['sentEcho', 'sentReady', 'delivered'] },
+  durableVariables: { '': [] },
   initialState: (_params) => ({ sentEcho: false, sentReady: false, delivered: null }),
   rules: [
     rio.onRequest<BrachaBroadcastParams, BrachaBroadcastState, BroadcastRequest, { readonly m: rio.Value }>({

@@ -102,6 +102,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
   processCount: echoBroadcastProcessCount,
   roleOf: () => undefined,
   stateVariables: { '': ['sentEcho', 'delivered', 'sent'] },
+  durableVariables: { '': [] },
   initialState: (_params) => ({ sentEcho: false, delivered: null, sent: null }),
   rules: [
     rio.onRequest<EchoBroadcastParams, EchoBroadcastState, BroadcastRequest, { readonly m: rio.Value }>({

@@ -216,6 +216,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
     Acceptor: ['promised', 'acceptedBallot', 'acceptedValue'],
     Learner: ['learned'],
   },
+  durableVariables: { Proposer: [], Acceptor: ['promised', 'acceptedBallot', 'acceptedValue'], Learner: [] },
   initialState: (_params) => ({
     myValue: null,
     round: 0,

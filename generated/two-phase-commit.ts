@@ -252,6 +252,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
     Coordinator: ['ownVote', 'yesFrom', 'decision'],
     Participant: ['decision', 'vote', 'attempt'],
   },
+  durableVariables: { Coordinator: ['decision'], Participant: ['decision', 'vote'] },
   initialState: (params, _self, role) => ({
     ownVote: null,
     yesFrom: [],

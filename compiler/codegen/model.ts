@@ -471,6 +471,16 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     });
     return `{ name: ${JSON.stringify(sc.name.text)}, params: ${paramsObj}, steps: (params) => [${steps.join(', ')}] }`;
   });
+  // Per role ('' without roles): the state variables its processes have whose declaration satisfies `keep`.
+  const variablesByRole = (keep: (decl: ast.StateVar) => boolean): string =>
+    `{ ${(roleCounts.length === 0 ? [''] : roleCounts.map((r) => r.name))
+      .map((role) => {
+        const names = [...allState]
+          .filter(([, v]) => v.decls.some((d) => (d.scope.role === undefined || d.scope.role.name.text === role) && keep(d.decl)))
+          .map(([name]) => JSON.stringify(name));
+        return `${JSON.stringify(role)}: [${names.join(', ')}]`;
+      })
+      .join(', ')} }`;
   const moduleObject = `{
     name: ${JSON.stringify(prefix)},
     source: ${JSON.stringify(h.fileOfProtocol.get(prefix))},
@@ -485,7 +495,8 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     violatedAssumptions: (${assumptions.length === 0 ? '' : 'params'}) => [${assumptions.join(', ')}],
     processCount: ${countFn},
     roleOf: ${roleOf},
-    stateVariables: { ${(roleCounts.length === 0 ? [''] : roleCounts.map((r) => r.name)).map((role) => `${JSON.stringify(role)}: [${[...allState].filter(([, v]) => v.decls.some((d) => d.scope.role === undefined || d.scope.role.name.text === role)).map(([name]) => JSON.stringify(name)).join(', ')}]`).join(', ')} },
+    stateVariables: ${variablesByRole(() => true)},
+    durableVariables: ${variablesByRole((d) => d.durable)},
     initialState: (${/\bparams\b/.test(initFields.join()) || /\brole\b/.test(initFields.join()) ? 'params' : '_params'}${/\brole\b/.test(initFields.join()) ? ', _self, role' : ''}) => ({ ${initFields.join(', ')} }),
     rules: [${ruleEntries.join(',\n')}],
     modules: [${modules.join(', ')}],

@@ -229,7 +229,7 @@ function binary(env: Env, e: ast.Binary): string {
     case '%': return `rio.mod(${l()}, ${r()})`;
     case 'union': return `rio.union(${l()}, ${r()})`;
     case 'intersect': return `rio.intersect(${l()}, ${r()})`;
-    case 'minus': return `rio.difference(${l()}, ${r()})`;
+    case 'minus': return lt.kind === 'map' ? `rio.withoutKeys(${l()}, ${r()})` : `rio.difference(${l()}, ${r()})`;
     case 'concat': return `rio.concat(${l()}, ${r()})`;
     case 'range': return `rio.range(${l()}, ${r()})`;
     default: return assertNever(e.op);

@@ -988,6 +988,15 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
         }
         case 'union': case 'intersect': case 'minus': {
           const a = expr(e.left, ctx, expected);
+          if (e.op === 'minus' && a.kind === 'map') {
+            // `m \ K`: the map without the keys in K, to drop state for old slots or views.
+            const keySet = ty.setOf(a.key);
+            const b = expr(e.right, ctx, keySet);
+            if (b.kind !== 'unknown' && join(keySet, b) === undefined) {
+              report(diagnostic('OperandType', e.right.span, `'\\' on a map removes a set of its keys: expected ${showType(keySet)}, but this is ${showType(b)}`));
+            }
+            return a;
+          }
           const b = expr(e.right, ctx, a.kind === 'set' ? a : expected);
           const symbol = e.op === 'union' ? '∪' : e.op === 'intersect' ? '∩' : '\\';
           if ((a.kind !== 'set' && a.kind !== 'unknown') || (b.kind !== 'set' && b.kind !== 'unknown')) {

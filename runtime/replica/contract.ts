@@ -186,6 +186,8 @@ export interface ProtocolModule<P, S> {
   readonly initialState: (params: P, self: Process, role: string | undefined) => S;
   /** The state variables a process of each role has ('' for a protocol without roles). */
   readonly stateVariables: Readonly<Record<string, readonly string[]>>;
+  /** Of those, the ones declared `durable`: what the network runtime keeps on disk across restarts. */
+  readonly durableVariables: Readonly<Record<string, readonly string[]>>;
   readonly rules: readonly RuleDesc<P, S>[];
   readonly modules: readonly ModuleUse<P>[];
   readonly properties: readonly PropertyDesc<P, S>[];

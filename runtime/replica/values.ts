@@ -232,6 +232,12 @@ export function unput<K, V>(m: RMap<K, V>, k: K): RMap<K, V> {
   const i = search(m, k, (e) => e[0]);
   return i < 0 ? m : [...m.slice(0, i), ...m.slice(i + 1)];
 }
+/** The map without the entries whose key is in `ks` (a sorted set). */
+export function withoutKeys<K, V>(m: RMap<K, V>, ks: RSet<K>): RMap<K, V> {
+  if (ks.length === 0) return m;
+  return m.filter(([k]) => !has(ks, k));
+}
+
 export function keys<K, V>(m: RMap<K, V>): RSet<K> {
   return m.map((e) => e[0]);
 }

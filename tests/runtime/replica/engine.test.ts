@@ -662,3 +662,32 @@ describe('determinism', () => {
     expect(encodeState(backward.state)).toBe(encodeState(forward.state));
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Garbage collection: `m \ K` drops the entries of a map whose keys are in K.
+
+describe('map minus a set of keys', () => {
+  const Slots = snippet(`
+protocol Slots
+  parameters n: Nat
+  interface
+    request put(slot: Nat, v: Nat)
+    request forgetBelow(slot: Nat)
+    indication size(k: Nat, at2: Nat)
+  state
+    log: Map[Nat, Nat] = {}
+  upon put(slot, v)
+    log[slot] := v
+  upon forgetBelow(slot)
+    log := log \\ { s in keys(log) | s < slot }
+    trigger size(|log|, log[2])
+`);
+
+  it('removes exactly the keys in the set, and a removed key reads as the default again', () => {
+    const r = new Replica(Slots(), { n: 1 }, 0, env);
+    for (const [slot, v] of [[3, 30], [1, 10], [2, 20], [5, 50]] as const) r.handle(request({ type: 'put', slot, v }));
+    const step = r.handle(request({ type: 'forgetBelow', slot: 3 }));
+    expect(step.effects).toEqual([{ kind: 'indicate', indication: { type: 'size', k: 2, at2: 0 } }]);
+    expect(r.vars).toEqual({ log: [[3, 30], [5, 50]] });
+  });
+});
