@@ -590,6 +590,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       'applied',
     ],
   },
+  durableVariables: { '': ['currentTerm', 'votedFor', 'log'] },
   initialState: (_params) => ({
     currentTerm: 0,
     votedFor: null,
