@@ -76,6 +76,7 @@ export interface RaftState {
   heartbeats: rio.Nat;
   pending: rio.RSet<rio.Value>;
   submitted: rio.RSet<rio.Value>;
+  commitTerm: rio.Nat;
   applied: rio.Seq<rio.Value>;
 }
 
@@ -87,27 +88,27 @@ function raftProcessCount(params: RaftParams): number {
   return params.n;
 }
 
-/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:72) */
+/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:73) */
 export function lastLogTerm(ctx: RaftContext, state: RaftState): rio.Nat {
   return rio.size(state.log) === 0 ? 0 : rio.at(state.log, rio.size(state.log))[0];
 }
 
-/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:73) */
+/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:74) */
 export function termAt(ctx: RaftContext, state: RaftState, i: rio.Nat): rio.Nat {
   return i === 0 ? 0 : rio.at(state.log, i)[0];
 }
 
-/** `def commands(): Set[Option[Value]] = { e.2 | e in log }` (specs/raft.rio:74) */
+/** `def commands(): Set[Option[Value]] = { e.2 | e in log }` (specs/raft.rio:75) */
 export function commands(ctx: RaftContext, state: RaftState): rio.RSet<rio.Value | null> {
   return rio.image(state.log, (e) => e[1]);
 }
 
-/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:78) */
+/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:79) */
 export function prevFor(ctx: RaftContext, state: RaftState, p: rio.Process): rio.Nat {
   return rio.natSub(rio.lookup(state.nextIndex, p, 0), 1);
 }
 
-/** `def committable(): Set[Nat] =` (specs/raft.rio:272) */
+/** `def committable(): Set[Nat] =` (specs/raft.rio:275) */
 export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Nat> {
   return rio.filter(
     rio.range(state.commitIndex + 1, rio.size(state.log)),
@@ -117,13 +118,13 @@ export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Na
   );
 }
 
-/** `upon start` (specs/raft.rio:80) */
+/** `upon start` (specs/raft.rio:81) */
 export function onStart(ctx: RaftContext, state: RaftState): void {
   const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
   ctx.startTimer('Election', [], d);
 }
 
-/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:88) */
+/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:89) */
 export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -135,7 +136,7 @@ export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:95) */
+/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:96) */
 export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -147,7 +148,7 @@ export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t
   state.serverState = 'follower';
 }
 
-/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:102) */
+/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:103) */
 export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -159,7 +160,7 @@ export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termReply: upon receiving APPEND_REPLY(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:109) */
+/** `termReply: upon receiving APPEND_REPLY(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:110) */
 export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -171,7 +172,7 @@ export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly 
   state.serverState = 'follower';
 }
 
-/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:119) */
+/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:120) */
 export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   for (const i of rio.range(state.lastApplied + 1, state.commitIndex)) {
     if (rio.at(state.log, i)[1] !== null) {
@@ -187,7 +188,7 @@ export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   state.lastApplied = state.commitIndex;
 }
 
-/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:128) */
+/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:129) */
 export function requestVote(
   ctx: RaftContext,
   state: RaftState,
@@ -219,7 +220,7 @@ export function requestVote(
   ctx.send(p, { type: 'VOTE', term: state.currentTerm, voteGranted: grant });
 }
 
-/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:144) */
+/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:145) */
 export function appendEntries(
   ctx: RaftContext,
   state: RaftState,
@@ -278,6 +279,7 @@ export function appendEntries(
             rio.min(rio.setOf<rio.Nat>([leaderCommit, prevIndex + rio.size(entries)])),
           ]),
         );
+        state.commitTerm = state.currentTerm;
       }
 
       ctx.send(p, {
@@ -291,7 +293,7 @@ export function appendEntries(
   }
 }
 
-/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:183) */
+/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:185) */
 export function startElection(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'candidate';
   state.currentTerm = state.currentTerm + 1;
@@ -312,7 +314,7 @@ export function startElection(ctx: RaftContext, state: RaftState): void {
   );
 }
 
-/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:193) */
+/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:195) */
 export function countVote(
   ctx: RaftContext,
   state: RaftState,
@@ -323,7 +325,7 @@ export function countVote(
   }
 }
 
-/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:199) */
+/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:201) */
 export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'leader';
   state.leaderId = ctx.self;
@@ -359,7 +361,7 @@ export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:226) */
+/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:228) */
 export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   state.heartbeats = state.heartbeats + 1;
   state.beat = state.beat + 1;
@@ -379,7 +381,7 @@ export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/raft.rio:235) */
+/** `clientCommand: upon submit(c)` (specs/raft.rio:237) */
 export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { readonly c: rio.Value }): void {
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Value>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Value>([c]));
@@ -406,7 +408,7 @@ export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { reado
   }
 }
 
-/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and some(c) not in commands()` (specs/raft.rio:248) */
+/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and some(c) not in commands()` (specs/raft.rio:250) */
 export function redirected(
   ctx: RaftContext,
   state: RaftState,
@@ -429,7 +431,7 @@ export function redirected(
   }
 }
 
-/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b) from p when t = currentTerm and serverState = leader` (specs/raft.rio:258) */
+/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b) from p when t = currentTerm and serverState = leader` (specs/raft.rio:260) */
 export function appendReply(
   ctx: RaftContext,
   state: RaftState,
@@ -473,16 +475,17 @@ export function appendReply(
   }
 }
 
-/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:269) */
+/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:271) */
 export function advanceCommit(ctx: RaftContext, state: RaftState): void {
   state.commitIndex = rio.max(committable(ctx, state));
+  state.commitTerm = state.currentTerm;
 }
 
 /** Raft, compiled from specs/raft.rio. */
 export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
   name: 'Raft',
   source: 'specs/raft.rio',
-  sourceHash: 'fa2833b3f41b4132',
+  sourceHash: 'ad078d7c841261c7',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -587,6 +590,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       'heartbeats',
       'pending',
       'submitted',
+      'commitTerm',
       'applied',
     ],
   },
@@ -606,13 +610,14 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     heartbeats: 0,
     pending: [],
     submitted: [],
+    commitTerm: 0,
     applied: [],
   }),
   rules: [
-    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:80', body: onStart }),
+    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:81', body: onStart }),
     rio.onReceive<RaftParams, RaftState, RequestVoteMessage, { readonly t: rio.Nat }>({
       name: 'termRV',
-      source: 'specs/raft.rio:88',
+      source: 'specs/raft.rio:89',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -625,7 +630,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, VoteMessage, { readonly t: rio.Nat }>({
       name: 'termVote',
-      source: 'specs/raft.rio:95',
+      source: 'specs/raft.rio:96',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -638,7 +643,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendEntriesMessage, { readonly t: rio.Nat }>({
       name: 'termAE',
-      source: 'specs/raft.rio:102',
+      source: 'specs/raft.rio:103',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -651,7 +656,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendReplyMessage, { readonly t: rio.Nat }>({
       name: 'termReply',
-      source: 'specs/raft.rio:109',
+      source: 'specs/raft.rio:110',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -664,7 +669,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'applyCommitted',
-      source: 'specs/raft.rio:119',
+      source: 'specs/raft.rio:120',
       condition: (ctx, state) => state.commitIndex > state.lastApplied,
       body: applyCommitted,
     }),
@@ -681,7 +686,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'requestVote',
-      source: 'specs/raft.rio:128',
+      source: 'specs/raft.rio:129',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -711,7 +716,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendEntries',
-      source: 'specs/raft.rio:144',
+      source: 'specs/raft.rio:145',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -730,7 +735,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'startElection',
-      source: 'specs/raft.rio:183',
+      source: 'specs/raft.rio:185',
       timer: 'Election',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState !== 'leader' && state.currentTerm < ctx.params.maxTerm,
@@ -743,7 +748,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly granted: boolean; readonly p: rio.Process }
     >({
       name: 'countVote',
-      source: 'specs/raft.rio:193',
+      source: 'specs/raft.rio:195',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -758,14 +763,14 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'becomeLeader',
-      source: 'specs/raft.rio:199',
+      source: 'specs/raft.rio:201',
       condition: (ctx, state) =>
         state.serverState === 'candidate' && rio.size(state.votesGranted) > rio.div(ctx.params.n, 2),
       body: becomeLeader,
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/raft.rio:226',
+      source: 'specs/raft.rio:228',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState === 'leader' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -773,7 +778,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onRequest<RaftParams, RaftState, SubmitRequest, { readonly c: rio.Value }>({
       name: 'clientCommand',
-      source: 'specs/raft.rio:235',
+      source: 'specs/raft.rio:237',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -788,7 +793,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly c: rio.Value; readonly p: rio.Process }
     >({
       name: 'redirected',
-      source: 'specs/raft.rio:248',
+      source: 'specs/raft.rio:250',
       message: 'SUBMIT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -814,7 +819,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendReply',
-      source: 'specs/raft.rio:258',
+      source: 'specs/raft.rio:260',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -831,7 +836,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'advanceCommit',
-      source: 'specs/raft.rio:269',
+      source: 'specs/raft.rio:271',
       condition: (ctx, state) => state.serverState === 'leader' && !rio.equals(committable(ctx, state), []),
       body: advanceCommit,
     }),
@@ -841,7 +846,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'electionSafety',
       kind: 'always',
-      source: 'specs/raft.rio:277',
+      source: 'specs/raft.rio:280',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -855,7 +860,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'logMatching',
       kind: 'always',
-      source: 'specs/raft.rio:282',
+      source: 'specs/raft.rio:285',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -877,15 +882,14 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'leaderCompleteness',
       kind: 'always',
-      source: 'specs/raft.rio:291',
+      source: 'specs/raft.rio:295',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
             view.processes,
             (q) =>
               !(
-                view.state(q).serverState === 'leader' &&
-                view.state(q).currentTerm > view.state(p).currentTerm
+                view.state(q).serverState === 'leader' && view.state(q).currentTerm > view.state(p).commitTerm
               ) ||
               (view.state(p).commitIndex <= rio.size(view.state(q).log) &&
                 rio.equals(
@@ -898,7 +902,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'stateMachineSafety',
       kind: 'always',
-      source: 'specs/raft.rio:299',
+      source: 'specs/raft.rio:303',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -917,7 +921,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'submittedApplied',
       kind: 'eventually',
-      source: 'specs/raft.rio:305',
+      source: 'specs/raft.rio:309',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
