@@ -215,7 +215,7 @@ export function onReceivingDecisionReq2(
 export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCommitState> = {
   name: 'TwoPhaseCommit',
   source: 'specs/two-phase-commit.rio',
-  sourceHash: '0e454ee1921df7d0',
+  sourceHash: '63b0bae52d5ad97f',
   parameters: [{ name: 'participants', type: { kind: 'nat' } }],
   messages: [
     { name: 'VOTE_REQ', fields: [] },
@@ -252,7 +252,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
     Coordinator: ['ownVote', 'yesFrom', 'decision'],
     Participant: ['decision', 'vote', 'attempt'],
   },
-  durableVariables: { Coordinator: ['decision'], Participant: ['decision', 'vote'] },
+  durableVariables: { Coordinator: ['ownVote', 'decision'], Participant: ['decision', 'vote'] },
   initialState: (params, _self, role) => ({
     ownVote: null,
     yesFrom: [],

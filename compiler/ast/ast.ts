@@ -451,10 +451,10 @@ export interface PropertyDecl extends NodeBase {
   readonly temporal: 'always' | 'eventually';
   readonly body: Expr;
 }
-/** One line of a scenario: `at 0 sender requests broadcast(7)` or `at 5 2 crashes`. */
+/** One line of a scenario: `at 0 sender requests broadcast(7)`, `at 5 2 crashes` or `at 40 2 restarts`. */
 export type ScenarioStep =
   | { readonly kind: 'scenarioRequest'; readonly span: Span; readonly time: Expr; readonly process: Expr; readonly request: Name; readonly args: readonly Expr[] }
-  | { readonly kind: 'scenarioCrash'; readonly span: Span; readonly time: Expr; readonly process: Expr };
+  | { readonly kind: 'scenarioFault'; readonly span: Span; readonly time: Expr; readonly process: Expr; readonly fault: 'crash' | 'restart' };
 /** A named workload: `scenario s with n = 4, f = 1` followed by timed steps. */
 export interface ScenarioDecl extends NodeBase {
   readonly kind: 'scenario';

@@ -389,8 +389,8 @@ function step(s: ast.ScenarioStep): string {
   switch (s.kind) {
     case 'scenarioRequest':
       return `at ${time} ${process} requests ${s.request.text}(${list(s.args)})`;
-    case 'scenarioCrash':
-      return `at ${time} ${process} crashes`;
+    case 'scenarioFault':
+      return `at ${time} ${process} ${s.fault === 'crash' ? 'crashes' : 'restarts'}`;
     default:
       return ast.assertNever(s);
   }

@@ -53,7 +53,7 @@ function stepChildren(s: ast.ScenarioStep): ast.Node[] {
   switch (s.kind) {
     case 'scenarioRequest':
       return [s.time, s.process, ...s.args];
-    case 'scenarioCrash':
+    case 'scenarioFault':
       return [s.time, s.process];
     default:
       return ast.assertNever(s);

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { ProtocolModule } from '../../runtime/replica/contract.js';
 import type { Data } from '../../runtime/replica/values.js';
 import type { FaultPlan, NetworkConfig, SimConfig, WorkloadStep } from '../../runtime/sim/config.js';
-import { checkNetwork, defaultWorkload, parseFaults, parseNetwork, parseParams, parseRequest, PlanError } from '../../runtime/sim/plan.js';
+import { checkNetwork, defaultWorkload, faultPlanFor, parseNetwork, parseParams, parseRequest, PlanError } from '../../runtime/sim/plan.js';
 import { replaySteps } from '../../runtime/sim/replay.js';
 import { describeStep, showMessage, showValue } from '../../runtime/sim/report.js';
 import { shrink } from '../../runtime/sim/shrink.js';
@@ -137,14 +137,8 @@ function configFor(plan: Plan, args: SimulateArgs, seed: number, faults: FaultPl
   };
 }
 
-/**
- * The faults of one run: --faults if given; else a scenario's own crashes if it has any
- * (the scenario is then the whole fault plan); else the spec's fault model placed by the seed.
- */
 function faultsFor(plan: Plan, args: SimulateArgs, seed: number): FaultPlan {
-  const plannedCrashes = plan.scenario?.steps(plan.params as never).flatMap((s) => (s.kind === 'crash' ? [{ process: s.process, at: s.at }] : [])) ?? [];
-  if (args.faults === undefined && plannedCrashes.length > 0) return { crashes: plannedCrashes, byzantine: [] };
-  return parseFaults(plan.module, plan.params, args.faults, seed, args.horizon, args.beyondFaults);
+  return faultPlanFor(plan.module, plan.params, plan.scenario?.steps(plan.params as never) ?? [], args.faults, seed, args.horizon, args.beyondFaults);
 }
 
 /** Numeric options must be whole numbers in range: a usage error otherwise. */
@@ -156,6 +150,7 @@ function describeFaults(faults: FaultPlan): string {
   const parts = [
     ...faults.byzantine.map((b) => `p${b.process} Byzantine (${b.strategy})`),
     ...faults.crashes.map((c) => `p${c.process} crashes at t=${c.at}`),
+    ...(faults.restarts ?? []).map((r) => `p${r.process} restarts at t=${r.at}`),
   ];
   return parts.length === 0 ? 'none' : parts.join(', ');
 }

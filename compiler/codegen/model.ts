@@ -463,7 +463,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     }
     const paramsObj = `{ ${sc.bindings.map((b) => `${b.name.text}: ${expr(env, b.value)}`).join(', ')} }`;
     const steps = sc.steps.map((step) => {
-      if (step.kind === 'scenarioCrash') return `{ kind: 'crash', at: ${expr(env, step.time)}, process: ${expr(env, step.process)} }`;
+      if (step.kind === 'scenarioFault') return `{ kind: '${step.fault}', at: ${expr(env, step.time)}, process: ${expr(env, step.process)} }`;
       const request = p.requests.get(step.request.text);
       const fields = request?.decl.params.map((x) => x.name.text) ?? [];
       const args = [`type: ${JSON.stringify(step.request.text)}`, ...fields.map((f, i) => `${f}: ${step.args[i] === undefined ? 'null' : expr(env, step.args[i]!)}`)];

@@ -341,7 +341,8 @@ class RioParser extends CstParser {
           this.OPTION(() => this.SUBRULE(this.argList));
         },
       },
-      { ALT: () => this.CONSUME(t.Crashes) },
+      { ALT: () => this.CONSUME(t.Crashes, { LABEL: 'fault' }) },
+      { ALT: () => this.CONSUME(t.Restarts, { LABEL: 'fault' }) },
     ]);
     this.CONSUME(t.Newline);
   });

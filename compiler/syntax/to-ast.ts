@@ -587,7 +587,9 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
             const time = expr(node(step, 'time'));
             const process = expr(node(step, 'process'));
             const request = maybeToken(step, 'request');
-            if (request === undefined) return { kind: 'scenarioCrash', span: spanOf(step), time, process };
+            if (request === undefined) {
+              return { kind: 'scenarioFault', span: spanOf(step), time, process, fault: token(step, 'fault').tokenType === t.Restarts ? 'restart' : 'crash' };
+            }
             return { kind: 'scenarioRequest', span: spanOf(step), time, process, request: name(request), args: args(maybeNode(step, 'argList')) };
           }),
         };

@@ -92,6 +92,7 @@ export const With = soft('With', 'with');
 export const At = soft('At', 'at');
 export const Requests = soft('Requests', 'requests');
 export const Crashes = soft('Crashes', 'crashes');
+export const Restarts = soft('Restarts', 'restarts');
 export const Def = soft('Def', 'def');
 export const Const = soft('Const', 'const');
 export const Type = soft('Type', 'type');
@@ -167,7 +168,7 @@ const softKeywords = [
   Parameters, Assume, Faults, Crash, Byzantine, Uses, Interface, Request, Indication, Messages, State,
   Durable, Timers, Timer, Role, Played, By, Processes, Any, More, Than, A, Majority, All, Of, Start,
   Cancel, After, Send, To, Broadcast, Trigger, Choose, Random, Where, Assert, Property, Always,
-  Eventually, Scenario, With, At, Requests, Crashes, Def, Const, Type, Enum, Record, Max, Min,
+  Eventually, Scenario, With, At, Requests, Crashes, Restarts, Def, Const, Type, Enum, Record, Max, Min,
 ];
 
 /** Every token type, in the order the lexer tries them. */

@@ -160,7 +160,7 @@ export interface ScenarioDesc<P> {
   readonly params: P;
   readonly steps: (params: P) => readonly (
     | { readonly kind: 'request'; readonly at: number; readonly process: Process; readonly request: Tagged }
-    | { readonly kind: 'crash'; readonly at: number; readonly process: Process }
+    | { readonly kind: 'crash' | 'restart'; readonly at: number; readonly process: Process }
   )[];
 }
 

@@ -23,6 +23,8 @@ export interface NetworkConfig {
 export interface FaultPlan {
   readonly crashes: readonly { readonly process: Process; readonly at: number }[];
   readonly byzantine: readonly { readonly process: Process; readonly strategy: ByzantineStrategy }[];
+  /** Crashed processes that come back (crash–recovery), keeping their `durable` state. */
+  readonly restarts?: readonly { readonly process: Process; readonly at: number }[];
 }
 
 export interface WorkloadStep {

@@ -144,13 +144,16 @@ export function faultBounds(module: ProtocolModule<any, any>, params: Record<str
 }
 
 /**
- * `byzantine=3:equivocate,crash=1@20`, `none`, or (undefined) the spec's own fault model
- * with seeded choices of processes, strategies and crash times.
+ * `byzantine=3:equivocate,crash=1@20,restart=1@60`, `none`, or (undefined) the spec's own
+ * fault model with seeded choices of processes, strategies and crash times. In the spec's
+ * own model a crashed process whose role has `durable` state restarts later with
+ * probability 1/2 (crash–recovery is what durable state is for); without durable state a
+ * crash is final.
  */
 export function parseFaults(module: ProtocolModule<any, any>, params: Record<string, Data>, text: string | undefined, seed: number, horizon: number, allowBeyondSpec: boolean): FaultPlan {
   const n = module.processCount(params as never);
   const bounds = faultBounds(module, params);
-  if (text === 'none') return { crashes: [], byzantine: [] };
+  if (text === 'none') return { crashes: [], byzantine: [], restarts: [] };
   if (text === undefined || text.trim() === '') {
     // The spec's own fault model: the most faults it must survive, placed by the seed.
     const rng = new Rng(BigInt(seed) ^ 0x5eedfa17n);
@@ -161,9 +164,14 @@ export function parseFaults(module: ProtocolModule<any, any>, params: Record<str
     }
     const byzantine = order.slice(0, bounds.byzantine).map((process) => ({ process, strategy: rng.pick(byzantineStrategies) }));
     const crashes = order.slice(bounds.byzantine, bounds.byzantine + bounds.crash).map((process) => ({ process, at: rng.below(Math.max(1, Math.floor(horizon / 4))) }));
-    return { crashes, byzantine };
+    const restarts = crashes.flatMap((c) => {
+      const durable = module.durableVariables[module.roleOf(params as never, c.process) ?? ''] ?? [];
+      return durable.length > 0 && rng.chance(0.5) ? [{ process: c.process, at: c.at + 1 + rng.below(Math.max(1, Math.floor(horizon / 4))) }] : [];
+    });
+    return { crashes, byzantine, restarts };
   }
   const crashes: { process: Process; at: number }[] = [];
+  const restarts: { process: Process; at: number }[] = [];
   const byzantine: { process: Process; strategy: ByzantineStrategy }[] = [];
   for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     let m = /^byzantine=(\d+)(?::(\w+))?$/.exec(part);
@@ -173,23 +181,60 @@ export function parseFaults(module: ProtocolModule<any, any>, params: Record<str
       byzantine.push({ process: Number(m[1]), strategy });
       continue;
     }
-    m = /^crash=(\d+)@(\d+)$/.exec(part);
+    m = /^(crash|restart)=(\d+)@(\d+)$/.exec(part);
     if (m !== null) {
-      crashes.push({ process: Number(m[1]), at: Number(m[2]) });
+      (m[1] === 'crash' ? crashes : restarts).push({ process: Number(m[2]), at: Number(m[3]) });
       continue;
     }
-    throw new PlanError(`--faults '${part}': expected byzantine=P[:strategy], crash=P@TIME or none`);
+    throw new PlanError(`--faults '${part}': expected byzantine=P[:strategy], crash=P@TIME, restart=P@TIME or none`);
   }
-  const named = [...crashes.map((c) => c.process), ...byzantine.map((b) => b.process)];
-  named.forEach((p, i) => {
+  for (const p of [...crashes, ...restarts, ...byzantine].map((f) => f.process)) {
     if (p >= n) throw new PlanError(`--faults: process ${p} does not exist (processes are 0..${n - 1})`);
-    if (named.indexOf(p) !== i) throw new PlanError(`--faults: process ${p} is named twice; a process is faulty in one way at most`);
+  }
+  byzantine.forEach((b, i) => {
+    if (byzantine.findIndex((c) => c.process === b.process) !== i) throw new PlanError(`--faults: process ${b.process} is named Byzantine twice`);
+    if (crashes.some((c) => c.process === b.process)) throw new PlanError(`--faults: process ${b.process} is named twice; a Byzantine process runs no replica that could crash`);
   });
+  checkCrashCycles(crashes, restarts);
+  const crashedProcesses = new Set(crashes.map((c) => c.process)).size;
   if (!allowBeyondSpec) {
     if (byzantine.length > bounds.byzantine) throw new PlanError(`--faults: ${byzantine.length} Byzantine processes, but the spec tolerates ${bounds.byzantine} ('faults byzantine'); add --beyond-faults to run it anyway`);
-    if (crashes.length + byzantine.length > bounds.crash + bounds.byzantine) throw new PlanError(`--faults: ${crashes.length + byzantine.length} faulty processes, but the spec tolerates ${bounds.crash + bounds.byzantine}; add --beyond-faults to run it anyway`);
+    if (crashedProcesses + byzantine.length > bounds.crash + bounds.byzantine) throw new PlanError(`--faults: ${crashedProcesses + byzantine.length} faulty processes, but the spec tolerates ${bounds.crash + bounds.byzantine}; add --beyond-faults to run it anyway`);
   }
-  return { crashes, byzantine };
+  return { crashes, byzantine, restarts };
+}
+
+/** Each process's crashes and restarts must alternate in time, starting with a crash. */
+function checkCrashCycles(crashes: readonly { process: Process; at: number }[], restarts: readonly { process: Process; at: number }[]): void {
+  const byProcess = new Map<Process, { kind: 'crash' | 'restart'; at: number }[]>();
+  for (const c of crashes) byProcess.set(c.process, [...(byProcess.get(c.process) ?? []), { kind: 'crash', at: c.at }]);
+  for (const r of restarts) byProcess.set(r.process, [...(byProcess.get(r.process) ?? []), { kind: 'restart', at: r.at }]);
+  for (const [p, events] of byProcess) {
+    events.sort((a, b) => a.at - b.at || (a.kind === 'crash' ? -1 : 1));
+    events.forEach((e, i) => {
+      const previous = events[i - 1];
+      if (e.kind === 'restart' && (previous === undefined || previous.kind === 'restart')) throw new PlanError(`--faults: restart=${p}@${e.at}, but p${p} is not crashed then (give crash=${p}@T with T < ${e.at})`);
+      if (e.kind === 'restart' && previous!.at === e.at) throw new PlanError(`--faults: p${p} crashes and restarts at the same time ${e.at}; restart it later`);
+      if (e.kind === 'crash' && previous?.kind === 'crash') throw new PlanError(`--faults: p${p} crashes at t=${previous.at} and again at t=${e.at} without a restart in between`);
+    });
+  }
+}
+
+/** A scenario's timed steps, as the generated module gives them. */
+type ScenarioSteps = ReturnType<ProtocolModule<any, any>['scenarios'][number]['steps']>;
+
+/**
+ * The faults of one run: `text` (--faults) if given; else a scenario's own crashes and
+ * restarts if it has any (the scenario is then the whole fault plan); else the spec's
+ * fault model placed by the seed.
+ */
+export function faultPlanFor(
+  module: ProtocolModule<any, any>, params: Record<string, Data>, scenarioSteps: ScenarioSteps, text: string | undefined,
+  seed: number, horizon: number, allowBeyondSpec: boolean,
+): FaultPlan {
+  const planned = (kind: 'crash' | 'restart') => scenarioSteps.flatMap((s) => (s.kind === kind ? [{ process: s.process, at: s.at }] : []));
+  if (text === undefined && planned('crash').length > 0) return { crashes: planned('crash'), byzantine: [], restarts: planned('restart') };
+  return parseFaults(module, params, text, seed, horizon, allowBeyondSpec);
 }
 
 /** A workload for a spec that has requests but no scenario and no --request: one of each, at t=0. */

@@ -33,7 +33,7 @@ export function replaySteps(module: ProtocolModule<any, any>, params: unknown, b
     if (outcome.error !== undefined) {
       return { applied, world, violation: { property: 'assertion', kind: 'assertion', step: applied.length - 1, time: step.t, message: outcome.error } };
     }
-    if (outcome.firings.length > 0 || step.event.kind === 'crash') {
+    if (outcome.firings.length > 0 || step.event.kind === 'crash' || step.event.kind === 'restart') {
       const violated = world.violatedSafety();
       if (violated !== undefined) {
         return { applied, world, violation: { property: violated, kind: 'always', step: applied.length - 1, time: step.t, message: `'${violated}' does not hold after step ${applied.length - 1} (t=${step.t})` } };

@@ -52,6 +52,7 @@ export function describeStep(t: number, event: WorldEvent, outcome: Outcome | un
     case 'deliver': what = `p${event.to} receives ${showMessage(event.message)} from p${event.from}`; break;
     case 'timeout': what = `p${event.process}'s timer ${event.timer}(${event.args.map((a) => showValue(a)).join(', ')}) expires`; break;
     case 'crash': what = `p${event.process} crashes`; break;
+    case 'restart': what = `p${event.process} restarts from its durable state`; break;
     case 'inject': what = `p${event.from} (Byzantine) sends ${showMessage(event.message)} to p${event.to}`; break;
     case 'lose': what = `the network loses ${showMessage(event.message)} from p${event.from} to p${event.to}`; break;
     case 'duplicate': what = `the network duplicates ${showMessage(event.message)} from p${event.from} to p${event.to}`; break;

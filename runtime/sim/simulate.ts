@@ -79,6 +79,7 @@ export function simulate(config: SimConfig): SimResult {
   for (const p of world.processes) if (!byzantine.includes(p)) queue.push(0, { kind: 'event', event: { kind: 'start', process: p } });
   for (const w of config.workload) queue.push(w.at, { kind: 'event', event: { kind: 'request', process: w.process, request: w.request } });
   for (const c of config.faults.crashes) queue.push(c.at, { kind: 'event', event: { kind: 'crash', process: c.process } });
+  for (const r of config.faults.restarts ?? []) queue.push(r.at, { kind: 'event', event: { kind: 'restart', process: r.process } });
   for (const b of config.faults.byzantine) {
     if (b.strategy === 'equivocate' || b.strategy === 'arbitrary') queue.push(0, { kind: 'byzantineTick', process: b.process });
   }
@@ -219,7 +220,7 @@ export function simulate(config: SimConfig): SimResult {
           break;
       }
     }
-    if (outcome.firings.length > 0 || event.kind === 'crash') {
+    if (outcome.firings.length > 0 || event.kind === 'crash' || event.kind === 'restart') {
       const violated = world.violatedSafety();
       if (violated !== undefined) {
         return finish('violation', { property: violated, kind: 'always', step: steps - 1, time: now, message: `'${violated}' does not hold after step ${steps - 1} (t=${now})` });

@@ -66,7 +66,7 @@ function checkEvent(v: unknown, line: number): WorldEvent {
   };
   const message = (x: unknown) => (isObject(x) && typeof x['type'] === 'string' ? x : fail('a "message" with a "type"'));
   switch (v['kind']) {
-    case 'start': case 'crash':
+    case 'start': case 'crash': case 'restart':
       if (!isProcess(v['process'])) fail('a "process"');
       return { kind: v['kind'], process: v['process'] as number };
     case 'request':

@@ -25,6 +25,8 @@ export type WorldEvent =
   | { readonly kind: 'deliver'; readonly from: Process; readonly to: Process; readonly message: Wire }
   | { readonly kind: 'timeout'; readonly process: Process; readonly timer: string; readonly args: readonly Data[] }
   | { readonly kind: 'crash'; readonly process: Process }
+  /** A crashed process comes back with its `durable` variables, everything else initial, and runs its start rules. */
+  | { readonly kind: 'restart'; readonly process: Process }
   /** A Byzantine process puts any well-typed message on the network. */
   | { readonly kind: 'inject'; readonly from: Process; readonly to: Process; readonly message: Wire }
   /** The network loses a message in flight. */
@@ -117,6 +119,7 @@ export class World<P = any, S = any> {
   readonly byzantine: RSet<Process>;
   readonly chooser: ScriptedChooser;
   private readonly replicas: (Replica<P, S> | null)[];
+  private readonly makeReplica: (p: Process) => Replica<P, S>;
   // Mutable inside; `snapshot` copies them into plain data.
   private inFlight = new Map<string, [Process, Process, Wire, number]>();
   private timers = new Map<string, readonly [Process, string, readonly Data[]]>();
@@ -139,7 +142,8 @@ export class World<P = any, S = any> {
     this.chooser = new ScriptedChooser(fallbackChooser);
     const env = { chooser: this.chooser, crypto: options.crypto ?? symbolicCrypto };
     const make = options.replicaFactory ?? ((p: Process) => new Replica(module, params, p, env, '', layout));
-    this.replicas = this.processes.map((p) => (this.byzantine.includes(p) ? null : make(p, env)));
+    this.makeReplica = (p) => make(p, env);
+    this.replicas = this.processes.map((p) => (this.byzantine.includes(p) ? null : this.makeReplica(p)));
     this.indications = this.processes.map(() => []);
   }
 
@@ -188,6 +192,8 @@ export class World<P = any, S = any> {
         return !this.crashed.includes(event.process) && this.timers.has(timerKey(event.process, event.timer, event.args));
       case 'crash':
         return this.replicas[event.process] !== null && !this.crashed.includes(event.process);
+      case 'restart':
+        return this.replicas[event.process] !== null && this.crashed.includes(event.process);
       case 'inject':
         return this.byzantine.includes(event.from) && this.processes.includes(event.to);
     }
@@ -205,6 +211,18 @@ export class World<P = any, S = any> {
         this.crashed = [...this.crashed, event.process].sort((a, b) => a - b);
         this.dropTimersOf(event.process);
         return { effects: [], firings: [], choices: [] };
+      case 'restart': {
+        const p = event.process;
+        this.crashed = this.crashed.filter((q) => q !== p);
+        this.started = [...this.started.filter((q) => q !== p), p].sort((a, b) => a - b);
+        const replica = this.replicas[p]!;
+        const fresh = this.makeReplica(p);
+        const kept = this.module.durableVariables[replica.role ?? ''] ?? [];
+        const vars = { ...fresh.state.vars };
+        for (const name of kept) vars[name] = replica.state.vars[name]!;
+        replica.restore({ ...fresh.state, vars });
+        return this.step(p, replica, { kind: 'start' });
+      }
       case 'inject':
         this.send(event.from, event.to, event.message);
         return { effects: [], firings: [], choices: [] };

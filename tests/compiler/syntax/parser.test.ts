@@ -305,14 +305,15 @@ describe('declarations', () => {
     ]);
   });
 
-  it('parses scenarios with bindings, requests and crashes', () => {
-    const s = member('scenario basic with n = 4, f = n - 3', '  at 0 leader requests propose(7, x)', '  at 5 2 crashes', '  at 1 + 1 p requests reset');
+  it('parses scenarios with bindings, requests, crashes and restarts', () => {
+    const s = member('scenario basic with n = 4, f = n - 3', '  at 0 leader requests propose(7, x)', '  at 5 2 crashes', '  at 9 2 restarts', '  at 1 + 1 p requests reset');
     expect(s).toMatchObject({
       kind: 'scenario', name: { text: 'basic' },
       bindings: [{ name: { text: 'n' }, value: num(4) }, { name: { text: 'f' }, value: { kind: 'binary', op: '-' } }],
       steps: [
         { kind: 'scenarioRequest', time: num(0), process: nm('leader'), request: { text: 'propose' }, args: [num(7), nm('x')] },
-        { kind: 'scenarioCrash', time: num(5), process: num(2) },
+        { kind: 'scenarioFault', fault: 'crash', time: num(5), process: num(2) },
+        { kind: 'scenarioFault', fault: 'restart', time: num(9), process: num(2) },
         { kind: 'scenarioRequest', time: { kind: 'binary', op: '+' }, process: nm('p'), request: { text: 'reset' }, args: [] },
       ],
     });

@@ -398,7 +398,8 @@ describe('round trip of random expressions', () => {
         kind: 'scenario', id: 0, span: noSpan, name: mkName('sc'), bindings: [{ name: mkName('n'), value: e0 }, { name: mkName('k'), value: e1 }],
         steps: [
           { kind: 'scenarioRequest', span: noSpan, time: e2, process: e3, request: mkName('go'), args: [e4] },
-          { kind: 'scenarioCrash', span: noSpan, time: e5, process: e6 },
+          { kind: 'scenarioFault', span: noSpan, time: e5, process: e6, fault: 'crash' },
+          { kind: 'scenarioFault', span: noSpan, time: e6, process: e5, fault: 'restart' },
         ],
       },
     ];
@@ -428,7 +429,7 @@ function checkMutant(text: string): void {
   const start = performance.now();
   const result = parse({ id, text });
   const elapsed = performance.now() - start;
-  expect(elapsed, 'parse time (ms)').toBeLessThan(1000);
+  expect(elapsed, 'parse time (ms)').toBeLessThan(10_000) // a guard against hangs and blow-ups (typical: a few ms), loose enough for a loaded machine;
   for (const d of result.diagnostics) {
     expect(d.code).toMatch(/^RIO\d{4}$/);
     expect(d.span.file).toBe(id);

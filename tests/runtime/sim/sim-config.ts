@@ -11,7 +11,7 @@
 import type { ProtocolModule } from '../../../runtime/replica/contract.js';
 import type { Data, Process } from '../../../runtime/replica/values.js';
 import type { FaultPlan, NetworkConfig, SimConfig, WorkloadStep } from '../../../runtime/sim/config.js';
-import { defaultWorkload, parseFaults, parseNetwork, parseParams, parseRequest } from '../../../runtime/sim/plan.js';
+import { defaultWorkload, faultPlanFor, parseFaults, parseNetwork, parseParams, parseRequest } from '../../../runtime/sim/plan.js';
 
 /** The options of `rio simulate`, as words; every one is optional, defaults as in the CLI. */
 export interface RunOptions {
@@ -31,7 +31,9 @@ export interface RunPlan {
   readonly params: Record<string, Data>;
   readonly workload: readonly WorkloadStep[];
   readonly network: NetworkConfig;
-  /** Crashes written in the scenario run (named, or the spec's first when no request is given). */
+  /** The steps of the scenario run (named, or the spec's first when no request is given). */
+  readonly scenarioSteps: ReturnType<ProtocolModule<any, any>['scenarios'][number]['steps']>;
+  /** Of those, the crashes. */
   readonly scenarioCrashes: readonly { readonly process: Process; readonly at: number }[];
   readonly options: RunOptions;
   readonly horizon: number;
@@ -54,9 +56,10 @@ export function planRun(module: ProtocolModule<any, any>, options: RunOptions = 
   else if (scenario !== undefined) {
     workload = scenario.steps(params as never).flatMap((s) => (s.kind === 'request' ? [{ at: s.at, process: s.process, request: s.request }] : []));
   } else workload = defaultWorkload(module, params);
-  const scenarioCrashes = scenario?.steps(params as never).flatMap((s) => (s.kind === 'crash' ? [{ process: s.process, at: s.at }] : [])) ?? [];
+  const scenarioSteps = scenario?.steps(params as never) ?? [];
+  const scenarioCrashes = scenarioSteps.flatMap((s) => (s.kind === 'crash' ? [{ process: s.process, at: s.at }] : []));
   return {
-    module, params, workload, network: parseNetwork(options.network), scenarioCrashes, options,
+    module, params, workload, network: parseNetwork(options.network), scenarioSteps, scenarioCrashes, options,
     horizon: options.horizon ?? cliDefaults.horizon, steps: options.steps ?? cliDefaults.steps, values: options.values ?? cliDefaults.values,
   };
 }
@@ -67,8 +70,7 @@ export function planRun(module: ProtocolModule<any, any>, options: RunOptions = 
  * spec's fault model placed by the seed.
  */
 export function faultsFor(plan: RunPlan, seed: number): FaultPlan {
-  if (plan.options.faults === undefined && plan.scenarioCrashes.length > 0) return { crashes: plan.scenarioCrashes, byzantine: [] };
-  return specFaults(plan, seed);
+  return faultPlanFor(plan.module, plan.params, plan.scenarioSteps, plan.options.faults, seed, plan.horizon, plan.options.beyondFaults ?? false);
 }
 
 /** The spec's own fault model placed by the seed (or --faults), whatever the scenario says. */

@@ -50,13 +50,13 @@ function traceOf(module: ProtocolModule<any, any>, options: RunOptions, seed: nu
 const kindsOf = (trace: Trace) => new Set(trace.steps.map((s) => s.event.kind));
 
 describe('writeTrace → readTrace', () => {
-  it('round-trips every kind of event: start, request, deliver, timeout, crash, inject, lose, duplicate', () => {
+  it('round-trips every kind of event: start, request, deliver, timeout, crash, restart, inject, lose, duplicate', () => {
     const traces = [
-      traceOf(TwoPhaseCommit, { network: 'loss=0.2,dup=0.2,gst=100' }, 3).trace, // timers, crashes, choose
+      traceOf(TwoPhaseCommit, { network: 'loss=0.2,dup=0.2,gst=100' }, 3).trace, // timers, crashes, a restart, choose
       traceOf(BrachaBroadcast, { faults: 'byzantine=1:arbitrary', network: 'loss=0.1,dup=0.2,gst=200' }, 2).trace,
     ];
     const kinds = new Set(traces.flatMap((t) => [...kindsOf(t)]));
-    expect([...kinds].sort()).toEqual(['crash', 'deliver', 'duplicate', 'inject', 'lose', 'request', 'start', 'timeout']);
+    expect([...kinds].sort()).toEqual(['crash', 'deliver', 'duplicate', 'inject', 'lose', 'request', 'restart', 'start', 'timeout']);
     for (const trace of traces) {
       const text = writeTrace(trace);
       expect(readTrace(text)).toEqual(trace);
