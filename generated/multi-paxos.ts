@@ -77,6 +77,7 @@ export interface MultiPaxosState {
   accepted: rio.RMap<rio.Nat, readonly [rio.Nat, rio.Nat]>;
   decided: rio.RMap<rio.Nat, rio.Nat>;
   submitted: rio.RSet<rio.Nat>;
+  pending: rio.RSet<rio.Nat>;
   executed: rio.Nat;
   round: rio.Nat;
   ballot: rio.Nat;
@@ -88,7 +89,6 @@ export interface MultiPaxosState {
   acked: rio.RMap<rio.Process, rio.Nat>;
   heard: boolean;
   leaderNow: rio.Process | null;
-  pending: rio.RSet<rio.Nat>;
 }
 
 /** What rule bodies may do (send, broadcast, trigger, timers, choose). */
@@ -109,17 +109,17 @@ export function noop(params: MultiPaxosParams): rio.Nat {
   return 0;
 }
 
-/** `def ballotOf(r: Nat, p: Process): Nat = r * n + |{ q in Process | q < p }| + 1` (specs/multi-paxos.rio:81) */
+/** `def ballotOf(r: Nat, p: Process): Nat = r * n + |{ q in Process | q < p }| + 1` (specs/multi-paxos.rio:82) */
 export function ballotOf(params: MultiPaxosParams, r: rio.Nat, p: rio.Process): rio.Nat {
   return r * params.n + rio.size(rio.filter(multiPaxosProcesses(params), (q) => q < p)) + 1;
 }
 
-/** `def firstOpen(): Nat = min({ s in 1..|decided| + 1 | s not in decided })` (specs/multi-paxos.rio:83) */
+/** `def firstOpen(): Nat = min({ s in 1..|decided| + 1 | s not in decided })` (specs/multi-paxos.rio:84) */
 export function firstOpen(ctx: MultiPaxosContext, state: MultiPaxosState): rio.Nat {
   return rio.min(rio.filter(rio.range(1, rio.size(state.decided) + 1), (s) => !rio.hasKey(state.decided, s)));
 }
 
-/** `def inUse(c: Nat): Bool = c in values(decided) or exists s in proposals: proposals[s].2 = c` (specs/multi-paxos.rio:84) */
+/** `def inUse(c: Nat): Bool = c in values(decided) or exists s in proposals: proposals[s].2 = c` (specs/multi-paxos.rio:85) */
 export function inUse(ctx: MultiPaxosContext, state: MultiPaxosState, c: rio.Nat): boolean {
   return (
     rio.has(rio.values(state.decided), c) ||
@@ -127,13 +127,13 @@ export function inUse(ctx: MultiPaxosContext, state: MultiPaxosState, c: rio.Nat
   );
 }
 
-/** `upon start` (specs/multi-paxos.rio:86) */
+/** `upon start` (specs/multi-paxos.rio:87) */
 export function onStart(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   const d = ctx.random(rio.range(ctx.params.suspectMin, ctx.params.suspectMax));
   ctx.startTimer('Suspect', [], d);
 }
 
-/** `suspect: upon timeout Suspect` (specs/multi-paxos.rio:94) */
+/** `suspect: upon timeout Suspect` (specs/multi-paxos.rio:95) */
 export function suspect(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   if (
     state.phase !== 'leading' &&
@@ -151,7 +151,7 @@ export function suspect(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   ctx.startTimer('Suspect', [], d);
 }
 
-/** `phase1b: upon receiving PREPARE(b, low) from p when b > promised` (specs/multi-paxos.rio:107) */
+/** `phase1b: upon receiving PREPARE(b, low) from p when b > promised` (specs/multi-paxos.rio:108) */
 export function phase1b(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -172,7 +172,7 @@ export function phase1b(
   });
 }
 
-/** `phase2b: upon receiving ACCEPT(b, s, c, a) from p when b >= promised` (specs/multi-paxos.rio:114) */
+/** `phase2b: upon receiving ACCEPT(b, s, c, a) from p when b >= promised` (specs/multi-paxos.rio:115) */
 export function phase2b(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -200,7 +200,7 @@ export function phase2b(
   ctx.broadcast({ type: 'ACCEPTED', b, s, c });
 }
 
-/** `phase2a: upon receiving PROMISE(b, _) from a majority as msgs when b = ballot and phase = preparing` (specs/multi-paxos.rio:126) */
+/** `phase2a: upon receiving PROMISE(b, _) from a majority as msgs when b = ballot and phase = preparing` (specs/multi-paxos.rio:127) */
 export function phase2a(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -260,7 +260,7 @@ export function phase2a(
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/multi-paxos.rio:153) */
+/** `clientCommand: upon submit(c)` (specs/multi-paxos.rio:154) */
 export function clientCommand(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -279,7 +279,7 @@ export function clientCommand(
   }
 }
 
-/** `forwarded: upon receiving FORWARD(b, c) from p when phase = leading and not inUse(c)` (specs/multi-paxos.rio:164) */
+/** `forwarded: upon receiving FORWARD(b, c) from p when phase = leading and not inUse(c)` (specs/multi-paxos.rio:165) */
 export function forwarded(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -290,7 +290,7 @@ export function forwarded(
   state.nextSlot = state.nextSlot + 1;
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when phase = leading and heartbeats < maxHeartbeats` (specs/multi-paxos.rio:171) */
+/** `heartbeatTimeout: upon timeout Heartbeat when phase = leading and heartbeats < maxHeartbeats` (specs/multi-paxos.rio:172) */
 export function heartbeatTimeout(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   state.heartbeats = state.heartbeats + 1;
   state.attempt = state.attempt + 1;
@@ -312,7 +312,7 @@ export function heartbeatTimeout(ctx: MultiPaxosContext, state: MultiPaxosState)
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `followLeader: upon receiving HEARTBEAT(b, beat, stable) from p when b >= promised` (specs/multi-paxos.rio:182) */
+/** `followLeader: upon receiving HEARTBEAT(b, beat, stable) from p when b >= promised` (specs/multi-paxos.rio:183) */
 export function followLeader(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -339,7 +339,7 @@ export function followLeader(
   }
 }
 
-/** `catchUp: upon receiving ACK(b, beat, next) from p when b = ballot and phase = leading` (specs/multi-paxos.rio:193) */
+/** `catchUp: upon receiving ACK(b, beat, next) from p when b = ballot and phase = leading` (specs/multi-paxos.rio:194) */
 export function catchUp(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -355,7 +355,7 @@ export function catchUp(
   }
 }
 
-/** `learn: upon receiving ACCEPTED(b, s, c) from a majority when s not in decided` (specs/multi-paxos.rio:200) */
+/** `learn: upon receiving ACCEPTED(b, s, c) from a majority when s not in decided` (specs/multi-paxos.rio:201) */
 export function learn(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -366,7 +366,7 @@ export function learn(
   state.pending = rio.difference(state.pending, rio.setOf<rio.Nat>([c]));
 }
 
-/** `learnFromLeader: upon receiving DECIDE(s, c) from p when s not in decided` (specs/multi-paxos.rio:205) */
+/** `learnFromLeader: upon receiving DECIDE(s, c) from p when s not in decided` (specs/multi-paxos.rio:206) */
 export function learnFromLeader(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -377,7 +377,7 @@ export function learnFromLeader(
   state.pending = rio.difference(state.pending, rio.setOf<rio.Nat>([c]));
 }
 
-/** `execute: upon executed + 1 in decided` (specs/multi-paxos.rio:211) */
+/** `execute: upon executed + 1 in decided` (specs/multi-paxos.rio:212) */
 export function execute(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   const gaps = rio.filter(
     rio.range(state.executed + 1, rio.size(state.decided) + 1),
@@ -396,7 +396,7 @@ export function execute(ctx: MultiPaxosContext, state: MultiPaxosState): void {
 export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> = {
   name: 'MultiPaxos',
   source: 'specs/multi-paxos.rio',
-  sourceHash: 'd28aac317a92a4f5',
+  sourceHash: 'b6078d891e19168b',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -506,6 +506,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       'accepted',
       'decided',
       'submitted',
+      'pending',
       'executed',
       'round',
       'ballot',
@@ -517,15 +518,15 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       'acked',
       'heard',
       'leaderNow',
-      'pending',
     ],
   },
-  durableVariables: { '': ['promised', 'accepted', 'decided', 'submitted'] },
+  durableVariables: { '': ['promised', 'accepted', 'decided', 'submitted', 'pending'] },
   initialState: (_params) => ({
     promised: 0,
     accepted: rio.emptyMap(),
     decided: rio.emptyMap(),
     submitted: [],
+    pending: [],
     executed: 0,
     round: 0,
     ballot: 0,
@@ -537,17 +538,16 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     acked: rio.emptyMap(),
     heard: false,
     leaderNow: null,
-    pending: [],
   }),
   rules: [
     rio.onStart<MultiPaxosParams, MultiPaxosState>({
       name: 'onStart',
-      source: 'specs/multi-paxos.rio:86',
+      source: 'specs/multi-paxos.rio:87',
       body: onStart,
     }),
     rio.onTimeout<MultiPaxosParams, MultiPaxosState, {}>({
       name: 'suspect',
-      source: 'specs/multi-paxos.rio:94',
+      source: 'specs/multi-paxos.rio:95',
       timer: 'Suspect',
       bind: () => ({}),
       body: suspect,
@@ -559,7 +559,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly low: rio.Nat; readonly p: rio.Process }
     >({
       name: 'phase1b',
-      source: 'specs/multi-paxos.rio:107',
+      source: 'specs/multi-paxos.rio:108',
       message: 'PREPARE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -585,7 +585,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       }
     >({
       name: 'phase2b',
-      source: 'specs/multi-paxos.rio:114',
+      source: 'specs/multi-paxos.rio:115',
       message: 'ACCEPT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -608,7 +608,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly msgs: rio.RSet<rio.WithSender<PromiseMessage>> }
     >({
       name: 'phase2a',
-      source: 'specs/multi-paxos.rio:126',
+      source: 'specs/multi-paxos.rio:127',
       message: 'PROMISE',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(rio.size(ctx.processes), 2) + 1 },
       collectAs: 'msgs',
@@ -622,7 +622,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onRequest<MultiPaxosParams, MultiPaxosState, SubmitRequest, { readonly c: rio.Nat }>({
       name: 'clientCommand',
-      source: 'specs/multi-paxos.rio:153',
+      source: 'specs/multi-paxos.rio:154',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -637,7 +637,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly c: rio.Nat; readonly p: rio.Process }
     >({
       name: 'forwarded',
-      source: 'specs/multi-paxos.rio:164',
+      source: 'specs/multi-paxos.rio:165',
       message: 'FORWARD',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -652,7 +652,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onTimeout<MultiPaxosParams, MultiPaxosState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/multi-paxos.rio:171',
+      source: 'specs/multi-paxos.rio:172',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.phase === 'leading' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -665,7 +665,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly beat: rio.Nat; readonly stable: rio.Nat; readonly p: rio.Process }
     >({
       name: 'followLeader',
-      source: 'specs/multi-paxos.rio:182',
+      source: 'specs/multi-paxos.rio:183',
       message: 'HEARTBEAT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -686,7 +686,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly beat: rio.Nat; readonly next: rio.Nat; readonly p: rio.Process }
     >({
       name: 'catchUp',
-      source: 'specs/multi-paxos.rio:193',
+      source: 'specs/multi-paxos.rio:194',
       message: 'ACK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -707,7 +707,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly s: rio.Nat; readonly c: rio.Nat }
     >({
       name: 'learn',
-      source: 'specs/multi-paxos.rio:200',
+      source: 'specs/multi-paxos.rio:201',
       message: 'ACCEPTED',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(rio.size(ctx.processes), 2) + 1 },
       staticBind: true,
@@ -727,7 +727,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly s: rio.Nat; readonly c: rio.Nat; readonly p: rio.Process }
     >({
       name: 'learnFromLeader',
-      source: 'specs/multi-paxos.rio:205',
+      source: 'specs/multi-paxos.rio:206',
       message: 'DECIDE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -742,7 +742,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onCondition<MultiPaxosParams, MultiPaxosState>({
       name: 'execute',
-      source: 'specs/multi-paxos.rio:211',
+      source: 'specs/multi-paxos.rio:212',
       condition: (ctx, state) => rio.hasKey(state.decided, state.executed + 1),
       body: execute,
     }),
@@ -752,7 +752,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/multi-paxos.rio:220',
+      source: 'specs/multi-paxos.rio:221',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -768,7 +768,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/multi-paxos.rio:225',
+      source: 'specs/multi-paxos.rio:226',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -784,7 +784,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'submittedDecided',
       kind: 'eventually',
-      source: 'specs/multi-paxos.rio:231',
+      source: 'specs/multi-paxos.rio:232',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>

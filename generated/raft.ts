@@ -88,27 +88,27 @@ function raftProcessCount(params: RaftParams): number {
   return params.n;
 }
 
-/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:73) */
+/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:75) */
 export function lastLogTerm(ctx: RaftContext, state: RaftState): rio.Nat {
   return rio.size(state.log) === 0 ? 0 : rio.at(state.log, rio.size(state.log))[0];
 }
 
-/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:74) */
+/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:76) */
 export function termAt(ctx: RaftContext, state: RaftState, i: rio.Nat): rio.Nat {
   return i === 0 ? 0 : rio.at(state.log, i)[0];
 }
 
-/** `def commands(): Set[Option[Value]] = { e.2 | e in log }` (specs/raft.rio:75) */
+/** `def commands(): Set[Option[Value]] = { e.2 | e in log }` (specs/raft.rio:77) */
 export function commands(ctx: RaftContext, state: RaftState): rio.RSet<rio.Value | null> {
   return rio.image(state.log, (e) => e[1]);
 }
 
-/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:79) */
+/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:81) */
 export function prevFor(ctx: RaftContext, state: RaftState, p: rio.Process): rio.Nat {
   return rio.natSub(rio.lookup(state.nextIndex, p, 0), 1);
 }
 
-/** `def committable(): Set[Nat] =` (specs/raft.rio:275) */
+/** `def committable(): Set[Nat] =` (specs/raft.rio:277) */
 export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Nat> {
   return rio.filter(
     rio.range(state.commitIndex + 1, rio.size(state.log)),
@@ -118,13 +118,13 @@ export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Na
   );
 }
 
-/** `upon start` (specs/raft.rio:81) */
+/** `upon start` (specs/raft.rio:83) */
 export function onStart(ctx: RaftContext, state: RaftState): void {
   const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
   ctx.startTimer('Election', [], d);
 }
 
-/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:89) */
+/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:91) */
 export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -136,7 +136,7 @@ export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:96) */
+/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:98) */
 export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -148,7 +148,7 @@ export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t
   state.serverState = 'follower';
 }
 
-/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:103) */
+/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:105) */
 export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -160,7 +160,7 @@ export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termReply: upon receiving APPEND_REPLY(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:110) */
+/** `termReply: upon receiving APPEND_REPLY(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:112) */
 export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -172,7 +172,7 @@ export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly 
   state.serverState = 'follower';
 }
 
-/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:120) */
+/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:122) */
 export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   for (const i of rio.range(state.lastApplied + 1, state.commitIndex)) {
     if (rio.at(state.log, i)[1] !== null) {
@@ -188,7 +188,7 @@ export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   state.lastApplied = state.commitIndex;
 }
 
-/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:129) */
+/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:131) */
 export function requestVote(
   ctx: RaftContext,
   state: RaftState,
@@ -220,7 +220,7 @@ export function requestVote(
   ctx.send(p, { type: 'VOTE', term: state.currentTerm, voteGranted: grant });
 }
 
-/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:145) */
+/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:147) */
 export function appendEntries(
   ctx: RaftContext,
   state: RaftState,
@@ -293,7 +293,7 @@ export function appendEntries(
   }
 }
 
-/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:185) */
+/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:187) */
 export function startElection(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'candidate';
   state.currentTerm = state.currentTerm + 1;
@@ -314,7 +314,7 @@ export function startElection(ctx: RaftContext, state: RaftState): void {
   );
 }
 
-/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:195) */
+/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:197) */
 export function countVote(
   ctx: RaftContext,
   state: RaftState,
@@ -325,7 +325,7 @@ export function countVote(
   }
 }
 
-/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:201) */
+/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:203) */
 export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'leader';
   state.leaderId = ctx.self;
@@ -361,7 +361,7 @@ export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:228) */
+/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:230) */
 export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   state.heartbeats = state.heartbeats + 1;
   state.beat = state.beat + 1;
@@ -381,7 +381,7 @@ export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/raft.rio:237) */
+/** `clientCommand: upon submit(c)` (specs/raft.rio:239) */
 export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { readonly c: rio.Value }): void {
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Value>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Value>([c]));
@@ -408,7 +408,7 @@ export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { reado
   }
 }
 
-/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and some(c) not in commands()` (specs/raft.rio:250) */
+/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and some(c) not in commands()` (specs/raft.rio:252) */
 export function redirected(
   ctx: RaftContext,
   state: RaftState,
@@ -431,7 +431,7 @@ export function redirected(
   }
 }
 
-/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b) from p when t = currentTerm and serverState = leader` (specs/raft.rio:260) */
+/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b) from p when t = currentTerm and serverState = leader` (specs/raft.rio:262) */
 export function appendReply(
   ctx: RaftContext,
   state: RaftState,
@@ -475,7 +475,7 @@ export function appendReply(
   }
 }
 
-/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:271) */
+/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:273) */
 export function advanceCommit(ctx: RaftContext, state: RaftState): void {
   state.commitIndex = rio.max(committable(ctx, state));
   state.commitTerm = state.currentTerm;
@@ -485,7 +485,7 @@ export function advanceCommit(ctx: RaftContext, state: RaftState): void {
 export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
   name: 'Raft',
   source: 'specs/raft.rio',
-  sourceHash: 'ad078d7c841261c7',
+  sourceHash: 'fed6758bd7157b8b',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -594,7 +594,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       'applied',
     ],
   },
-  durableVariables: { '': ['currentTerm', 'votedFor', 'log'] },
+  durableVariables: { '': ['currentTerm', 'votedFor', 'log', 'pending', 'submitted'] },
   initialState: (_params) => ({
     currentTerm: 0,
     votedFor: null,
@@ -614,10 +614,10 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     applied: [],
   }),
   rules: [
-    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:81', body: onStart }),
+    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:83', body: onStart }),
     rio.onReceive<RaftParams, RaftState, RequestVoteMessage, { readonly t: rio.Nat }>({
       name: 'termRV',
-      source: 'specs/raft.rio:89',
+      source: 'specs/raft.rio:91',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -630,7 +630,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, VoteMessage, { readonly t: rio.Nat }>({
       name: 'termVote',
-      source: 'specs/raft.rio:96',
+      source: 'specs/raft.rio:98',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -643,7 +643,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendEntriesMessage, { readonly t: rio.Nat }>({
       name: 'termAE',
-      source: 'specs/raft.rio:103',
+      source: 'specs/raft.rio:105',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -656,7 +656,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendReplyMessage, { readonly t: rio.Nat }>({
       name: 'termReply',
-      source: 'specs/raft.rio:110',
+      source: 'specs/raft.rio:112',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -669,7 +669,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'applyCommitted',
-      source: 'specs/raft.rio:120',
+      source: 'specs/raft.rio:122',
       condition: (ctx, state) => state.commitIndex > state.lastApplied,
       body: applyCommitted,
     }),
@@ -686,7 +686,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'requestVote',
-      source: 'specs/raft.rio:129',
+      source: 'specs/raft.rio:131',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -716,7 +716,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendEntries',
-      source: 'specs/raft.rio:145',
+      source: 'specs/raft.rio:147',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -735,7 +735,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'startElection',
-      source: 'specs/raft.rio:185',
+      source: 'specs/raft.rio:187',
       timer: 'Election',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState !== 'leader' && state.currentTerm < ctx.params.maxTerm,
@@ -748,7 +748,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly granted: boolean; readonly p: rio.Process }
     >({
       name: 'countVote',
-      source: 'specs/raft.rio:195',
+      source: 'specs/raft.rio:197',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -763,14 +763,14 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'becomeLeader',
-      source: 'specs/raft.rio:201',
+      source: 'specs/raft.rio:203',
       condition: (ctx, state) =>
         state.serverState === 'candidate' && rio.size(state.votesGranted) > rio.div(ctx.params.n, 2),
       body: becomeLeader,
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/raft.rio:228',
+      source: 'specs/raft.rio:230',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState === 'leader' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -778,7 +778,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onRequest<RaftParams, RaftState, SubmitRequest, { readonly c: rio.Value }>({
       name: 'clientCommand',
-      source: 'specs/raft.rio:237',
+      source: 'specs/raft.rio:239',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -793,7 +793,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly c: rio.Value; readonly p: rio.Process }
     >({
       name: 'redirected',
-      source: 'specs/raft.rio:250',
+      source: 'specs/raft.rio:252',
       message: 'SUBMIT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -819,7 +819,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendReply',
-      source: 'specs/raft.rio:260',
+      source: 'specs/raft.rio:262',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -836,7 +836,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'advanceCommit',
-      source: 'specs/raft.rio:271',
+      source: 'specs/raft.rio:273',
       condition: (ctx, state) => state.serverState === 'leader' && !rio.equals(committable(ctx, state), []),
       body: advanceCommit,
     }),
@@ -846,7 +846,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'electionSafety',
       kind: 'always',
-      source: 'specs/raft.rio:280',
+      source: 'specs/raft.rio:282',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -860,7 +860,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'logMatching',
       kind: 'always',
-      source: 'specs/raft.rio:285',
+      source: 'specs/raft.rio:287',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -882,7 +882,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'leaderCompleteness',
       kind: 'always',
-      source: 'specs/raft.rio:295',
+      source: 'specs/raft.rio:297',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -902,7 +902,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'stateMachineSafety',
       kind: 'always',
-      source: 'specs/raft.rio:303',
+      source: 'specs/raft.rio:305',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -921,7 +921,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'submittedApplied',
       kind: 'eventually',
-      source: 'specs/raft.rio:309',
+      source: 'specs/raft.rio:311',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
