@@ -39,6 +39,12 @@ export interface KvRunConfig {
   readonly ops: readonly ClientOp[];
   readonly horizon: number;
   readonly maxEvents: number;
+  /**
+   * A deliberately wrong variant for tests of the checker: a server answers a get at once
+   * from its own store instead of ordering it through the protocol (a stale read when the
+   * server lags behind the leader).
+   */
+  readonly localReads?: boolean;
 }
 
 export interface KvRun {
@@ -53,6 +59,7 @@ export function runKv(config: KvRunConfig): KvRun {
   const { module, params } = config;
   // Operation i has id i + 1 (ids start at 1, so that no command is 0).
   const workload = config.ops.map((c, i) => ({ at: c.at, process: c.server, request: { type: 'submit', command: encodeCommand({ id: i + 1, op: c.op }) } }));
+  const local = (i: number) => config.localReads === true && config.ops[i]!.op.kind === 'get';
   const sim = simulate({
     module, params, seed: config.seed, network: config.network, faults: config.faults, workload,
     maxEvents: config.maxEvents, horizon: config.horizon, values: 2, record: true,
@@ -69,7 +76,11 @@ export function runKv(config: KvRunConfig): KvRun {
     const event = step.event;
     if (event.kind === 'request' && event.request.type === 'submit') {
       const op = byCommand.get(event.request['command'] as number);
-      if (op !== undefined && calls[op] === undefined) calls[op] = index;
+      if (op !== undefined && calls[op] === undefined) {
+        calls[op] = index;
+        // A local read returns within its step, with what the server's store holds now.
+        if (local(op)) returns[op] = { ret: index + 0.5, output: replicas[event.process]!.store.get(config.ops[op]!.op.key) ?? null };
+      }
     }
     const at = event.kind === 'deliver' ? event.to : 'process' in event ? event.process : undefined;
     if (at === undefined) return;
