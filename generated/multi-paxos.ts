@@ -309,10 +309,14 @@ export function heartbeatTimeout(ctx: MultiPaxosContext, state: MultiPaxosState)
     { type: 'HEARTBEAT', b: state.ballot, beat: state.attempt, stable: rio.min(rio.values(state.acked)) },
     rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self])),
   );
+  state.accepted = rio.withoutKeys(
+    state.accepted,
+    rio.filter(rio.keys(state.accepted), (s) => s < rio.min(rio.values(state.acked))),
+  );
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `followLeader: upon receiving HEARTBEAT(b, beat, stable) from p when b >= promised` (specs/multi-paxos.rio:183) */
+/** `followLeader: upon receiving HEARTBEAT(b, beat, stable) from p when b >= promised` (specs/multi-paxos.rio:184) */
 export function followLeader(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -339,7 +343,7 @@ export function followLeader(
   }
 }
 
-/** `catchUp: upon receiving ACK(b, beat, next) from p when b = ballot and phase = leading` (specs/multi-paxos.rio:194) */
+/** `catchUp: upon receiving ACK(b, beat, next) from p when b = ballot and phase = leading` (specs/multi-paxos.rio:195) */
 export function catchUp(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -355,7 +359,7 @@ export function catchUp(
   }
 }
 
-/** `learn: upon receiving ACCEPTED(b, s, c) from a majority when s not in decided` (specs/multi-paxos.rio:201) */
+/** `learn: upon receiving ACCEPTED(b, s, c) from a majority when s not in decided` (specs/multi-paxos.rio:202) */
 export function learn(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -366,7 +370,7 @@ export function learn(
   state.pending = rio.difference(state.pending, rio.setOf<rio.Nat>([c]));
 }
 
-/** `learnFromLeader: upon receiving DECIDE(s, c) from p when s not in decided` (specs/multi-paxos.rio:206) */
+/** `learnFromLeader: upon receiving DECIDE(s, c) from p when s not in decided` (specs/multi-paxos.rio:207) */
 export function learnFromLeader(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -377,7 +381,7 @@ export function learnFromLeader(
   state.pending = rio.difference(state.pending, rio.setOf<rio.Nat>([c]));
 }
 
-/** `execute: upon executed + 1 in decided` (specs/multi-paxos.rio:212) */
+/** `execute: upon executed + 1 in decided` (specs/multi-paxos.rio:213) */
 export function execute(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   const gaps = rio.filter(
     rio.range(state.executed + 1, rio.size(state.decided) + 1),
@@ -396,7 +400,7 @@ export function execute(ctx: MultiPaxosContext, state: MultiPaxosState): void {
 export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> = {
   name: 'MultiPaxos',
   source: 'specs/multi-paxos.rio',
-  sourceHash: 'b6078d891e19168b',
+  sourceHash: '8955078e745d8c13',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -665,7 +669,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly beat: rio.Nat; readonly stable: rio.Nat; readonly p: rio.Process }
     >({
       name: 'followLeader',
-      source: 'specs/multi-paxos.rio:183',
+      source: 'specs/multi-paxos.rio:184',
       message: 'HEARTBEAT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -686,7 +690,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly beat: rio.Nat; readonly next: rio.Nat; readonly p: rio.Process }
     >({
       name: 'catchUp',
-      source: 'specs/multi-paxos.rio:194',
+      source: 'specs/multi-paxos.rio:195',
       message: 'ACK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -707,7 +711,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly s: rio.Nat; readonly c: rio.Nat }
     >({
       name: 'learn',
-      source: 'specs/multi-paxos.rio:201',
+      source: 'specs/multi-paxos.rio:202',
       message: 'ACCEPTED',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(rio.size(ctx.processes), 2) + 1 },
       staticBind: true,
@@ -727,7 +731,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly s: rio.Nat; readonly c: rio.Nat; readonly p: rio.Process }
     >({
       name: 'learnFromLeader',
-      source: 'specs/multi-paxos.rio:206',
+      source: 'specs/multi-paxos.rio:207',
       message: 'DECIDE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -742,7 +746,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onCondition<MultiPaxosParams, MultiPaxosState>({
       name: 'execute',
-      source: 'specs/multi-paxos.rio:212',
+      source: 'specs/multi-paxos.rio:213',
       condition: (ctx, state) => rio.hasKey(state.decided, state.executed + 1),
       body: execute,
     }),
@@ -752,7 +756,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/multi-paxos.rio:221',
+      source: 'specs/multi-paxos.rio:222',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -768,7 +772,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/multi-paxos.rio:226',
+      source: 'specs/multi-paxos.rio:227',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -784,7 +788,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'submittedDecided',
       kind: 'eventually',
-      source: 'specs/multi-paxos.rio:232',
+      source: 'specs/multi-paxos.rio:233',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
