@@ -2,7 +2,7 @@
 
 import * as rio from '../runtime/replica/index.js';
 
-/** Parameters of Raft (specs/raft.rio:21). */
+/** Parameters of Raft (specs/raft.rio:26). */
 export interface RaftParams {
   readonly n: rio.Nat;
   readonly f: rio.Nat;
@@ -15,7 +15,7 @@ export interface RaftParams {
 
 /** Enum ServerState. */
 export type ServerState = 'follower' | 'candidate' | 'leader';
-/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:39). */
+/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:44). */
 export type RequestVoteMessage = {
   readonly type: 'REQUEST_VOTE';
   readonly term: rio.Nat;
@@ -23,9 +23,9 @@ export type RequestVoteMessage = {
   readonly lastLogIndex: rio.Nat;
   readonly lastLogTerm: rio.Nat;
 };
-/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:40). */
+/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:45). */
 export type VoteMessage = { readonly type: 'VOTE'; readonly term: rio.Nat; readonly voteGranted: boolean };
-/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:42). */
+/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:47). */
 export type AppendEntriesMessage = {
   readonly type: 'APPEND_ENTRIES';
   readonly term: rio.Nat;
@@ -36,7 +36,7 @@ export type AppendEntriesMessage = {
   readonly leaderCommit: rio.Nat;
   readonly beat: rio.Nat;
 };
-/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat)` (specs/raft.rio:43). */
+/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat)` (specs/raft.rio:48). */
 export type AppendReplyMessage = {
   readonly type: 'APPEND_REPLY';
   readonly term: rio.Nat;
@@ -44,20 +44,20 @@ export type AppendReplyMessage = {
   readonly matchIndex: rio.Nat;
   readonly beat: rio.Nat;
 };
-/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:45). */
+/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:50). */
 export type SubmitMessage = { readonly type: 'SUBMIT'; readonly term: rio.Nat; readonly command: rio.Value };
 /** Every message of Raft. */
 export type RaftMessage =
   RequestVoteMessage | VoteMessage | AppendEntriesMessage | AppendReplyMessage | SubmitMessage;
-/** `request submit(command: Value)` (specs/raft.rio:28). */
+/** `request submit(command: Value)` (specs/raft.rio:33). */
 export type SubmitRequest = { readonly type: 'submit'; readonly command: rio.Value };
-/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:29). */
+/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:34). */
 export type ApplyIndication = {
   readonly type: 'apply';
   readonly index: rio.Nat;
   readonly command: rio.Value;
 };
-/** `indication elected(term: Nat)` (specs/raft.rio:30). */
+/** `indication elected(term: Nat)` (specs/raft.rio:35). */
 export type ElectedIndication = { readonly type: 'elected'; readonly term: rio.Nat };
 
 /** The state of one Raft process. */
@@ -88,27 +88,27 @@ function raftProcessCount(params: RaftParams): number {
   return params.n;
 }
 
-/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:75) */
+/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:80) */
 export function lastLogTerm(ctx: RaftContext, state: RaftState): rio.Nat {
   return rio.size(state.log) === 0 ? 0 : rio.at(state.log, rio.size(state.log))[0];
 }
 
-/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:76) */
+/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:81) */
 export function termAt(ctx: RaftContext, state: RaftState, i: rio.Nat): rio.Nat {
   return i === 0 ? 0 : rio.at(state.log, i)[0];
 }
 
-/** `def commands(): Set[Option[Value]] = { e.2 | e in log }` (specs/raft.rio:77) */
+/** `def commands(): Set[Option[Value]] = { e.2 | e in log }` (specs/raft.rio:82) */
 export function commands(ctx: RaftContext, state: RaftState): rio.RSet<rio.Value | null> {
   return rio.image(state.log, (e) => e[1]);
 }
 
-/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:81) */
+/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:86) */
 export function prevFor(ctx: RaftContext, state: RaftState, p: rio.Process): rio.Nat {
   return rio.natSub(rio.lookup(state.nextIndex, p, 0), 1);
 }
 
-/** `def committable(): Set[Nat] =` (specs/raft.rio:277) */
+/** `def committable(): Set[Nat] =` (specs/raft.rio:282) */
 export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Nat> {
   return rio.filter(
     rio.range(state.commitIndex + 1, rio.size(state.log)),
@@ -118,13 +118,13 @@ export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Na
   );
 }
 
-/** `upon start` (specs/raft.rio:83) */
+/** `upon start` (specs/raft.rio:88) */
 export function onStart(ctx: RaftContext, state: RaftState): void {
   const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
   ctx.startTimer('Election', [], d);
 }
 
-/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:91) */
+/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:96) */
 export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -136,7 +136,7 @@ export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:98) */
+/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:103) */
 export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -148,7 +148,7 @@ export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t
   state.serverState = 'follower';
 }
 
-/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:105) */
+/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:110) */
 export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -160,7 +160,7 @@ export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termReply: upon receiving APPEND_REPLY(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:112) */
+/** `termReply: upon receiving APPEND_REPLY(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:117) */
 export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -172,7 +172,7 @@ export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly 
   state.serverState = 'follower';
 }
 
-/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:122) */
+/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:127) */
 export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   for (const i of rio.range(state.lastApplied + 1, state.commitIndex)) {
     if (rio.at(state.log, i)[1] !== null) {
@@ -188,7 +188,7 @@ export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   state.lastApplied = state.commitIndex;
 }
 
-/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:131) */
+/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:136) */
 export function requestVote(
   ctx: RaftContext,
   state: RaftState,
@@ -220,7 +220,7 @@ export function requestVote(
   ctx.send(p, { type: 'VOTE', term: state.currentTerm, voteGranted: grant });
 }
 
-/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:147) */
+/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:152) */
 export function appendEntries(
   ctx: RaftContext,
   state: RaftState,
@@ -293,7 +293,7 @@ export function appendEntries(
   }
 }
 
-/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:187) */
+/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:192) */
 export function startElection(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'candidate';
   state.currentTerm = state.currentTerm + 1;
@@ -314,7 +314,7 @@ export function startElection(ctx: RaftContext, state: RaftState): void {
   );
 }
 
-/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:197) */
+/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:202) */
 export function countVote(
   ctx: RaftContext,
   state: RaftState,
@@ -325,7 +325,7 @@ export function countVote(
   }
 }
 
-/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:203) */
+/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:208) */
 export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'leader';
   state.leaderId = ctx.self;
@@ -361,7 +361,7 @@ export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:230) */
+/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:235) */
 export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   state.heartbeats = state.heartbeats + 1;
   state.beat = state.beat + 1;
@@ -381,7 +381,7 @@ export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/raft.rio:239) */
+/** `clientCommand: upon submit(c)` (specs/raft.rio:244) */
 export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { readonly c: rio.Value }): void {
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Value>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Value>([c]));
@@ -408,7 +408,7 @@ export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { reado
   }
 }
 
-/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and some(c) not in commands()` (specs/raft.rio:252) */
+/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and some(c) not in commands()` (specs/raft.rio:257) */
 export function redirected(
   ctx: RaftContext,
   state: RaftState,
@@ -431,7 +431,7 @@ export function redirected(
   }
 }
 
-/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b) from p when t = currentTerm and serverState = leader` (specs/raft.rio:262) */
+/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b) from p when t = currentTerm and serverState = leader` (specs/raft.rio:267) */
 export function appendReply(
   ctx: RaftContext,
   state: RaftState,
@@ -475,7 +475,7 @@ export function appendReply(
   }
 }
 
-/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:273) */
+/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:278) */
 export function advanceCommit(ctx: RaftContext, state: RaftState): void {
   state.commitIndex = rio.max(committable(ctx, state));
   state.commitTerm = state.currentTerm;
@@ -485,7 +485,7 @@ export function advanceCommit(ctx: RaftContext, state: RaftState): void {
 export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
   name: 'Raft',
   source: 'specs/raft.rio',
-  sourceHash: 'fed6758bd7157b8b',
+  sourceHash: 'dfcbca105277a7cc',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -614,10 +614,10 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     applied: [],
   }),
   rules: [
-    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:83', body: onStart }),
+    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:88', body: onStart }),
     rio.onReceive<RaftParams, RaftState, RequestVoteMessage, { readonly t: rio.Nat }>({
       name: 'termRV',
-      source: 'specs/raft.rio:91',
+      source: 'specs/raft.rio:96',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -630,7 +630,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, VoteMessage, { readonly t: rio.Nat }>({
       name: 'termVote',
-      source: 'specs/raft.rio:98',
+      source: 'specs/raft.rio:103',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -643,7 +643,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendEntriesMessage, { readonly t: rio.Nat }>({
       name: 'termAE',
-      source: 'specs/raft.rio:105',
+      source: 'specs/raft.rio:110',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -656,7 +656,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendReplyMessage, { readonly t: rio.Nat }>({
       name: 'termReply',
-      source: 'specs/raft.rio:112',
+      source: 'specs/raft.rio:117',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -669,7 +669,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'applyCommitted',
-      source: 'specs/raft.rio:122',
+      source: 'specs/raft.rio:127',
       condition: (ctx, state) => state.commitIndex > state.lastApplied,
       body: applyCommitted,
     }),
@@ -686,7 +686,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'requestVote',
-      source: 'specs/raft.rio:131',
+      source: 'specs/raft.rio:136',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -716,7 +716,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendEntries',
-      source: 'specs/raft.rio:147',
+      source: 'specs/raft.rio:152',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -735,7 +735,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'startElection',
-      source: 'specs/raft.rio:187',
+      source: 'specs/raft.rio:192',
       timer: 'Election',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState !== 'leader' && state.currentTerm < ctx.params.maxTerm,
@@ -748,7 +748,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly granted: boolean; readonly p: rio.Process }
     >({
       name: 'countVote',
-      source: 'specs/raft.rio:197',
+      source: 'specs/raft.rio:202',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -763,14 +763,14 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'becomeLeader',
-      source: 'specs/raft.rio:203',
+      source: 'specs/raft.rio:208',
       condition: (ctx, state) =>
         state.serverState === 'candidate' && rio.size(state.votesGranted) > rio.div(ctx.params.n, 2),
       body: becomeLeader,
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/raft.rio:230',
+      source: 'specs/raft.rio:235',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState === 'leader' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -778,7 +778,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onRequest<RaftParams, RaftState, SubmitRequest, { readonly c: rio.Value }>({
       name: 'clientCommand',
-      source: 'specs/raft.rio:239',
+      source: 'specs/raft.rio:244',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -793,7 +793,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly c: rio.Value; readonly p: rio.Process }
     >({
       name: 'redirected',
-      source: 'specs/raft.rio:252',
+      source: 'specs/raft.rio:257',
       message: 'SUBMIT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -819,7 +819,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendReply',
-      source: 'specs/raft.rio:262',
+      source: 'specs/raft.rio:267',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -836,7 +836,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'advanceCommit',
-      source: 'specs/raft.rio:273',
+      source: 'specs/raft.rio:278',
       condition: (ctx, state) => state.serverState === 'leader' && !rio.equals(committable(ctx, state), []),
       body: advanceCommit,
     }),
@@ -846,7 +846,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'electionSafety',
       kind: 'always',
-      source: 'specs/raft.rio:282',
+      source: 'specs/raft.rio:287',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -860,7 +860,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'logMatching',
       kind: 'always',
-      source: 'specs/raft.rio:287',
+      source: 'specs/raft.rio:292',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -882,7 +882,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'leaderCompleteness',
       kind: 'always',
-      source: 'specs/raft.rio:297',
+      source: 'specs/raft.rio:302',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -902,7 +902,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'stateMachineSafety',
       kind: 'always',
-      source: 'specs/raft.rio:305',
+      source: 'specs/raft.rio:310',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -921,7 +921,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'submittedApplied',
       kind: 'eventually',
-      source: 'specs/raft.rio:311',
+      source: 'specs/raft.rio:316',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
