@@ -5,11 +5,13 @@
  * the mutants of tests/mutants/raft are caught, each by the property its header names, with
  * a counterexample the shrinker makes short that replays to the same violation.
  *
- * The Figure 8 mutant (commit an entry of an earlier term by counting replicas) needs an
- * interleaving that random simulation did not produce in 5,000 seeds (see the report of
- * issue 7), and a breadth-first search cannot reach at its depth (about 20 steps). So it is
- * checked on the paper's Figure 8 scenario, adapted to three servers and written out below
- * step by step, replayed through the simulator's world.
+ * The Figure 8 mutant (commit an entry of an earlier term by counting replicas) needs a
+ * particular interleaving: under the spec's own fault model and random loss, 5,000 seeds
+ * did not produce it, and breadth-first search does not reach its depth (about 20 steps).
+ * The simulator finds it under a partition schedule that plays Figure 8 (each of the first
+ * two leaders cut off right after taking a command, then the third), with the election
+ * timing left to the seed; and it is also checked on the paper's Figure 8 scenario adapted
+ * to three servers, written out below step by step and replayed through the simulator's world.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +84,16 @@ interface MutantCase {
 const mutants: MutantCase[] = [
   { name: 'vote-without-up-to-date-check', property: 'leaderCompleteness', firstSeed: 5, options: { network: 'loss=0.2,gst=3000,partition=0|1+2@500..1500', horizon: 4000 } },
   { name: 'leader-overwrites-own-log', property: 'logMatching', firstSeed: 1, options: { horizon: 4000 } },
+  // Figure 8 as partitions: p0 is cut off just after taking command 1 (if it leads term 1),
+  // then p1 just after taking command 2 (if it leads term 2), then p0 again; whether the
+  // leaders are those is up to the seed's election timing.
+  {
+    name: 'commit-previous-term-by-count', property: 'leaderCompleteness', firstSeed: 46,
+    options: {
+      scenario: 'threeServers', faults: 'none', requests: ['submit(1) at 330 on 0', 'submit(2) at 720 on 1'],
+      network: 'partition=0|1+2@340..700,partition=1|0+2@710..1400,partition=0|1+2@1400..2500,gst=2500', horizon: 4000,
+    },
+  },
 ];
 
 describe('Raft mutants are caught, shrunk and replayed', () => {
@@ -90,6 +102,7 @@ describe('Raft mutants are caught, shrunk and replayed', () => {
     const plan = planRun(module, m.options);
     let found;
     for (let seed = m.firstSeed; seed <= m.firstSeed + 50 && found === undefined; seed++) {
+      // (starts at the first violating seed found with `rio simulate --seeds 1..300`; the seeds before it hold)
       const result = simulate(configFor(plan, seed));
       if (result.verdict === 'violation') found = { seed, result };
     }
