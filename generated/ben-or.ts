@@ -156,6 +156,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
         const r = message.r;
         return { r };
       },
+      pin: { fields: ['r'], values: (_ctx, state) => [state.round] },
       guard: (ctx, state, { r }) => r === state.round && state.phase === 'reporting',
       body: step2,
     }),
@@ -176,6 +177,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
         const r = message.r;
         return { r };
       },
+      pin: { fields: ['r'], values: (_ctx, state) => [state.round] },
       guard: (ctx, state, { r }) => r === state.round && state.phase === 'proposing',
       body: step3,
     }),

@@ -140,6 +140,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         if (sender !== ctx.params.sender) return null;
         return { m };
       },
+      precondition: (_ctx, state) => !state.sentEcho,
       guard: (_ctx, state) => !state.sentEcho,
       body: onReceivingSendFromSender,
     }),
@@ -153,6 +154,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         const m = message.m;
         return { m };
       },
+      precondition: (_ctx, state) => !state.sentReady,
       guard: (_ctx, state) => !state.sentReady,
       body: onReceivingEchoFromQuorum,
     }),
@@ -166,6 +168,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         const m = message.m;
         return { m };
       },
+      precondition: (_ctx, state) => !state.sentReady,
       guard: (_ctx, state) => !state.sentReady,
       body: onReceivingReadyFromQuorum,
     }),
@@ -179,6 +182,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         const m = message.m;
         return { m };
       },
+      precondition: (_ctx, state) => state.delivered === null,
       guard: (_ctx, state) => state.delivered === null,
       body: onReceivingReadyFromQuorum2,
     }),

@@ -126,6 +126,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
         if (sender !== ctx.params.sender) return null;
         return { m };
       },
+      precondition: (_ctx, state) => !state.sentEcho,
       guard: (_ctx, state) => !state.sentEcho,
       body: onReceivingSendFromSender,
     }),
@@ -139,6 +140,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
         const m = message.m;
         return { m };
       },
+      precondition: (_ctx, state) => state.delivered === null,
       guard: (_ctx, state) => state.delivered === null,
       body: onReceivingEchoFromQuorum,
     }),

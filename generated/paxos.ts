@@ -272,6 +272,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const b = message.b;
         return { b };
       },
+      pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       guard: (ctx, state, { b }) => b === state.ballot && state.stage === 'preparing',
       body: onReceivingPromiseFromMajority,
     }),
@@ -290,6 +291,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const b = message.b;
         return { b };
       },
+      pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       guard: (ctx, state, { b }) => b === state.ballot && state.stage === 'accepting',
       body: onReceivingAcceptedFromMajority,
     }),
@@ -345,6 +347,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const v = message.v;
         return { b, v };
       },
+      precondition: (_ctx, state) => state.learned === null,
       guard: (_ctx, state) => state.learned === null,
       body: onReceivingAcceptedFromMajority2,
     }),

@@ -303,6 +303,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       collectAs: 'votes',
       staticBind: true,
       bind: () => ({}),
+      precondition: (_ctx, state) => state.decision === null,
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingVoteFromAll,
     }),
@@ -332,6 +333,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         const p = sender;
         return { k, p };
       },
+      precondition: (_ctx, state) => state.decision !== null,
       guard: (_ctx, state) => state.decision !== null,
       body: onReceivingDecisionReq,
     }),
@@ -361,6 +363,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         if (sender !== coordinator(ctx.params)) return null;
         return {};
       },
+      precondition: (_ctx, state) => state.vote === null && state.decision === null,
       guard: (_ctx, state) => state.vote === null && state.decision === null,
       body: onReceivingVoteReqFromCoordinator,
     }),
@@ -372,6 +375,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       quorum: { kind: 'single' },
       staticBind: true,
       bind: () => ({}),
+      precondition: (_ctx, state) => state.decision === null,
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingCommitFromAny,
     }),
@@ -383,6 +387,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       quorum: { kind: 'single' },
       staticBind: true,
       bind: () => ({}),
+      precondition: (_ctx, state) => state.decision === null,
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingAbortFromAny,
     }),

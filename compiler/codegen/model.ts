@@ -362,14 +362,59 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
         const savedFields = bindingFields.splice(0, bindingFields.length, ...bindFields);
         const bindText = finishBind();
         // A pattern that matches against parameters only (not state) can be indexed.
-        if (!/\bstate\b/.test(bindText.join(' '))) entry.push('staticBind: true');
+        const staticBind = !/\bstate\b/.test(bindText.join(' '));
+        if (staticBind) entry.push('staticBind: true');
         entry.push(`bind: ${lambdaOf('message, sender, ctx, state', bindText)}`);
+        entry.push(...guardShortcuts(rule.guard, bindFields.map((f) => f.name), event.binding?.text, staticBind));
         bindingFields.splice(0, bindingFields.length, ...savedFields);
         eventDoc = 'receive';
         break;
       }
     }
     void eventDoc;
+    /**
+     * What the engine may use to skip work the guard would reject anyway (the guard itself
+     * is still evaluated in full): the leading conjuncts that do not read the binding
+     * (`precondition`: when false, no binding fires), and conjuncts `x = e` that pin a pattern
+     * variable to a value computed from the state (`pin`: only the groups with those values
+     * can fire, so `when b = ballot` finds its group directly instead of scanning every old
+     * ballot's).
+     */
+    function guardShortcuts(guardExpr: ast.Expr | undefined, patternNames: readonly string[], collectName: string | undefined, indexed: boolean): string[] {
+      if (guardExpr === undefined) return [];
+      const conjuncts: ast.Expr[] = [];
+      const flatten = (e: ast.Expr): void => {
+        if (e.kind === 'binary' && e.op === 'and') {
+          flatten(e.left);
+          flatten(e.right);
+        } else conjuncts.push(e);
+      };
+      flatten(guardExpr);
+      const bindingNames = new Set([...patternNames, ...(collectName === undefined ? [] : [collectName])]);
+      const readsBinding = (e: ast.Expr) => [...referencedNames(e)].some((n) => bindingNames.has(n));
+      const env = envFor('rule');
+      const out: string[] = [];
+      const lambda = (text: string) => `(${/\bctx\b/.test(text) ? 'ctx' : '_ctx'}, ${/\bstate\b/.test(text) ? 'state' : '_state'}) => ${text}`;
+      const leading = conjuncts.findIndex(readsBinding);
+      const pre = leading === -1 ? conjuncts : conjuncts.slice(0, leading);
+      if (pre.length > 0) out.push(`precondition: ${lambda(pre.map((c) => expr(nested(env), c)).join(' && '))}`);
+      if (!indexed) return out;
+      const pins: { field: string; value: string }[] = [];
+      for (const c of conjuncts) {
+        if (c.kind !== 'binary' || c.op !== '=') continue;
+        for (const [side, other] of [[c.left, c.right], [c.right, c.left]] as const) {
+          if (side.kind !== 'name' || !patternNames.includes(side.name.text) || readsBinding(other)) continue;
+          if (pins.some((x) => x.field === side.name.text)) continue;
+          pins.push({ field: side.name.text, value: expr(nested(env), other) });
+          break;
+        }
+      }
+      if (pins.length > 0) {
+        const fieldsTs = pins.map((x) => JSON.stringify(bindingFields.find((f) => f.name === x.field)!.ts));
+        out.push(`pin: { fields: [${fieldsTs.join(', ')}], values: ${lambda(`[${pins.map((x) => x.value).join(', ')}]`)} }`);
+      }
+      return out;
+    }
     // Guard and body see the binding's names.
     const bodyEnv = envFor('rule');
     for (const f of bindingFields) bodyEnv.locals.set(f.name, f.ts);

@@ -128,6 +128,13 @@ export type RuleDesc<P, S> =
       readonly collectAs?: string;
       /** True when `bind` reads only the message, its sender and the parameters (not the state), so groups can be indexed. */
       readonly staticBind?: boolean;
+      /** The guard's leading conjuncts that do not read the binding: when false, no binding can fire. */
+      readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
+      /**
+       * Binding fields the guard requires to equal values computed from the state
+       * (`when b = ballot`): only groups with exactly these values can fire (staticBind rules).
+       */
+      readonly pin?: { readonly fields: readonly string[]; readonly values: (ctx: RuleContext<P>, state: S) => readonly Data[] };
     })
   | (RuleBase<P, S> & { readonly event: 'condition'; readonly condition: (ctx: RuleContext<P>, state: S) => boolean });
 

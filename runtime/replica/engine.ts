@@ -146,6 +146,27 @@ interface Group {
   readonly order: Data;
   readonly senders: Process[];
   readonly messages: Data[];
+  /** The encoding of the values of the rule's pinned fields (rules with a `pin`). */
+  readonly pin?: string;
+}
+
+/** A rule's unfired groups: in canonical order, by key, and by pinned values. */
+interface IndexedGroups {
+  readonly groups: Group[];
+  readonly byKey: Map<string, Group>;
+  readonly byPin: Map<string, Group[]>;
+}
+
+/** Inserts `group` into `list` (sorted by `order`), keeping it sorted. */
+function insertGroup(list: Group[], group: Group): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compare(list[mid]!.order, group.order) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, group);
 }
 
 export class Replica<P = any, S = any> {
@@ -155,7 +176,7 @@ export class Replica<P = any, S = any> {
    * pattern depends on the message alone, its unfired groups in canonical order. Kept up to
    * date as messages arrive, so a step costs O(groups), not O(messages received so far).
    */
-  private readonly index = new Map<string, { groups: Group[]; byKey: Map<string, Group> }>();
+  private readonly index = new Map<string, IndexedGroups>();
   readonly role: string | undefined;
   private readonly processes: RSet<Process>;
   private readonly roles: Map<string, RSet<Process>>;
@@ -290,7 +311,7 @@ export class Replica<P = any, S = any> {
   private addToIndex(
     ctx: RuleContext<P>,
     rule: Extract<RuleDesc<P, S>, { event: 'receive' }>,
-    indexed: { groups: Group[]; byKey: Map<string, Group> },
+    indexed: IndexedGroups,
     sender: Process,
     message: Tagged,
   ): void {
@@ -301,16 +322,15 @@ export class Replica<P = any, S = any> {
     if (includesSorted(this.state.fired[rule.name] ?? [], key)) return;
     let group = indexed.byKey.get(key);
     if (group === undefined) {
-      group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages: [] };
+      const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
+      group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages: [], ...(pin === undefined ? {} : { pin }) };
       indexed.byKey.set(key, group);
-      let lo = 0;
-      let hi = indexed.groups.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (compare(indexed.groups[mid]!.order, group.order) < 0) lo = mid + 1;
-        else hi = mid;
+      insertGroup(indexed.groups, group);
+      if (pin !== undefined) {
+        let bucket = indexed.byPin.get(pin);
+        if (bucket === undefined) indexed.byPin.set(pin, (bucket = []));
+        insertGroup(bucket, group);
       }
-      indexed.groups.splice(lo, 0, group);
     }
     if (!group.senders.includes(sender)) group.senders.push(sender);
     if (rule.collectAs !== undefined) group.messages.push({ ...message, sender });
@@ -320,7 +340,7 @@ export class Replica<P = any, S = any> {
   private groupsOf(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>): Group[] {
     let indexed = this.index.get(rule.name);
     if (indexed === undefined) {
-      indexed = { groups: [], byKey: new Map() };
+      indexed = { groups: [], byKey: new Map(), byPin: new Map() };
       this.index.set(rule.name, indexed);
       for (const [sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message);
     }
@@ -334,7 +354,44 @@ export class Replica<P = any, S = any> {
     if (indexed !== undefined && group !== undefined) {
       indexed.byKey.delete(key);
       indexed.groups.splice(indexed.groups.indexOf(group), 1);
+      if (group.pin !== undefined) {
+        const bucket = indexed.byPin.get(group.pin)!;
+        if (bucket.length === 1) indexed.byPin.delete(group.pin);
+        else bucket.splice(bucket.indexOf(group), 1);
+      }
     }
+  }
+
+  /**
+   * Whether the rule's precondition (the guard's leading conjuncts that do not read the
+   * binding) is false, so that no binding can fire. An error computing it counts as "not
+   * known": the guard reports it exactly when it would have.
+   */
+  private preconditionFails(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>): boolean {
+    if (rule.precondition === undefined) return false;
+    try {
+      return !rule.precondition(ctx, this.vars);
+    } catch (error) {
+      if (error instanceof SpecError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The groups of a static rule that may fire now: with a `pin`, only those whose pinned
+   * fields have the values the guard requires. (If computing those values fails, all groups,
+   * so that the guard itself reports the error exactly when it would have.)
+   */
+  private candidateGroups(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>, groups: Group[]): Group[] {
+    if (rule.pin === undefined) return groups;
+    let values: readonly Data[];
+    try {
+      values = rule.pin.values(ctx, this.vars);
+    } catch (error) {
+      if (error instanceof SpecError) return groups;
+      throw error;
+    }
+    return this.index.get(rule.name)!.byPin.get(encode(values)) ?? [];
   }
 
   /** Fires enabled `receiving` and condition rules, and sub-module indications, until none is left. */
@@ -380,7 +437,10 @@ export class Replica<P = any, S = any> {
       }
       if (rule.event !== 'receive') continue;
       if (rule.staticBind === true) {
-        const groups = this.groupsOf(ctx, rule);
+        const all = this.groupsOf(ctx, rule);
+        if (all.length === 0) continue;
+        if (this.preconditionFails(ctx, rule)) continue;
+        const groups = this.candidateGroups(ctx, rule, all);
         if (groups.length === 0) continue;
         const single = rule.quorum.kind === 'single';
         const threshold = rule.quorum.kind === 'count' ? rule.quorum.threshold(ctx, this.vars) : 1;
@@ -409,6 +469,7 @@ export class Replica<P = any, S = any> {
       }
       const entries = receivedInOrder(this.state, rule.message);
       if (entries === undefined || entries.length === 0) continue;
+      if (this.preconditionFails(ctx, rule)) continue;
       const fired = this.state.fired[rule.name] ?? [];
       if (rule.quorum.kind === 'single') {
         // The enabled (binding, sender) pair first in canonical order fires.

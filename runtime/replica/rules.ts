@@ -35,6 +35,8 @@ export function onReceive<P, S, M extends Tagged, B extends Binding, C extends B
     readonly quorum: QuorumDesc<P>;
     readonly collectAs?: string;
     readonly staticBind?: boolean;
+    readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
+    readonly pin?: { readonly fields: readonly (keyof B & string)[]; readonly values: (ctx: RuleContext<P>, state: S) => readonly Data[] };
     readonly bind: (message: M, sender: Process, ctx: RuleContext<P>, state: S) => B | null;
   },
 ): Erase<P, S> {

@@ -105,3 +105,66 @@ describe('a Byzantine counterexample', () => {
     expect(dfs.counterexample!.length).toBeGreaterThanOrEqual(4);
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Mutants from tests/mutants whose shortest counterexample was worked out by hand. BFS counts
+// moves (a forged message is one move: inject and deliver, two steps); in each case below
+// every shortest run in moves has the same number of steps.
+
+describe('shortest counterexamples of mutants, worked out by hand', () => {
+  const mutantsDir = join(import.meta.dirname, '..', '..', 'mutants');
+  const load = (path: string) => loadSnippet(readFileSync(join(mutantsDir, path), 'utf8'));
+  const check = (module: ProtocolModule<any, any>, config: Partial<ExploreConfig> & { params: unknown }, property: string, steps: number) => {
+    const r = explore({ ...base(module, config.params), ...config });
+    expect(r.verdict).toBe('violation');
+    expect(r.violation?.property).toBe(property);
+    expect(r.counterexample).toHaveLength(steps);
+    const replayed = replaySteps(module, config.params, config.byzantine ?? [], r.counterexample!, { checkLiveness: false });
+    expect(replayed.violation?.property).toBe(property);
+    expect(replayed.applied).toHaveLength(steps);
+    return r;
+  };
+
+  // Delivery on a single READY. Each correct delivery is one delivery step, and needs a READY
+  // in flight first; the correct sender's value needs a long echo/ready path, so both values
+  // come from the Byzantine p3: inject READY(0) to one, READY(1) to another: 4 steps.
+  it('bracha-broadcast/deliver-from-any: agreement, 4 steps', async () => {
+    const r = check(await load('bracha-broadcast/deliver-from-any.rio'), {
+      params: { n: 4, f: 1, sender: 0 }, byzantine: [3], workload: [{ process: 0, request: { type: 'broadcast', m: 0 } }],
+    }, 'agreement', 4);
+    expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['inject', 'deliver', 'inject', 'deliver']);
+  });
+
+  // SEND accepted from anyone. p must see ECHO(v) from more than (4 + 1) / 2, i.e. 3 distinct
+  // processes, for a v the correct sender never sent: the Byzantine p3's own ECHO (a forgery:
+  // 2 steps) and two correct echoers, each needing a forged SEND (2 steps) and the delivery
+  // of its ECHO to p (1 step): 2 + 2 * 3 = 8 steps.
+  it('echo-broadcast/sender-check-dropped: integrity, 8 steps', async () => {
+    const r = check(await load('echo-broadcast/sender-check-dropped.rio'), {
+      params: { n: 4, f: 1, sender: 0 }, byzantine: [3],
+    }, 'integrity', 8);
+    expect(r.counterexample!.filter((s) => s.event.kind === 'inject')).toHaveLength(3);
+  });
+
+  // Delivery on ECHO from f + 1 = 2 processes, with a Byzantine sender p0. Two correct
+  // processes must deliver different values; each needs two distinct echoers of its value.
+  // A correct echoer echoes once (sentEcho), so the two values need two different correct
+  // echoers, each costing a forged SEND (2 steps) and the delivery of its ECHO (1 step); the
+  // cheapest second echoer is the Byzantine sender's forged ECHO (2 steps): 2 * (3 + 2) = 10.
+  it('echo-broadcast/echo-quorum-lowered: consistency, 10 steps', async () => {
+    check(await load('echo-broadcast/echo-quorum-lowered.rio'), {
+      params: { n: 4, f: 1, sender: 0 }, byzantine: [0],
+    }, 'consistency', 10);
+  });
+
+  // The coordinator commits on a majority (2 of 3) of YES votes, so validity (commit only if
+  // every participant voted YES) fails as soon as two votes arrive: the request (1 step),
+  // VOTE_REQ delivered to two participants (2), their VOTEs delivered (2): 5 steps. Nothing
+  // shorter decides commit: the coordinator needs two VOTEs, each after its VOTE_REQ.
+  it('two-phase-commit/vote-quorum-lowered: validity, 5 steps', async () => {
+    const r = check(await load('two-phase-commit/vote-quorum-lowered.rio'), {
+      params: { participants: 3 }, crashes: 0, workload: [{ process: 0, request: { type: 'commitTransaction' } }],
+    }, 'validity', 5);
+    expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['request', 'deliver', 'deliver', 'deliver', 'deliver']);
+  });
+});

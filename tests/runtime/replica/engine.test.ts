@@ -691,3 +691,70 @@ protocol Slots
     expect(r.vars).toEqual({ log: [[3, 30], [5, 50]] });
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Guard shortcuts: `precondition` (leading conjuncts that do not read the binding) and
+// `pin` (`when b = ballot` looks up its group) only skip work: a replica behaves exactly as
+// one whose module has them removed, on any sequence of inputs.
+
+describe('guard shortcuts change nothing but speed', () => {
+  const Ballots = snippet(`
+protocol Ballots
+  parameters n: Nat
+  interface
+    request advance(b: Nat)
+    request stop()
+    indication quorum(b: Nat, v: Nat, k: Nat)
+    indication first(b: Nat)
+  messages
+    VOTE(b: Nat, v: Nat)
+  state
+    ballot: Nat = 0
+    open: Bool = true
+    last: Seq[Nat] = []
+  upon advance(b)
+    ballot := b
+  upon stop()
+    open := false
+  upon receiving VOTE(b, v) from 2 processes as msgs when open and b = ballot and v + 0 = v
+    trigger quorum(b, v, |msgs|)
+  upon receiving VOTE(b, _) from any when last[1] = b
+    trigger first(b)
+  upon receiving VOTE(b, _) from any when open
+    last := append(last, b)
+`);
+
+  it('generates a precondition and a pin for the quorum rule', () => {
+    const rule = Ballots().rules.find((r) => r.name.startsWith('onReceivingVoteFromQuorum'))!;
+    expect(rule).toMatchObject({ staticBind: true, pin: { fields: ['b'] } });
+    expect(typeof (rule as { precondition?: unknown }).precondition).toBe('function');
+  });
+
+  it('gives the same effects and states as the module without them, on 200 random input sequences', () => {
+    const plain: ProtocolModule<any, any> = {
+      ...Ballots(),
+      rules: Ballots().rules.map((r) => {
+        const { precondition: _p, pin: _q, ...rest } = r as typeof r & { precondition?: unknown; pin?: unknown };
+        return rest as typeof r;
+      }),
+    };
+    const rng = new Rng(7n);
+    for (let run = 0; run < 200; run++) {
+      const fast = new Replica(Ballots(), { n: 4 }, 0, env);
+      const slow = new Replica(plain, { n: 4 }, 0, env);
+      for (let i = 0; i < 30; i++) {
+        const pick = rng.below(10);
+        const input =
+          pick === 0 ? request({ type: 'advance', b: rng.below(3) })
+          : pick === 1 && rng.below(4) === 0 ? request({ type: 'stop' })
+          : receive(rng.below(4), { type: 'VOTE', b: rng.below(3), v: rng.below(2) });
+        let a: StepResult | string;
+        let b: StepResult | string;
+        try { a = fast.handle(input); } catch (e) { a = String(e); }
+        try { b = slow.handle(input); } catch (e) { b = String(e); }
+        expect(a).toEqual(b);
+        expect(encodeState(fast.state)).toBe(encodeState(slow.state));
+      }
+    }
+  });
+});
