@@ -621,6 +621,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const b = message.b;
         return { b };
       },
+      pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       guard: (ctx, state, { b }) => b === state.ballot && state.phase === 'preparing',
       body: phase2a,
     }),
@@ -651,6 +652,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, c, p };
       },
+      precondition: (_ctx, state) => state.phase === 'leading',
       guard: (ctx, state, { c }) => state.phase === 'leading' && !inUse(ctx, state, c),
       body: forwarded,
     }),
@@ -701,6 +703,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, beat, next, p };
       },
+      pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       guard: (ctx, state, { b }) => b === state.ballot && state.phase === 'leading',
       body: catchUp,
     }),

@@ -758,6 +758,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, granted, p };
       },
+      pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
       guard: (ctx, state, { t }) => t === state.currentTerm && state.serverState === 'candidate',
       body: countVote,
     }),
@@ -803,6 +804,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, c, p };
       },
+      precondition: (_ctx, state) => state.serverState === 'leader',
       guard: (ctx, state, { c }) => state.serverState === 'leader' && !rio.has(commands(ctx, state), c),
       body: redirected,
     }),
@@ -831,6 +833,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, success, index, b, p };
       },
+      pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
       guard: (ctx, state, { t }) => t === state.currentTerm && state.serverState === 'leader',
       body: appendReply,
     }),
