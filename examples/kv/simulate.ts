@@ -19,7 +19,7 @@ import type { FaultPlan, NetworkConfig } from '../../runtime/sim/config.js';
 import { simulate, type SimResult } from '../../runtime/sim/simulate.js';
 import { World } from '../../runtime/world/world.js';
 import { encodeCommand, type KvOp, type KvResult } from './command.js';
-import { KvReplica } from './replica.js';
+import { KvReplica, type Applied } from './replica.js';
 
 export interface ClientOp {
   /** The client, for reports. */
@@ -86,7 +86,7 @@ export function runKv(config: KvRunConfig): KvRun {
     if (at === undefined) return;
     for (const effect of outcome.effects) {
       if (effect.kind !== 'indicate' || effect.indication.type !== 'apply') continue;
-      const applied = replicas[at]!.onApply(effect.indication['index'] as number, effect.indication['command'] as number);
+      const applied: Applied | undefined = replicas[at]!.onApply(effect.indication['index'] as number, effect.indication['command'] as number);
       if (applied === undefined) continue;
       const op = applied.command.id - 1;
       if (config.ops[op]?.server === at && calls[op] !== undefined && returns[op] === undefined) returns[op] = { ret: index, output: applied.result };

@@ -140,7 +140,7 @@ function script(module: ProtocolModule<any, any>, params: unknown, lines: readon
     else {
       // deliver TYPE from to [field=value...]: the first such message in flight
       const [type, from, to, fields] = args as [string, number, number, Record<string, Data> | undefined];
-      const match = world.pending().find(([f, t, m]) => f === from && t === to && m.type === type && Object.entries(fields ?? {}).every(([k, v]) => JSON.stringify(m[k]) === JSON.stringify(v)));
+      const match = world.pending().find(([f, t, m]) => f === from && t === to && m.type === type && Object.entries(fields ?? {}).every(([k, v]) => JSON.stringify((m as Record<string, Data>)[k]) === JSON.stringify(v)));
       if (match === undefined) throw new Error(`no ${type} from ${from} to ${to} ${JSON.stringify(fields ?? {})} in flight`);
       run({ kind: 'deliver', from, to, message: match[2] });
     }
