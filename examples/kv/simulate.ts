@@ -88,7 +88,7 @@ export function runKv(config: KvRunConfig): KvRun {
       if (effect.kind !== 'indicate' || effect.indication.type !== 'apply') continue;
       const applied: Applied | undefined = replicas[at]!.onApply(effect.indication['index'] as number, effect.indication['command'] as number);
       if (applied === undefined) continue;
-      const op = applied.command.id - 1;
+      const op: number = applied.command.id - 1;
       if (config.ops[op]?.server === at && calls[op] !== undefined && returns[op] === undefined) returns[op] = { ret: index, output: applied.result };
     }
   });
