@@ -125,6 +125,14 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
   processCount: benOrProcessCount,
   roleOf: () => undefined,
   stateVariables: { '': ['input', 'x', 'round', 'phase', 'decided'] },
+  stateTypes: {
+    input: { kind: 'option', of: { kind: 'nat' } },
+    x: { kind: 'nat' },
+    round: { kind: 'nat' },
+    phase: { kind: 'enum', name: 'Phase', members: ['reporting', 'proposing'] },
+    decided: { kind: 'option', of: { kind: 'nat' } },
+  },
+  orderedProcesses: [],
   durableVariables: { '': [] },
   initialState: (_params) => ({ input: null, x: 0, round: 0, phase: 'reporting', decided: null }),
   rules: [
@@ -157,6 +165,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
         return { r };
       },
       pin: { fields: ['r'], values: (_ctx, state) => [state.round] },
+      bindingTypes: { r: { kind: 'nat' } },
       guard: (ctx, state, { r }) => r === state.round && state.phase === 'reporting',
       body: step2,
     }),
@@ -178,6 +187,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
         return { r };
       },
       pin: { fields: ['r'], values: (_ctx, state) => [state.round] },
+      bindingTypes: { r: { kind: 'nat' } },
       guard: (ctx, state, { r }) => r === state.round && state.phase === 'proposing',
       body: step3,
     }),

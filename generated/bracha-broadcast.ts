@@ -116,6 +116,12 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
   processCount: brachaBroadcastProcessCount,
   roleOf: () => undefined,
   stateVariables: { '': ['sentEcho', 'sentReady', 'delivered'] },
+  stateTypes: {
+    sentEcho: { kind: 'bool' },
+    sentReady: { kind: 'bool' },
+    delivered: { kind: 'option', of: { kind: 'value' } },
+  },
+  orderedProcesses: [],
   durableVariables: { '': [] },
   initialState: (_params) => ({ sentEcho: false, sentReady: false, delivered: null }),
   rules: [
@@ -141,6 +147,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         return { m };
       },
       precondition: (_ctx, state) => !state.sentEcho,
+      bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => !state.sentEcho,
       body: onReceivingSendFromSender,
     }),
@@ -155,6 +162,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         return { m };
       },
       precondition: (_ctx, state) => !state.sentReady,
+      bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => !state.sentReady,
       body: onReceivingEchoFromQuorum,
     }),
@@ -169,6 +177,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         return { m };
       },
       precondition: (_ctx, state) => !state.sentReady,
+      bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => !state.sentReady,
       body: onReceivingReadyFromQuorum,
     }),
@@ -183,6 +192,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         return { m };
       },
       precondition: (_ctx, state) => state.delivered === null,
+      bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => state.delivered === null,
       body: onReceivingReadyFromQuorum2,
     }),

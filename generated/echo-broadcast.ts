@@ -102,6 +102,12 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
   processCount: echoBroadcastProcessCount,
   roleOf: () => undefined,
   stateVariables: { '': ['sentEcho', 'delivered', 'sent'] },
+  stateTypes: {
+    sentEcho: { kind: 'bool' },
+    delivered: { kind: 'option', of: { kind: 'value' } },
+    sent: { kind: 'option', of: { kind: 'value' } },
+  },
+  orderedProcesses: [],
   durableVariables: { '': [] },
   initialState: (_params) => ({ sentEcho: false, delivered: null, sent: null }),
   rules: [
@@ -127,6 +133,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
         return { m };
       },
       precondition: (_ctx, state) => !state.sentEcho,
+      bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => !state.sentEcho,
       body: onReceivingSendFromSender,
     }),
@@ -141,6 +148,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
         return { m };
       },
       precondition: (_ctx, state) => state.delivered === null,
+      bindingTypes: { m: { kind: 'value' } },
       guard: (_ctx, state) => state.delivered === null,
       body: onReceivingEchoFromQuorum,
     }),

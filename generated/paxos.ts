@@ -216,6 +216,18 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
     Acceptor: ['promised', 'acceptedBallot', 'acceptedValue'],
     Learner: ['learned'],
   },
+  stateTypes: {
+    myValue: { kind: 'option', of: { kind: 'value' } },
+    round: { kind: 'nat' },
+    ballot: { kind: 'nat' },
+    stage: { kind: 'enum', name: 'Stage', members: ['idle', 'preparing', 'accepting', 'done'] },
+    proposal: { kind: 'option', of: { kind: 'value' } },
+    promised: { kind: 'nat' },
+    acceptedBallot: { kind: 'option', of: { kind: 'nat' } },
+    acceptedValue: { kind: 'option', of: { kind: 'value' } },
+    learned: { kind: 'option', of: { kind: 'value' } },
+  },
+  orderedProcesses: ['Proposer'],
   durableVariables: { Proposer: [], Acceptor: ['promised', 'acceptedBallot', 'acceptedValue'], Learner: [] },
   initialState: (_params) => ({
     myValue: null,
@@ -273,6 +285,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         return { b };
       },
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
+      bindingTypes: { b: { kind: 'nat' } },
       guard: (ctx, state, { b }) => b === state.ballot && state.stage === 'preparing',
       body: onReceivingPromiseFromMajority,
     }),
@@ -292,6 +305,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         return { b };
       },
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
+      bindingTypes: { b: { kind: 'nat' } },
       guard: (ctx, state, { b }) => b === state.ballot && state.stage === 'accepting',
       body: onReceivingAcceptedFromMajority,
     }),
@@ -307,6 +321,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const p = sender;
         return { b, p };
       },
+      bindingTypes: { b: { kind: 'nat' }, p: { kind: 'process' } },
       guard: (ctx, state, { b }) => b > state.promised,
       body: onReceivingPrepare,
     }),
@@ -328,6 +343,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const p = sender;
         return { b, v, p };
       },
+      bindingTypes: { b: { kind: 'nat' }, v: { kind: 'value' }, p: { kind: 'process' } },
       guard: (ctx, state, { b }) => b >= state.promised,
       body: onReceivingAccept,
     }),
@@ -348,6 +364,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         return { b, v };
       },
       precondition: (_ctx, state) => state.learned === null,
+      bindingTypes: { b: { kind: 'nat' }, v: { kind: 'value' } },
       guard: (_ctx, state) => state.learned === null,
       body: onReceivingAcceptedFromMajority2,
     }),

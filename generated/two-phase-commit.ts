@@ -252,6 +252,14 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
     Coordinator: ['ownVote', 'yesFrom', 'decision'],
     Participant: ['decision', 'vote', 'attempt'],
   },
+  stateTypes: {
+    ownVote: { kind: 'option', of: { kind: 'enum', name: 'Vote', members: ['yes', 'no'] } },
+    yesFrom: { kind: 'set', of: { kind: 'process' } },
+    decision: { kind: 'option', of: { kind: 'enum', name: 'Decision', members: ['commit', 'abort'] } },
+    vote: { kind: 'option', of: { kind: 'enum', name: 'Vote', members: ['yes', 'no'] } },
+    attempt: { kind: 'nat' },
+  },
+  orderedProcesses: ['Coordinator'],
   durableVariables: { Coordinator: ['ownVote', 'decision'], Participant: ['decision', 'vote'] },
   initialState: (params, _self, role) => ({
     ownVote: null,
@@ -282,6 +290,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         const p = sender;
         return { p, $1: message.v };
       },
+      bindingTypes: { $1: { kind: 'enum', name: 'Vote', members: ['yes', 'no'] }, p: { kind: 'process' } },
       body: onReceivingVote,
     }),
     rio.onReceive<
@@ -304,6 +313,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       staticBind: true,
       bind: () => ({}),
       precondition: (_ctx, state) => state.decision === null,
+      bindingTypes: {},
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingVoteFromAll,
     }),
@@ -334,6 +344,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         return { k, p };
       },
       precondition: (_ctx, state) => state.decision !== null,
+      bindingTypes: { k: { kind: 'nat' }, p: { kind: 'process' } },
       guard: (_ctx, state) => state.decision !== null,
       body: onReceivingDecisionReq,
     }),
@@ -364,6 +375,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         return {};
       },
       precondition: (_ctx, state) => state.vote === null && state.decision === null,
+      bindingTypes: {},
       guard: (_ctx, state) => state.vote === null && state.decision === null,
       body: onReceivingVoteReqFromCoordinator,
     }),
@@ -376,6 +388,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       staticBind: true,
       bind: () => ({}),
       precondition: (_ctx, state) => state.decision === null,
+      bindingTypes: {},
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingCommitFromAny,
     }),
@@ -388,6 +401,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
       staticBind: true,
       bind: () => ({}),
       precondition: (_ctx, state) => state.decision === null,
+      bindingTypes: {},
       guard: (_ctx, state) => state.decision === null,
       body: onReceivingAbortFromAny,
     }),
@@ -417,6 +431,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
         const p = sender;
         return { k, p };
       },
+      bindingTypes: { k: { kind: 'nat' }, p: { kind: 'process' } },
       body: onReceivingDecisionReq2,
     }),
   ],

@@ -51,7 +51,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   const progress = terminalProgress(!args.json && process.stderr.isTTY === true);
   const result: ExploreResult = explore({
     module, params, byzantine, crashes, workload, values: args.values, lossy: args.lossy,
-    search: args.dfs ? 'dfs' : 'bfs', maxStates: args.maxStates, maxDepth: args.maxDepth, timeLimitMs: args.timeLimit * 1000, exact: args.exact,
+    search: args.dfs ? 'dfs' : 'bfs', maxStates: args.maxStates, maxDepth: args.maxDepth, timeLimitMs: args.timeLimit * 1000, exact: args.exact, symmetry: args.symmetry,
     onProgress: (p) => progress.update(`${p.states} states, queue ${p.queue}, depth ${p.depth}, ${Math.round(p.states / Math.max(p.elapsedMs / 1000, 1e-3))} states/s, ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`),
   });
   progress.done();
@@ -72,7 +72,10 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
       tracePath = args.trace;
     }
   }
-  const symmetryNote = args.symmetry ? 'symmetry reduction: not applied (not implemented yet; the count is of all states)' : 'symmetry reduction: off';
+  const s = result.symmetry;
+  const symmetryNote = s.applied
+    ? `symmetry reduction: on, over ${s.classes.map((c) => `{${c.map((p) => `p${p}`).join(', ')}}`).join(' and ')} (${s.renamings} renamings); the count is of states up to renaming`
+    : `symmetry reduction: ${args.symmetry ? `not applied (${s.reason})` : 'off'}`;
   if (args.json) {
     io.out(JSON.stringify({
       verdict: result.verdict, spec: specFile, protocol: module.name, params, byzantine, crashes,
@@ -80,6 +83,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
       ...(result.cutBy === undefined ? {} : { cutBy: result.cutBy }), deadlocks: result.deadlocks, seconds: result.elapsedMs / 1000,
       ...(result.violation === undefined ? {} : { property: result.violation.property, counterexample: result.counterexample }),
       ...(tracePath === undefined ? {} : { trace: tracePath }), fingerprints: args.exact ? 'exact' : '64-bit',
+      symmetry: s.applied ? { applied: true, classes: s.classes, renamings: s.renamings, factor: Number(s.factor.toFixed(3)) } : { applied: false, reason: s.reason },
     }, null, 2));
   } else {
     io.out(`rio explore ${specFile} (${module.name})`);
@@ -94,6 +98,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
     io.out('');
     const cut = result.cutBy === 'memory' ? 'memory: the heap was nearly full; try --dfs with --max-depth, or fewer values' : result.cutBy ?? 'the violation';
     io.out(`${result.complete ? 'fully explored' : `NOT fully explored (cut by ${cut})`}: ${result.states} distinct states, ${result.transitions} transitions, depth ${result.maxDepthReached}, ${(result.elapsedMs / 1000).toFixed(1)} s, ${Math.round(result.states / Math.max(result.elapsedMs / 1000, 1e-3))} states/s`);
+    if (s.applied) io.out(`symmetry reduction factor: ${s.factor.toFixed(2)} (the states the search would have visited without it, ${Math.round(s.factor * result.states)}, over those it visited${result.complete ? '' : '; the search was cut, so this is for the explored part'})`);
     io.out(`state identity: ${args.exact ? 'exact encodings' : `64-bit fingerprints (collision probability about ${(result.states * result.states / 2 ** 65).toExponential(1)}; --exact to rule it out)`}`);
     if (result.deadlocks > 0) io.out(`warning: ${result.deadlocks} final state${result.deadlocks === 1 ? '' : 's'} where an eventually-property does not hold (nothing can happen, yet a process awaits progress)`);
     if (result.verdict === 'ok') io.out(`ok: every always-property held in every explored state: ${module.properties.filter((p) => p.kind === 'always').map((p) => p.name).join(', ') || 'none declared'}`);

@@ -139,6 +139,88 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         exitCode = await runReplay({ file: args.file, json: args.json }, io);
       },
     )
+    .command(
+      'keygen',
+      'make keys, self-signed certificates and a cluster configuration for N processes',
+      (y) =>
+        y
+          .option('nodes', { describe: 'how many processes', type: 'number', demandOption: true })
+          .option('out', { alias: 'o', describe: 'output directory (cluster.json and node-<id>/ key folders)', type: 'string', demandOption: true })
+          .option('hosts', { describe: 'host of each node, comma-separated (one for all, or one per node; default 127.0.0.1)', type: 'string' })
+          .option('port', { describe: 'peer port of node 0 (node i gets port+i on a shared host)', type: 'number', default: 7400 })
+          .option('http-port', { describe: 'API port of node 0 (node i gets http-port+i on a shared host)', type: 'number', default: 8400 })
+          .option('force', { describe: 'replace an existing configuration', type: 'boolean', default: false })
+          .example('rio keygen --nodes 4 -o cluster', 'four processes on this machine'),
+      async (args) => {
+        const { runKeygen } = await import('./keygen.js');
+        exitCode = await runKeygen({ nodes: args.nodes, out: args.out, ...(args.hosts === undefined ? {} : { hosts: args.hosts }), port: args.port, httpPort: args['http-port'], force: args.force }, io);
+      },
+    )
+    .command(
+      'start <spec>',
+      'run one process of a cluster (JSON logs on stderr; stops cleanly on SIGTERM)',
+      (y) =>
+        y
+          .positional('spec', { describe: 'the .rio file', type: 'string', demandOption: true })
+          .option('protocol', { describe: 'which protocol of the file (default: the first)', type: 'string' })
+          .option('config', { describe: "the cluster configuration (from 'rio keygen')", type: 'string', demandOption: true })
+          .option('id', { describe: 'which node of the configuration this process is', type: 'number', demandOption: true })
+          .option('keys', { describe: 'this node\'s key folder (default: node-<id> beside the configuration)', type: 'string' })
+          .option('data', { describe: 'the SQLite file of its durable state (default: state.db in the key folder)', type: 'string' })
+          .option('param', { describe: 'a parameter value, name=value (repeatable; over the configuration\'s)', type: 'string', array: true, default: [] as string[] })
+          .option('tick-ms', { describe: "milliseconds per time unit of the spec's timers", type: 'number', default: 100 })
+          .option('listen', { describe: 'address to accept peers on (default: the node\'s host in the configuration)', type: 'string' })
+          .option('http-port', { describe: 'API port (default: the configuration\'s); the API binds 127.0.0.1', type: 'number' })
+          .option('log-level', { describe: 'least level logged', choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
+          .example('rio start specs/bracha-broadcast.rio --config cluster/cluster.json --id 0', 'node 0 of the cluster'),
+      async (args) => {
+        const { runStart } = await import('./start.js');
+        exitCode = await runStart(
+          {
+            spec: args.spec, ...(args.protocol === undefined ? {} : { protocol: args.protocol }), config: args.config, id: args.id,
+            ...(args.keys === undefined ? {} : { keyDir: args.keys }), ...(args.data === undefined ? {} : { data: args.data }), params: args.param,
+            tickMs: args['tick-ms'], logLevel: args['log-level'], ...(args.listen === undefined ? {} : { listen: args.listen }),
+            ...(args['http-port'] === undefined ? {} : { httpPort: args['http-port'] }),
+          },
+          io,
+        );
+      },
+    )
+    .command(
+      'cluster <spec>',
+      'run N processes of a spec on loopback with fresh keys, drive a workload, print indications',
+      (y) =>
+        y
+          .positional('spec', { describe: 'the .rio file', type: 'string', demandOption: true })
+          .option('protocol', { describe: 'which protocol of the file (default: the first)', type: 'string' })
+          .option('nodes', { describe: 'how many processes (must match the parameters)', type: 'number' })
+          .option('param', { describe: 'a parameter value, name=value (repeatable)', type: 'string', array: true, default: [] as string[] })
+          .option('scenario', { describe: "the scenario whose parameters and requests to use (default: the spec's first)", type: 'string' })
+          .option('request', { describe: "a request, 'name(args) at TIME [on P]' (repeatable)", type: 'string', array: true, default: [] as string[] })
+          .option('kill', { describe: 'SIGKILL process P at TIME: P@TIME (repeatable)', type: 'string', array: true, default: [] as string[] })
+          .option('restart', { describe: 'start process P again at TIME (after a kill; its durable state survives): P@TIME (repeatable)', type: 'string', array: true, default: [] as string[] })
+          .option('tick-ms', { describe: 'milliseconds per time unit (of TIME and of the spec\'s timers)', type: 'number', default: 100 })
+          .option('duration', { describe: 'time units to run (default: 20 after the last scheduled event)', type: 'number' })
+          .option('until-each', { describe: 'stop early once every process that is up has made this many indications', type: 'number' })
+          .option('json', { describe: 'print one JSON summary object', type: 'boolean', default: false })
+          .option('keep', { describe: 'keep the keys, databases and logs (their folder is printed)', type: 'boolean', default: false })
+          .option('verbose', { describe: 'print every process\'s log lines on stderr', type: 'boolean', default: false })
+          .example("rio cluster specs/bracha-broadcast.rio --nodes 4 --request 'broadcast(7) at 0 on 0'", 'Bracha on 4 local processes')
+          .example("rio cluster specs/bracha-broadcast.rio --nodes 4 --request 'broadcast(7) at 5' --kill 3@5", 'one process killed mid-run'),
+      async (args) => {
+        const { runCluster } = await import('./cluster.js');
+        exitCode = await runCluster(
+          {
+            spec: args.spec, ...(args.protocol === undefined ? {} : { protocol: args.protocol }), ...(args.nodes === undefined ? {} : { nodes: args.nodes }),
+            params: args.param, ...(args.scenario === undefined ? {} : { scenario: args.scenario }), requests: args.request, kills: args.kill,
+            restarts: args.restart, tickMs: args['tick-ms'], ...(args.duration === undefined ? {} : { duration: args.duration }),
+            ...(args['until-each'] === undefined ? {} : { untilEach: args['until-each'] }), json: args.json,
+            keep: args.keep, verbose: args.verbose,
+          },
+          io,
+        );
+      },
+    )
     .demandCommand(1, 'name a command, e.g. rio check specs/*.rio')
     .strict()
     .help()

@@ -12,6 +12,7 @@ import type { ProtocolSymbols, Scope } from '../names/types.js';
 import type { TypedSpec } from '../types/stage-types.js';
 import * as ty from '../types/types.js';
 import type { Type } from '../types/types.js';
+import { walk } from '../ast/walk.js';
 import { kebab, pascal, safeName } from './naming.js';
 import { bindLocal, block, expr, nested, processHelpers, type Env, type Mode } from './translate.js';
 import { defaultValue, messageTypeName, tsType, typeDesc } from './ts-types.js';
@@ -96,6 +97,49 @@ function referencedNames(node: unknown, out = new Set<string>()): Set<string> {
   if (n['kind'] === 'call' && (n['args'] as unknown[]).length === 0) out.add((n['callee'] as ast.Name).text);
   for (const [k, v] of Object.entries(n)) if (k !== 'span') referencedNames(v, out);
   return out;
+}
+
+/**
+ * The roles whose processes a protocol tells apart by their ids, beyond equality: it orders
+ * them (`<`, `min`, `max`, `max ... by` a process). '*' stands for processes of any role
+ * (an order on plain `Process` values). The model checker does not treat such processes as
+ * interchangeable (symmetry reduction).
+ */
+function orderedProcessRoles(protocol: ast.Protocol, typed: TypedSpec): Set<string> {
+  const roles = new Set<string>();
+  const taint = (t: Type | undefined): void => {
+    if (t === undefined) return;
+    switch (t.kind) {
+      case 'process': roles.add(t.role ?? '*'); return;
+      case 'option': case 'set': case 'seq': taint(t.of); return;
+      case 'map': taint(t.key); taint(t.value); return;
+      case 'tuple': t.elements.forEach(taint); return;
+      case 'record': case 'message': t.fields.forEach((f) => taint(f.type)); return;
+      default: return;
+    }
+  };
+  const typeOf = (e: ast.Expr) => typed.types.get(e.id);
+  const roleOf = (t: Type | undefined) => (t?.kind === 'process' ? t.role : undefined);
+  // Scenarios are left out: the model checker takes only their parameters and requests, and
+  // a request's process is never permuted.
+  const members = protocol.members.filter((m) => m.kind !== 'scenario');
+  walk({ ...protocol, members } as ast.Protocol, (n) => {
+    if (n.kind === 'binary' && (n.op === '<' || n.op === '<=' || n.op === '>' || n.op === '>=')) {
+      // `q < p` with q of role R and p any process orders R's processes (q ranges over R).
+      const [l, r] = [typeOf(n.left), typeOf(n.right)];
+      if (roleOf(l) !== undefined || roleOf(r) !== undefined) {
+        for (const t of [l, r]) if (roleOf(t) !== undefined) roles.add(roleOf(t)!);
+      } else {
+        taint(l);
+        taint(r);
+      }
+    } else if (n.kind === 'call' && (n.callee.text === 'min' || n.callee.text === 'max') && n.args.length === 1) {
+      taint(typeOf(n.args[0]!));
+    } else if (n.kind === 'extremum') {
+      taint(typeOf(n.key));
+    }
+  });
+  return roles;
 }
 
 function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declaration[] {
@@ -252,6 +296,8 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     const bindLines: string[] = [];
     const bindingFields: { name: string; ts: string; type: string }[] = [];
     const matchKeys: string[] = [];
+    /** The type of each key of the binding, for renaming processes (symmetry reduction). */
+    const bindingTypes: string[] = [];
     /** Pattern element i, read from `source`, either binds a fresh name or must match. */
     const pattern = (element: ast.Expr, source: string, index: number, fieldType: Type) => {
       if (element.kind === 'wildcard') return;
@@ -259,6 +305,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
         const ts = bindLocal(bindEnv, element.name.text);
         bindLines.push(`const ${ts} = ${source};`);
         bindingFields.push({ name: element.name.text, ts, type: tsType(fieldType) });
+        bindingTypes.push(`${JSON.stringify(element.name.text)}: ${typeDesc(fieldType)}`);
         return;
       }
       const expected = expr(bindEnv, element);
@@ -266,6 +313,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
       bindLines.push(primitive ? `if (${source} !== ${expected}) return null;` : `if (!rio.equals(${source}, ${expected})) return null;`);
       // Matched values are part of the binding, so a rule fires once per value they take.
       matchKeys.push(`$${index + 1}: ${source}`);
+      bindingTypes.push(`${JSON.stringify(`$${index + 1}`)}: ${typeDesc(fieldType)}`);
     };
     const finishBind = (extra: string[] = []) => {
       const fields = [...bindingFields.map((f) => (f.ts === f.name ? f.ts : `${f.name}: ${f.ts}`)), ...matchKeys, ...extra];
@@ -334,6 +382,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
               const ts = bindLocal(bindEnv, q.process.name.text);
               bindLines.push(`const ${ts} = sender;`);
               bindingFields.push({ name: q.process.name.text, ts, type: 'rio.Process' });
+              bindingTypes.push(`${JSON.stringify(q.process.name.text)}: { kind: 'process' }`);
             } else {
               bindLines.push(`if (sender !== ${expr(bindEnv, q.process)}) return null;`);
             }
@@ -366,6 +415,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
         if (staticBind) entry.push('staticBind: true');
         entry.push(`bind: ${lambdaOf('message, sender, ctx, state', bindText)}`);
         entry.push(...guardShortcuts(rule.guard, bindFields.map((f) => f.name), event.binding?.text, staticBind));
+        entry.push(`bindingTypes: { ${bindingTypes.join(', ')} }`);
         bindingFields.splice(0, bindingFields.length, ...savedFields);
         eventDoc = 'receive';
         break;
@@ -541,6 +591,8 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     processCount: ${countFn},
     roleOf: ${roleOf},
     stateVariables: ${variablesByRole(() => true)},
+    stateTypes: { ${[...allState].map(([name, v]) => `${JSON.stringify(name)}: ${typeDesc(v.type)}`).join(', ')} },
+    orderedProcesses: [${[...orderedProcessRoles(p.decl, typed)].map((r) => JSON.stringify(r)).join(', ')}],
     durableVariables: ${variablesByRole((d) => d.durable)},
     initialState: (${/\bparams\b/.test(initFields.join()) || /\brole\b/.test(initFields.join()) ? 'params' : '_params'}${/\brole\b/.test(initFields.join()) ? ', _self, role' : ''}) => ({ ${initFields.join(', ')} }),
     rules: [${ruleEntries.join(',\n')}],

@@ -5,7 +5,7 @@
  * that ts-morph bundles, and imported from a cache folder keyed by its content.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +30,16 @@ export class SpecHasErrors extends Error {
 
 const distRoot = resolve(import.meta.dirname, '..', '..');
 const runtimeEntry = join(distRoot, 'runtime', 'replica', 'index.js');
+
+/**
+ * Writes a file so that a concurrent reader sees the old file or the whole new one, never a
+ * part: processes started together (`rio cluster`) load the same spec into the same cache.
+ */
+function writeAtomically(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, path);
+}
 
 function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -69,9 +79,9 @@ export async function loadProtocol(files: readonly SourceFile[], protocol?: stri
   for (const f of compiled.files) {
     const js = ts.transpileModule(f.text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
     // Sibling imports (`./child.js`) must find the transpiled siblings.
-    writeFileSync(join(cache, f.fileName.replace(/\.ts$/, '.js')), js);
+    writeAtomically(join(cache, f.fileName.replace(/\.ts$/, '.js')), js);
   }
-  writeFileSync(join(cache, 'package.json'), '{"type":"module"}\n');
+  writeAtomically(join(cache, 'package.json'), '{"type":"module"}\n');
   const target = join(cache, basename(specFile).replace(/\.rio$/, '.js'));
   const imported = (await import(pathToFileURL(target).href)) as Record<string, ProtocolModule<any, any>>;
   const module = imported[name];

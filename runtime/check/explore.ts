@@ -15,10 +15,12 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import type { ProtocolModule, Tagged, Wire } from '../replica/contract.js';
-import { fingerprint, type Process } from '../replica/values.js';
+import { encode, fingerprint, type Data, type Process } from '../replica/values.js';
 import { allMessages } from '../sim/domain.js';
 import type { TraceStep, Violation } from '../sim/simulate.js';
-import { World, type WorldEvent, type WorldState } from '../world/world.js';
+import type { ReplicaState } from '../replica/engine.js';
+import { encodeReplicaState, encodeWorldNetwork, encodeWorldState, World, type WorldEvent, type WorldState } from '../world/world.js';
+import { planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
 
 export interface ExploreConfig<P = any> {
   readonly module: ProtocolModule<P, any>;
@@ -36,6 +38,10 @@ export interface ExploreConfig<P = any> {
   readonly timeLimitMs: number;
   /** Keep full encodings instead of fingerprints (no collisions, more memory). */
   readonly exact: boolean;
+  /** Identify states that differ by a renaming of interchangeable processes (symmetry.ts). */
+  readonly symmetry?: boolean;
+  /** How many states the symmetry is tested on before the search (default 200). */
+  readonly symmetryChecks?: number;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -63,7 +69,22 @@ export interface ExploreResult {
   readonly elapsedMs: number;
   /** Byzantine messages in the universe each Byzantine process may send. */
   readonly byzantineUniverse: number;
+  readonly symmetry: SymmetryReport;
 }
+
+/** Whether symmetry reduction was used, on which processes, and what it saved. */
+export type SymmetryReport =
+  | { readonly applied: false; readonly reason: string }
+  | {
+      readonly applied: true;
+      readonly classes: readonly (readonly Process[])[];
+      readonly renamings: number;
+      /**
+       * States the search would have visited without the reduction (the sizes of the visited
+       * states' orbits summed) divided by the states it visited. Exact for a complete search.
+       */
+      readonly factor: number;
+    };
 
 /** The part of a search state beyond the world: which requests and forgeries already happened. */
 interface Extra {
@@ -121,19 +142,206 @@ export function explore(config: ExploreConfig): ExploreResult {
     }
   }
 
+  /** The moves possible in the live world, given what already happened. */
+  const movesOf = (extra: Extra): Move[] => {
+    const moves: Move[] = [];
+    for (const [from, to, message] of world.pending()) {
+      moves.push({ kind: 'world', event: { kind: 'deliver', from, to, message } });
+      if (config.lossy) moves.push({ kind: 'world', event: { kind: 'lose', from, to, message } });
+    }
+    for (const [process, timer, args] of world.runningTimers()) moves.push({ kind: 'world', event: { kind: 'timeout', process, timer, args } });
+    config.workload.forEach((w, i) => {
+      if (!extra.requestsDone.includes(i) && !world.isCrashed(w.process)) moves.push({ kind: 'request', index: i });
+    });
+    if (extra.crashes < config.crashes) {
+      for (const p of world.correct) moves.push({ kind: 'world', event: { kind: 'crash', process: p } });
+    }
+    forgeries.forEach((f, i) => {
+      if (extra.forged.charCodeAt(i) === 48) moves.push({ kind: 'forge', index: i, ...f });
+    });
+    return moves;
+  };
+
+  /**
+   * Makes one move in the live world (restored to `from`) with a script for its choices:
+   * the event, its outcome, what happened since the start, the trace steps, and the next
+   * script to try (every outcome of the step's choices, enumerated like an odometer).
+   * Undefined when the move is not possible.
+   */
+  const perform = (from: WorldState, extraBefore: Extra, move: Move, script: readonly number[], t: number) => {
+    world.restore(from);
+    let event: WorldEvent;
+    let extra = extraBefore;
+    if (move.kind === 'world') {
+      event = move.event;
+      if (event.kind === 'crash') extra = { ...extra, crashes: extra.crashes + 1 };
+    } else if (move.kind === 'request') {
+      const w = config.workload[move.index]!;
+      event = { kind: 'request', process: w.process, request: w.request };
+      extra = { ...extra, requestsDone: [...extra.requestsDone, move.index].sort((a, b) => a - b) };
+    } else {
+      // A forged message goes straight to its recipient: injecting it earlier changes nothing.
+      world.apply({ kind: 'inject', from: move.from, to: move.to, message: move.message });
+      event = { kind: 'deliver', from: move.from, to: move.to, message: move.message };
+      extra = { ...extra, forged: `${extra.forged.slice(0, move.index)}1${extra.forged.slice(move.index + 1)}` };
+    }
+    if (!world.isPossible(event)) return undefined;
+    const outcome = world.apply(event, script);
+    const step: TraceStep = { t, event: move.kind === 'forge' ? { kind: 'inject', from: move.from, to: move.to, message: move.message } : event, choices: outcome.choices };
+    const steps = move.kind === 'forge' ? [step, { t, event, choices: outcome.choices }] : [step];
+    const counts = outcome.choiceCounts ?? [];
+    let next: number[] | undefined;
+    for (let i = outcome.choices.length - 1; i >= 0; i--) {
+      if (outcome.choices[i]! + 1 < counts[i]!) {
+        next = [...outcome.choices.slice(0, i), outcome.choices[i]! + 1];
+        break;
+      }
+    }
+    return { event, outcome, extra, steps, next };
+  };
+
+  const extraText = (extra: Extra) => `${extra.requestsDone.join(',')}|${extra.forged}|${extra.crashes}`;
+
+  // Symmetry: which processes are interchangeable, and how renamings act on forgeries.
+  const renamer = new Renamer(config.module);
+  let symmetry: SymmetryPlan | undefined;
+  let symmetryReport: SymmetryReport = { applied: false, reason: 'off (--no-symmetry)' };
+  const forgeryIndex = new Map(forgeries.map((f, i) => [`${f.from}>${f.to}|${encode(f.message)}`, i]));
+  const renameExtra = (extra: Extra, r: Renaming): Extra => {
+    if (forgeries.length === 0) return extra;
+    const forged = new Array<string>(forgeries.length).fill('0');
+    forgeries.forEach((f, i) => {
+      if (extra.forged.charCodeAt(i) !== 49) return;
+      forged[forgeryIndex.get(`${r[f.from]}>${r[f.to]}|${encode(renamer.message(f.message, r))}`)!] = '1';
+    });
+    return { ...extra, forged: forged.join('') };
+  };
+  /** The exact text of a snapshot with what happened since the start. */
+  const textOf = (w: WorldState, extra: Extra) => `${encodeWorldState(w)}\u0007${extraText(extra)}`;
+  /** Sum of the orbit sizes of the visited states; the size of the last identity's orbit. */
+  let orbitTotal = 0;
+  let lastOrbitSize = 1;
+
   const nodes: Node[] = [];
   const visited = new Set<string>();
-  const identity = (encodings: readonly string[], extra: Extra): string => {
+  const identity = (encodings: readonly string[], extra: Extra, snapshot: () => WorldState): string => {
+    if (symmetry !== undefined) return canonicalIdentity(snapshot(), extra, symmetry);
     // As World.encode, but reusing the encodings of replicas the last step did not touch.
-    const text = `${encodings.join('\u0007')}\u0007${world.encodeNetwork()}\u0007${extra.requestsDone.join(',')}|${extra.forged}|${extra.crashes}`;
+    const text = `${encodings.join('\u0007')}\u0007${world.encodeNetwork()}\u0007${extraText(extra)}`;
     return config.exact ? text : fingerprint(text);
+  };
+
+  /**
+   * The identity of a state up to renaming: the least, over the renamings of the group
+   * (the identity included), of the renamed state's identity. With fingerprints, a renamed
+   * state's identity is a fingerprint of its parts' fingerprints (each replica's, cached per
+   * replica snapshot and renaming; each message's, cached per message and renaming), so
+   * renaming costs little more than a step; with --exact, it is the full renamed text.
+   */
+  const canonicalIdentity = (w: WorldState, extra: Extra, plan: SymmetryPlan): string => {
+    const orbit = new Set<string>();
+    for (let i = 0; i <= plan.renamings.length; i++) {
+      const r = i === 0 ? identityRenaming : plan.renamings[i - 1]!;
+      orbit.add(config.exact ? textOf(renamer.world(w, r), renameExtra(extra, r)) : renamedFingerprint(w, extra, i, r));
+    }
+    lastOrbitSize = orbit.size;
+    let least: string | undefined;
+    for (const key of orbit) if (least === undefined || key < least) least = key;
+    return least!;
+  };
+  const identityRenaming: Renaming = world.processes.map((p) => p);
+  const replicaPrints = new WeakMap<ReplicaState, string[]>();
+  const replicaPrint = (s: ReplicaState, i: number, r: Renaming): string => {
+    let prints = replicaPrints.get(s);
+    if (prints === undefined) replicaPrints.set(s, (prints = []));
+    return (prints[i] ??= fingerprint(encodeReplicaState(i === 0 ? s : renamer.replica(s, r))));
+  };
+  const messagePrints = new WeakMap<Wire, string[]>();
+  const messagePrint = (m: Wire, i: number, r: Renaming): string => {
+    let prints = messagePrints.get(m);
+    if (prints === undefined) messagePrints.set(m, (prints = []));
+    return (prints[i] ??= fingerprint(encode(i === 0 ? m : renamer.message(m, r))));
+  };
+  const renamedFingerprint = (w: WorldState, extra: Extra, i: number, r: Renaming): string => {
+    const replicas = new Array<string>(w.replicas.length);
+    w.replicas.forEach((s, p) => (replicas[r[p]!] = s === null ? '-' : replicaPrint(s, i, r)));
+    const flight = Object.values(w.inFlight).map(([from, to, m, copies]) => `${r[from]}>${r[to]}|${messagePrint(m, i, r)}*${copies}`).sort();
+    const { inFlight: _, ...rest } = renamer.network({ ...w, inFlight: {} }, r);
+    return fingerprint(`${replicas.join('')}\u0007${flight.join('')}\u0007${encodeWorldNetwork({ ...rest, inFlight: {} })}\u0007${extraText(renameExtra(extra, r))}`);
   };
   const rootExtra: Extra = { requestsDone: [], forged: '0'.repeat(forgeries.length), crashes: 0 };
   const rootEncodings = world.processes.map((p) => world.encodeReplica(p));
-  visited.add(identity(rootEncodings, rootExtra));
+  const root = world.snapshot();
+
+  if (config.symmetry === true) {
+    const fixed = [...config.byzantine, ...config.workload.map((w) => w.process)];
+    const decision = planSymmetry(config.module, config.params as Record<string, Data>, world.processes, fixed);
+    if (!decision.applied) symmetryReport = { applied: false, reason: decision.reason };
+    else {
+      const broken = testSymmetry(decision.plan);
+      if (broken !== undefined) symmetryReport = { applied: false, reason: broken };
+      else symmetry = decision.plan;
+    }
+  }
+
+  /**
+   * Tests on the first reachable states that the spec treats the interchangeable processes
+   * alike: for each generator g (a swap of two processes), the successors of g(s) are the
+   * renamed successors of s, and the same safety properties hold in s and g(s). Returns why
+   * not, if not.
+   */
+  function testSymmetry(plan: SymmetryPlan): string | undefined {
+    const limit = config.symmetryChecks ?? 200;
+    const seen = new Set<string>([textOf(root, rootExtra)]);
+    const queue: { w: WorldState; extra: Extra; depth: number }[] = [{ w: root, extra: rootExtra, depth: 0 }];
+    const successors = (w: WorldState, extra: Extra) => {
+      const out: { w: WorldState; extra: Extra; text: string }[] = [];
+      world.restore(w);
+      for (const move of movesOf(extra)) {
+        let script: readonly number[] | undefined = [];
+        while (script !== undefined) {
+          const done = perform(w, extra, move, script, 0);
+          if (done === undefined) break;
+          script = done.next;
+          const next = world.snapshot(w);
+          out.push({ w: next, extra: done.extra, text: textOf(next, done.extra) });
+        }
+      }
+      return out;
+    };
+    const verdict = (w: WorldState) => {
+      world.restore(w);
+      return world.violatedSafety() ?? '';
+    };
+    for (let head = 0; head < queue.length && head < limit; head++) {
+      const { w, extra, depth } = queue[head]!;
+      const own = successors(w, extra);
+      for (const g of plan.generators) {
+        const swapped = g.flatMap((q, p) => (q > p ? [`p${p} and p${q}`] : []))[0]!;
+        const gw = renamer.world(w, g);
+        const gExtra = renameExtra(extra, g);
+        const expected = new Set(own.map((x) => textOf(renamer.world(x.w, g), renameExtra(x.extra, g))));
+        const actual = new Set(successors(gw, gExtra).map((x) => x.text));
+        const same = expected.size === actual.size && [...expected].every((x) => actual.has(x));
+        if (!same) return `the spec treats ${swapped} differently (what can happen next changes when they are swapped, ${depth} steps from the start)`;
+        if (verdict(w) !== verdict(gw)) return `the properties treat ${swapped} differently (${depth} steps from the start)`;
+      }
+      for (const x of own) {
+        if (seen.has(x.text)) continue;
+        seen.add(x.text);
+        queue.push({ w: x.w, extra: x.extra, depth: depth + 1 });
+      }
+    }
+    world.restore(root);
+    return undefined;
+  }
+
+  world.restore(root);
+  visited.add(identity(rootEncodings, rootExtra, () => root));
+  orbitTotal += lastOrbitSize;
   nodes.push({ parent: -1, steps: [] });
   // BFS takes from the front (an index, not Array.shift, which is O(n)); DFS from the back.
-  const frontier: Pending[] = [{ index: 0, world: world.snapshot(), extra: rootExtra, depth: 0, encodings: rootEncodings }];
+  const frontier: Pending[] = [{ index: 0, world: root, extra: rootExtra, depth: 0, encodings: rootEncodings }];
   let head = 0;
   let transitions = 0;
   let maxDepthReached = 0;
@@ -148,7 +356,9 @@ export function explore(config: ExploreConfig): ExploreResult {
   };
   const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): ExploreResult => ({
     verdict, states: visited.size, transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
-    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, ...extra,
+    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length,
+    symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visited.size },
+    ...extra,
   });
 
   // The initial state must already satisfy the safety properties.
@@ -169,58 +379,18 @@ export function explore(config: ExploreConfig): ExploreResult {
       continue;
     }
     world.restore(node.world);
-    const moves: Move[] = [];
-    for (const [from, to, message] of world.pending()) {
-      moves.push({ kind: 'world', event: { kind: 'deliver', from, to, message } });
-      if (config.lossy) moves.push({ kind: 'world', event: { kind: 'lose', from, to, message } });
-    }
-    for (const [process, timer, args] of world.runningTimers()) moves.push({ kind: 'world', event: { kind: 'timeout', process, timer, args } });
-    config.workload.forEach((w, i) => {
-      if (!node.extra.requestsDone.includes(i) && !world.isCrashed(w.process)) moves.push({ kind: 'request', index: i });
-    });
-    if (node.extra.crashes < config.crashes) {
-      for (const p of world.correct) moves.push({ kind: 'world', event: { kind: 'crash', process: p } });
-    }
-    forgeries.forEach((f, i) => {
-      if (node.extra.forged.charCodeAt(i) === 48) moves.push({ kind: 'forge', index: i, ...f });
-    });
+    const moves = movesOf(node.extra);
 
     let progressed = false;
     for (const move of moves) {
-      // Every outcome of the step's choices: enumerate choice scripts like an odometer.
-      let script: number[] | undefined = [];
+      let script: readonly number[] | undefined = [];
       while (script !== undefined) {
-        world.restore(node.world);
-        let event: WorldEvent;
-        let extra = node.extra;
-        if (move.kind === 'world') {
-          event = move.event;
-          if (event.kind === 'crash') extra = { ...extra, crashes: extra.crashes + 1 };
-        } else if (move.kind === 'request') {
-          const w = config.workload[move.index]!;
-          event = { kind: 'request', process: w.process, request: w.request };
-          extra = { ...extra, requestsDone: [...extra.requestsDone, move.index].sort((a, b) => a - b) };
-        } else {
-          // A forged message goes straight to its recipient: injecting it earlier changes nothing.
-          world.apply({ kind: 'inject', from: move.from, to: move.to, message: move.message });
-          event = { kind: 'deliver', from: move.from, to: move.to, message: move.message };
-          extra = { ...extra, forged: `${extra.forged.slice(0, move.index)}1${extra.forged.slice(move.index + 1)}` };
-        }
-        if (!world.isPossible(event)) break;
-        const outcome = world.apply(event, script);
+        const done = perform(node.world, node.extra, move, script, node.depth + 1);
+        if (done === undefined) break;
+        const { event, outcome, extra, steps } = done;
+        script = done.next;
         transitions++;
         progressed = true;
-        const step: TraceStep = { t: node.depth + 1, event: move.kind === 'forge' ? { kind: 'inject', from: move.from, to: move.to, message: move.message } : event, choices: outcome.choices };
-        const steps = move.kind === 'forge' ? [step, { t: node.depth + 1, event, choices: outcome.choices }] : [step];
-        const counts = outcome.choiceCounts ?? [];
-        // Next script: advance the last choice that has options left.
-        script = undefined;
-        for (let i = outcome.choices.length - 1; i >= 0; i--) {
-          if (outcome.choices[i]! + 1 < counts[i]!) {
-            script = [...outcome.choices.slice(0, i), outcome.choices[i]! + 1];
-            break;
-          }
-        }
         if (outcome.error !== undefined) {
           return finish('violation', {
             violation: { property: 'assertion', kind: 'assertion', step: node.depth + steps.length - 1, time: node.depth + 1, message: outcome.error },
@@ -238,11 +408,14 @@ export function explore(config: ExploreConfig): ExploreResult {
         // Only the process the event happened at changed; the others keep their encodings.
         const at = event.kind === 'deliver' ? event.to : 'process' in event ? event.process : -1;
         const encodings = at < 0 ? node.encodings : node.encodings.map((e, p) => (p === at ? world.encodeReplica(p) : e));
-        const id = identity(encodings, extra);
+        let snapshot: WorldState | undefined;
+        const snap = () => (snapshot ??= world.snapshot(node.world));
+        const id = identity(encodings, extra, snap);
         if (visited.has(id)) continue;
         visited.add(id);
+        orbitTotal += lastOrbitSize;
         nodes.push({ parent: index, steps });
-        frontier.push({ index: nodes.length - 1, world: world.snapshot(node.world), extra, depth: node.depth + 1, encodings });
+        frontier.push({ index: nodes.length - 1, world: snap(), extra, depth: node.depth + 1, encodings });
         maxDepthReached = Math.max(maxDepthReached, node.depth + 1);
         if (visited.size >= config.maxStates) {
           cutBy = 'maxStates';

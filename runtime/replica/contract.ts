@@ -128,6 +128,8 @@ export type RuleDesc<P, S> =
       readonly collectAs?: string;
       /** True when `bind` reads only the message, its sender and the parameters (not the state), so groups can be indexed. */
       readonly staticBind?: boolean;
+      /** The type of each key of a binding (pattern names, `$i` for matched values): for renaming processes. */
+      readonly bindingTypes?: Readonly<Record<string, TypeDesc>>;
       /** The guard's leading conjuncts that do not read the binding: when false, no binding can fire. */
       readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
       /**
@@ -195,6 +197,13 @@ export interface ProtocolModule<P, S> {
   readonly stateVariables: Readonly<Record<string, readonly string[]>>;
   /** Of those, the ones declared `durable`: what the network runtime keeps on disk across restarts. */
   readonly durableVariables: Readonly<Record<string, readonly string[]>>;
+  /** The type of every state variable (of any role). */
+  readonly stateTypes: Readonly<Record<string, TypeDesc>>;
+  /**
+   * Roles whose processes the spec orders by id (`<`, `min`, `max ... by` a process), '*' for
+   * any: their processes are not interchangeable for symmetry reduction.
+   */
+  readonly orderedProcesses: readonly string[];
   readonly rules: readonly RuleDesc<P, S>[];
   readonly modules: readonly ModuleUse<P>[];
   readonly properties: readonly PropertyDesc<P, S>[];

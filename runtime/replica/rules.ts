@@ -3,7 +3,7 @@
  * binding, guard and body agree on the binding's type without casts; the engine sees the
  * erased `RuleDesc`.
  */
-import type { Binding, QuorumDesc, RuleContext, RuleDesc, Tagged } from './contract.js';
+import type { Binding, QuorumDesc, RuleContext, RuleDesc, Tagged, TypeDesc } from './contract.js';
 import type { Data, Process } from './values.js';
 
 interface Common<P, S, B> {
@@ -35,6 +35,7 @@ export function onReceive<P, S, M extends Tagged, B extends Binding, C extends B
     readonly quorum: QuorumDesc<P>;
     readonly collectAs?: string;
     readonly staticBind?: boolean;
+    readonly bindingTypes?: Readonly<Record<string, TypeDesc>>;
     readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
     readonly pin?: { readonly fields: readonly (keyof B & string)[]; readonly values: (ctx: RuleContext<P>, state: S) => readonly Data[] };
     readonly bind: (message: M, sender: Process, ctx: RuleContext<P>, state: S) => B | null;

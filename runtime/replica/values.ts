@@ -352,6 +352,20 @@ function encodeField(v: unknown): string {
   return encode(v);
 }
 
+/**
+ * `"name":` for a field name. Field names come from a spec's declarations, so there are few
+ * of them: each is quoted once. (A bounded cache: names from decoded input could be many.)
+ */
+const quotedKeys = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = `${JSON.stringify(k)}:`;
+    if (quotedKeys.size < 4096) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
 function encodeUncached(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
@@ -371,8 +385,7 @@ function encodeUncached(v: unknown): string {
         let out = '{';
         for (let i = 0; i < ks.length; i++) {
           const k = ks[i]!;
-          // Field names are identifiers almost always: quote them without JSON.stringify.
-          out += (i > 0 ? ',"' : '"') + (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k).slice(1, -1)) + '":' + encodeField(o[k]);
+          out += (i > 0 ? ',' : '') + quotedKey(k) + encodeField(o[k]);
         }
         return out + '}';
       }

@@ -109,7 +109,7 @@ export function messageKey(from: Process, to: Process, message: Wire): string {
   return `${from}>${to}|${encode(message)}`;
 }
 
-function timerKey(p: Process, timer: string, args: readonly Data[]): string {
+export function timerKey(p: Process, timer: string, args: readonly Data[]): string {
   return `${p}|${timer}|${encode(args)}`;
 }
 
@@ -389,10 +389,7 @@ export class World<P = any, S = any> {
 
   /** A compact canonical encoding of everything but the replicas: network, timers, faults, indications. */
   encodeNetwork(): string {
-    const flight = [...this.inFlight.keys()].sort().map((k) => `${k}*${this.inFlight.get(k)![3]}`).join('\u0002');
-    const timers = [...this.timers.keys()].sort().join('\u0002');
-    const indications = this.indications.map((l) => l.map((i) => encode(i)).join(',')).join(';');
-    return `${flight}\u0001${timers}\u0001${this.crashed.join(',')}\u0001${this.started.join(',')}\u0001${indications}`;
+    return encodeNetworkParts([...this.inFlight].map(([k, v]) => [k, v[3]]), [...this.timers.keys()], this.crashed, this.started, this.indications);
   }
 
   /** The canonical encoding of the whole world state: equal worlds, equal strings. */
@@ -401,7 +398,29 @@ export class World<P = any, S = any> {
   }
 }
 
-function encodeReplicaState(s: ReplicaState): string {
+/** The network part of a world's encoding, from its parts (live or snapshot). */
+function encodeNetworkParts(
+  flight: readonly (readonly [string, number])[], timerKeys: readonly string[], crashed: RSet<Process>, started: RSet<Process>, indications: readonly (readonly Tagged[])[],
+): string {
+  const flights = [...flight].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, copies]) => `${k}*${copies}`).join('\u0002');
+  const timers = [...timerKeys].sort().join('\u0002');
+  const shown = indications.map((l) => l.map((i) => encode(i)).join(',')).join(';');
+  return `${flights}\u0001${timers}\u0001${crashed.join(',')}\u0001${started.join(',')}\u0001${shown}`;
+}
+
+/** `World.encode` of a snapshot, without restoring it. */
+export function encodeWorldState(w: WorldState): string {
+  const replicas = w.replicas.map((r) => (r === null ? '-' : encodeReplicaState(r))).join('\u0007');
+  return `${replicas}\u0007${encodeWorldNetwork(w)}`;
+}
+
+/** `World.encodeNetwork` of a snapshot (its replicas are not read). */
+export function encodeWorldNetwork(w: Omit<WorldState, 'replicas'>): string {
+  return encodeNetworkParts(Object.values(w.inFlight).map((v) => [messageKey(v[0], v[1], v[2]), v[3]] as const), Object.keys(w.timers), w.crashed, w.started, w.indications);
+}
+
+/** The compact canonical encoding of one replica's state (as `World.encodeReplica`). */
+export function encodeReplicaState(s: ReplicaState): string {
   let out = encode({ ...s.vars });
   for (const type of Object.keys(s.received).sort()) {
     const bySender = s.received[type]!;

@@ -533,6 +533,23 @@ describe.concurrent('rio', () => {
      * (faultsFor only looked at a scenario named with --scenario), so `rio simulate
      * specs/paxos.rio` and `rio simulate specs/paxos.rio --scenario duel` ran different faults.
      */
+    it('rio explore --json reports the symmetry reduction, and --no-symmetry turns it off with the same verdict', async () => {
+      const mutant = 'tests/mutants/bracha-broadcast/deliver-from-any.rio';
+      const [on, off] = await Promise.all([rio(['explore', mutant, '--json']), rio(['explore', mutant, '--json', '--no-symmetry'])]);
+      expect(on.code).toBe(1);
+      expect(off.code).toBe(1);
+      const [a, b] = [JSON.parse(on.stdout), JSON.parse(off.stdout)];
+      expect(a.symmetry).toMatchObject({ applied: true, classes: [[1, 2]], renamings: 2 });
+      expect(b.symmetry).toEqual({ applied: false, reason: 'off (--no-symmetry)' });
+      expect(a.property).toBe('agreement');
+      expect(b.property).toBe('agreement');
+      expect(a.counterexample).toHaveLength(4);
+      expect(b.counterexample).toHaveLength(4);
+      const text = await rio(['explore', mutant]);
+      expect(text.stdout).toContain('symmetry reduction: on, over {p1, p2} (2 renamings); the count is of states up to renaming');
+      expect(text.stdout).toMatch(/^symmetry reduction factor: \d+\.\d\d /m);
+    });
+
     it('the default scenario is run as when it is named, its crashes as the fault plan', async () => {
       const [plain, named] = await Promise.all([
         rio(['simulate', 'specs/paxos.rio', '--seed', '1', '--horizon', '300']),

@@ -1,0 +1,114 @@
+/**
+ * `rio start <spec> --config FILE --id I`: run one process of a cluster until SIGTERM or
+ * SIGINT. Logs are JSON lines on stderr; the line with `"event":"ready"` carries the API's
+ * address. Usage errors (bad flags, a config that does not fit the spec) exit 2.
+ */
+import { join } from 'node:path';
+import type { ProtocolModule } from '../../runtime/replica/contract.js';
+import type { Data } from '../../runtime/replica/values.js';
+import { ConfigError, defaultKeyDir, readConfig, readNodeKeys, type ClusterConfig } from '../../runtime/net/config.js';
+import type { Io } from './io.js';
+import { loadForRun, runSetup, UsageError } from './simulate.js';
+
+export interface StartArgs {
+  readonly spec: string;
+  readonly protocol?: string;
+  readonly config: string;
+  readonly id: number;
+  readonly keyDir?: string;
+  readonly data?: string;
+  readonly params: readonly string[];
+  readonly tickMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly listen?: string;
+  readonly httpPort?: number;
+}
+
+/** The parameters of a cluster: the configuration's, then `--param`s over them. */
+export function clusterParams(module: ProtocolModule<any, any>, specFile: string, config: ClusterConfig, words: readonly string[]): Record<string, Data> {
+  const fromConfig = Object.entries(config.params ?? {}).map(([k, v]) => `${k}=${v === null ? 'none' : typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const { params } = runSetup(module, specFile, { params: [...fromConfig, ...words], requests: [] });
+  const n = module.processCount(params as never);
+  if (n !== config.nodes.length) {
+    throw new UsageError(`the parameters give ${n} processes but the configuration has ${config.nodes.length} nodes; make them agree (--param, or 'params' in the configuration)`);
+  }
+  return params;
+}
+
+export async function runStart(args: StartArgs, io: Io): Promise<number> {
+  if (!Number.isInteger(args.id) || args.id < 0) throw new UsageError(`--id must be a process number (0, 1, ...), not ${String(args.id)}`);
+  if (!(args.tickMs > 0)) throw new UsageError(`--tick-ms must be a positive number of milliseconds, not ${String(args.tickMs)}`);
+  let config: ClusterConfig;
+  try {
+    config = readConfig(args.config);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (args.id >= config.nodes.length) throw new UsageError(`--id ${args.id}: the configuration has nodes 0..${config.nodes.length - 1}`);
+  const loaded = await loadForRun(args, io);
+  if (typeof loaded === 'number') return loaded;
+  const params = clusterParams(loaded.module, loaded.specFile, config, args.params);
+  const keyDir = args.keyDir ?? defaultKeyDir(args.config, args.id);
+  const keys = (() => {
+    try {
+      return readNodeKeys(keyDir);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  })();
+  const { fingerprintOf } = await import('../../runtime/net/config.js');
+  if (fingerprintOf(keys.tlsCert) !== config.nodes[args.id]!.fingerprint) {
+    throw new UsageError(`the certificate in '${keyDir}' is not the one the configuration pins for node ${args.id}`);
+  }
+  const { jsonLogger } = await import('../../runtime/net/log.js');
+  const { ProcessHost } = await import('../../runtime/net/host.js');
+  const { ApiServer } = await import('../../runtime/net/http.js');
+  const log = jsonLogger(args.id, args.logLevel);
+  const node = config.nodes[args.id]!;
+  let host: InstanceType<typeof ProcessHost>;
+  try {
+    host = new ProcessHost({
+      module: loaded.module, params, config, self: args.id, keys, dataPath: args.data ?? join(keyDir, 'state.db'), log, tickMs: args.tickMs,
+      listenHost: args.listen ?? node.host,
+      onFatal: () => {
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM'); // the usual clean shutdown, then exit 1
+      },
+    });
+  } catch (error) {
+    if ((error as Error).name === 'UsageError') throw error;
+    throw new UsageError(`cannot start: ${(error as Error).message}`);
+  }
+  const api = new ApiServer(host, log);
+  try {
+    await host.start();
+    const port = await api.listen(args.httpPort ?? node.httpPort, node.httpHost ?? '127.0.0.1');
+    // Whatever --log-level says: launchers wait for this line.
+    jsonLogger(args.id, 'debug').log('info', 'ready', { api: `http://${node.httpHost ?? '127.0.0.1'}:${port}`, peerPort: node.port, role: host.role ?? null, recovered: host.recovered });
+  } catch (error) {
+    await api.close().catch(() => {});
+    await host.stop().catch(() => {});
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+      io.err(`rio: cannot listen: ${e.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      log.log('info', 'stopping', { signal });
+      void Promise.all([api.close(), host.stop()]).then(() => {
+        log.log('info', 'stopped', { counters: host.counters });
+        resolve(process.exitCode === 1 ? 1 : 0);
+      });
+    };
+    const onTerm = () => shutdown('SIGTERM');
+    const onInt = () => shutdown('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+}
