@@ -524,6 +524,33 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       'leaderNow',
     ],
   },
+  stateTypes: {
+    promised: { kind: 'nat' },
+    accepted: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'nat' }] },
+    },
+    decided: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'nat' } },
+    submitted: { kind: 'set', of: { kind: 'nat' } },
+    pending: { kind: 'set', of: { kind: 'nat' } },
+    executed: { kind: 'nat' },
+    round: { kind: 'nat' },
+    ballot: { kind: 'nat' },
+    phase: { kind: 'enum', name: 'Phase', members: ['following', 'preparing', 'leading'] },
+    proposals: {
+      kind: 'map',
+      key: { kind: 'nat' },
+      value: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'nat' }] },
+    },
+    nextSlot: { kind: 'nat' },
+    attempt: { kind: 'nat' },
+    heartbeats: { kind: 'nat' },
+    acked: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
+    heard: { kind: 'bool' },
+    leaderNow: { kind: 'option', of: { kind: 'process' } },
+  },
+  orderedProcesses: ['*'],
   durableVariables: { '': ['promised', 'accepted', 'decided', 'submitted', 'pending'] },
   initialState: (_params) => ({
     promised: 0,
@@ -573,6 +600,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, low, p };
       },
+      bindingTypes: { b: { kind: 'nat' }, low: { kind: 'nat' }, p: { kind: 'process' } },
       guard: (ctx, state, { b }) => b > state.promised,
       body: phase1b,
     }),
@@ -601,6 +629,13 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, s, c, a, p };
       },
+      bindingTypes: {
+        b: { kind: 'nat' },
+        s: { kind: 'nat' },
+        c: { kind: 'nat' },
+        a: { kind: 'nat' },
+        p: { kind: 'process' },
+      },
       guard: (ctx, state, { b }) => b >= state.promised,
       body: phase2b,
     }),
@@ -622,6 +657,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         return { b };
       },
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
+      bindingTypes: { b: { kind: 'nat' } },
       guard: (ctx, state, { b }) => b === state.ballot && state.phase === 'preparing',
       body: phase2a,
     }),
@@ -653,6 +689,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         return { b, c, p };
       },
       precondition: (_ctx, state) => state.phase === 'leading',
+      bindingTypes: { b: { kind: 'nat' }, c: { kind: 'nat' }, p: { kind: 'process' } },
       guard: (ctx, state, { c }) => state.phase === 'leading' && !inUse(ctx, state, c),
       body: forwarded,
     }),
@@ -682,6 +719,12 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, beat, stable, p };
       },
+      bindingTypes: {
+        b: { kind: 'nat' },
+        beat: { kind: 'nat' },
+        stable: { kind: 'nat' },
+        p: { kind: 'process' },
+      },
       guard: (ctx, state, { b }) => b >= state.promised,
       body: followLeader,
     }),
@@ -704,6 +747,12 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         return { b, beat, next, p };
       },
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
+      bindingTypes: {
+        b: { kind: 'nat' },
+        beat: { kind: 'nat' },
+        next: { kind: 'nat' },
+        p: { kind: 'process' },
+      },
       guard: (ctx, state, { b }) => b === state.ballot && state.phase === 'leading',
       body: catchUp,
     }),
@@ -724,6 +773,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const c = message.c;
         return { b, s, c };
       },
+      bindingTypes: { b: { kind: 'nat' }, s: { kind: 'nat' }, c: { kind: 'nat' } },
       guard: (ctx, state, { s }) => !rio.hasKey(state.decided, s),
       body: learn,
     }),
@@ -744,6 +794,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { s, c, p };
       },
+      bindingTypes: { s: { kind: 'nat' }, c: { kind: 'nat' }, p: { kind: 'process' } },
       guard: (ctx, state, { s }) => !rio.hasKey(state.decided, s),
       body: learnFromLeader,
     }),

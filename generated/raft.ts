@@ -594,6 +594,28 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       'applied',
     ],
   },
+  stateTypes: {
+    currentTerm: { kind: 'nat' },
+    votedFor: { kind: 'option', of: { kind: 'process' } },
+    log: {
+      kind: 'seq',
+      of: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }] },
+    },
+    commitIndex: { kind: 'nat' },
+    lastApplied: { kind: 'nat' },
+    nextIndex: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
+    matchIndex: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
+    serverState: { kind: 'enum', name: 'ServerState', members: ['follower', 'candidate', 'leader'] },
+    votesGranted: { kind: 'set', of: { kind: 'process' } },
+    leaderId: { kind: 'option', of: { kind: 'process' } },
+    beat: { kind: 'nat' },
+    heartbeats: { kind: 'nat' },
+    pending: { kind: 'set', of: { kind: 'value' } },
+    submitted: { kind: 'set', of: { kind: 'value' } },
+    commitTerm: { kind: 'nat' },
+    applied: { kind: 'seq', of: { kind: 'value' } },
+  },
+  orderedProcesses: [],
   durableVariables: { '': ['currentTerm', 'votedFor', 'log', 'pending', 'submitted'] },
   initialState: (_params) => ({
     currentTerm: 0,
@@ -625,6 +647,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termRV,
     }),
@@ -638,6 +661,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termVote,
     }),
@@ -651,6 +675,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termAE,
     }),
@@ -664,6 +689,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termReply,
     }),
@@ -698,6 +724,13 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, candidateId, lastIndex, lastTerm, p };
       },
+      bindingTypes: {
+        t: { kind: 'nat' },
+        candidateId: { kind: 'process' },
+        lastIndex: { kind: 'nat' },
+        lastTerm: { kind: 'nat' },
+        p: { kind: 'process' },
+      },
       body: requestVote,
     }),
     rio.onReceive<
@@ -731,6 +764,19 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b, p };
       },
+      bindingTypes: {
+        t: { kind: 'nat' },
+        leaderOfTerm: { kind: 'process' },
+        prevIndex: { kind: 'nat' },
+        prevTerm: { kind: 'nat' },
+        entries: {
+          kind: 'seq',
+          of: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'option', of: { kind: 'value' } }] },
+        },
+        leaderCommit: { kind: 'nat' },
+        b: { kind: 'nat' },
+        p: { kind: 'process' },
+      },
       body: appendEntries,
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
@@ -759,6 +805,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         return { t, granted, p };
       },
       pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
+      bindingTypes: { t: { kind: 'nat' }, granted: { kind: 'bool' }, p: { kind: 'process' } },
       guard: (ctx, state, { t }) => t === state.currentTerm && state.serverState === 'candidate',
       body: countVote,
     }),
@@ -805,6 +852,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         return { t, c, p };
       },
       precondition: (_ctx, state) => state.serverState === 'leader',
+      bindingTypes: { t: { kind: 'nat' }, c: { kind: 'value' }, p: { kind: 'process' } },
       guard: (ctx, state, { c }) => state.serverState === 'leader' && !rio.has(commands(ctx, state), c),
       body: redirected,
     }),
@@ -834,6 +882,13 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         return { t, success, index, b, p };
       },
       pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
+      bindingTypes: {
+        t: { kind: 'nat' },
+        success: { kind: 'bool' },
+        index: { kind: 'nat' },
+        b: { kind: 'nat' },
+        p: { kind: 'process' },
+      },
       guard: (ctx, state, { t }) => t === state.currentTerm && state.serverState === 'leader',
       body: appendReply,
     }),
