@@ -8,6 +8,12 @@ export interface Io {
 
 /** Io bound to this process's stdout and stderr. */
 export function processIo(): Io {
+  // A reader that stops early (`rio replay t | head`) closes the pipe: that ends the output,
+  // it is not an error of rio's (Node would throw EPIPE with a stack trace).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return {
     out: (text) => process.stdout.write(text + '\n'),
     err: (text) => process.stderr.write(text + '\n'),

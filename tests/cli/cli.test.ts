@@ -533,6 +533,15 @@ describe.concurrent('rio', () => {
      * (faultsFor only looked at a scenario named with --scenario), so `rio simulate
      * specs/paxos.rio` and `rio simulate specs/paxos.rio --scenario duel` ran different faults.
      */
+    // Regression: a reader that stops early closed the pipe and Node printed an EPIPE stack trace.
+    it('rio replay piped into a reader that stops early ends quietly', async () => {
+      const trace = join(tmp, 'long.trace');
+      expect((await rio(['simulate', 'specs/paxos.rio', '--seed', '1', '--trace', trace])).code).toBe(0);
+      const r = await sh(`rio replay '${trace}' | head -1`);
+      expect(r.stdout).toBe('verdict: ok — every property held (12089 steps)\n');
+      expect(r.stderr).toBe('');
+    });
+
     // Regression (found by the PBFT spec): this was an internal error (exit 3, RIO9001).
     it('rio explore with Byzantine messages it cannot enumerate is a usage error', async () => {
       const r = await rio(['explore', 'specs/pbft.rio', '--time-limit', '5']);
