@@ -175,7 +175,11 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
       name: 'noDuplication',
       kind: 'always',
       source: 'specs/echo-broadcast.rio:58',
-      holds: (params, view) => rio.every(view.correct, (p) => rio.size(view.indications(p, 'deliver')) <= 1),
+      holds: (params, view) =>
+        rio.every(
+          view.correct,
+          (p) => rio.size(view.indications(p, 'deliver') as rio.Seq<readonly [rio.Process, rio.Value]>) <= 1,
+        ),
     },
     {
       name: 'integrity',

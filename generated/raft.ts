@@ -909,8 +909,8 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
             rio.every(
-              view.indications(p, 'elected'),
-              (t) => !rio.contains(view.indications(q, 'elected'), t) || p === q,
+              view.indications(p, 'elected') as rio.Seq<rio.Nat>,
+              (t) => !rio.contains(view.indications(q, 'elected') as rio.Seq<rio.Nat>, t) || p === q,
             ),
           ),
         ),

@@ -122,7 +122,7 @@ export function expr(env: Env, e: ast.Expr): string {
         const isState = env.protocol.scopes.some((s) => s.state.has(e.field.text));
         return isState
           ? `view.state(${expr(env, e.target)}).${e.field.text}`
-          : `view.indications(${expr(env, e.target)}, ${JSON.stringify(e.field.text)})`;
+          : `(view.indications(${expr(env, e.target)}, ${JSON.stringify(e.field.text)}) as ${tsType(typeOf(env, e))})`;
       }
       return `${expr(env, e.target)}.${e.field.text}`;
     }

@@ -155,6 +155,9 @@ protocol RecordsInMessages
     broadcast M(Vote(self, 1), hash(Vote(self, 1)))
   upon receiving M(v, _) from 2 processes as msgs when forall m in msgs: m.d = hash(m.v)
     trigger got(v.k, { Vote(m.sender, m.v.k) | m in msgs })
+  // Regression: indications with several fields, read as tuples in a property, did not type-check.
+  property ordered
+    always forall q in Process: forall x in q.got: x.1 <= 1 and |x.2| <= n
 `,
 };
 
