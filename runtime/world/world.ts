@@ -115,6 +115,8 @@ export class ScriptedChooser implements Chooser {
   }
 }
 
+const NO_CHOICES: readonly number[] = Object.freeze([]);
+
 export function messageKey(from: Process, to: Process, message: Wire): string {
   return `${from}>${to}|${encode(message)}`;
 }
@@ -288,6 +290,8 @@ export class World<P = any, S = any> {
           break;
       }
     }
+    // Most steps choose nothing: share one empty list rather than copy two per step.
+    if (this.chooser.made.length === 0) return { effects: result.effects, firings: result.firings, choices: NO_CHOICES, choiceCounts: NO_CHOICES };
     return { effects: result.effects, firings: result.firings, choices: [...this.chooser.made], choiceCounts: [...this.chooser.counts] };
   }
 
