@@ -86,6 +86,7 @@ export const codes = {
   ConstantGuard: { code: 'RIO3029', severity: 'warning' },
   RoleCountNotNat: { code: 'RIO3030', severity: 'error' },
   ScenarioTimeNotNat: { code: 'RIO3032', severity: 'error' },
+  NestedOption: { code: 'RIO3033', severity: 'error' },
 
   // 4xxx: code generation
   CodegenUnsupported: { code: 'RIO4001', severity: 'error' },

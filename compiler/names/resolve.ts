@@ -184,7 +184,15 @@ function collect(
           return ty.unknown;
         }
         switch (t.name.text) {
-          case 'Option': return { kind: 'option', of: args[0]! };
+          case 'Option':
+            // `none` and `some(none)` would be one value at run time (an option is its value or null).
+            if (args[0]!.kind === 'option') {
+              report(diagnostic('NestedOption', t.span, `an option of an option is not supported: 'some(none)' and 'none' would be the same value`, {
+                hint: 'use an enum or a record to say which case it is, e.g. record Slot(decided: Bool, v: Option[Value])',
+              }));
+              return ty.unknown;
+            }
+            return { kind: 'option', of: args[0]! };
           case 'Set': return { kind: 'set', of: args[0]! };
           case 'Seq': return { kind: 'seq', of: args[0]! };
           default: return { kind: 'map', key: args[0]!, value: args[1]! };
