@@ -3,9 +3,11 @@
  * for each spec, each strategy and each seed, one run of the spec's first scenario with one
  * Byzantine replica (replica `seed mod n`) playing the strategy on every message type, 20 %
  * message loss until t = 400, the CLI's other defaults, no trace. Prints, per spec and
- * strategy: seeds, events, safety violations (always properties and assertions), liveness
+ * strategy: seeds, events, safety violations (always properties and assertions, which include
+ * a correct process sending a message that fails its validity predicate), liveness
  * violations (eventually properties, judged at the end of a stable run), messages the
- * adversary corrupted and signatures it forged, wall time. Exits 1 on a safety violation.
+ * adversary corrupted, signatures it forged, messages dropped by validity predicates, wall
+ * time. Exits 1 on a safety violation.
  *
  *     npx tsc -p tsconfig.build.json
  *     node dist/bench/simulate/bft-strategies.js                   # seeds 1..1000, every spec and strategy
@@ -55,7 +57,7 @@ for (const a of args) {
 
 const network = parseNetwork('loss=0.2,gst=400');
 let safetyViolations = 0;
-console.log('spec        strategy  seeds  events       safety  liveness  corrupted  forged   wall');
+console.log('spec        strategy  seeds  events       safety  liveness  corrupted  forged  invalid   wall');
 for (const spec of specs.filter((s) => chosenSpecs.length === 0 || chosenSpecs.includes(s.name))) {
   const scenario = spec.module.scenarios[0]!;
   const params = parseParams(spec.module, [], scenario.params as Record<string, Data>);
@@ -68,6 +70,7 @@ for (const spec of specs.filter((s) => chosenSpecs.length === 0 || chosenSpecs.i
     let liveness = 0;
     let corrupted = 0;
     let forged = 0;
+    let invalid = 0;
     const examples: string[] = [];
     const start = performance.now();
     for (let seed = first; seed <= last; seed++) {
@@ -76,6 +79,7 @@ for (const spec of specs.filter((s) => chosenSpecs.length === 0 || chosenSpecs.i
         faults: { crashes: [], restarts: [], byzantine: [{ process: seed % n, strategy }] },
       });
       events += result.steps;
+      for (const x of result.invalid) invalid += x.messages;
       for (const a of result.adversaries) {
         corrupted += a.corrupted;
         forged += a.forged;
@@ -88,7 +92,7 @@ for (const spec of specs.filter((s) => chosenSpecs.length === 0 || chosenSpecs.i
     safetyViolations += safety;
     const wall = (performance.now() - start) / 1000;
     console.log(
-      `${spec.name.padEnd(11)} ${strategy.padEnd(9)} ${String(last - first + 1).padStart(5)}  ${events.toLocaleString('en-US').padStart(11)}  ${String(safety).padStart(6)}  ${String(liveness).padStart(8)}  ${corrupted.toLocaleString('en-US').padStart(9)}  ${forged.toLocaleString('en-US').padStart(6)}  ${wall.toFixed(1).padStart(5)} s` +
+      `${spec.name.padEnd(11)} ${strategy.padEnd(9)} ${String(last - first + 1).padStart(5)}  ${events.toLocaleString('en-US').padStart(11)}  ${String(safety).padStart(6)}  ${String(liveness).padStart(8)}  ${corrupted.toLocaleString('en-US').padStart(9)}  ${forged.toLocaleString('en-US').padStart(6)}  ${invalid.toLocaleString('en-US').padStart(7)}  ${wall.toFixed(1).padStart(5)} s` +
         (examples.length > 0 ? `   e.g. ${examples.join('; ')}` : ''),
     );
   }

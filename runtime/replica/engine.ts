@@ -52,10 +52,20 @@ export interface Firing {
   readonly binding: Binding;
 }
 
+/** A received message that failed its type's validity predicate (dropped unseen). */
+export interface Rejected {
+  readonly from: Process;
+  readonly type: string;
+  /** The instance path for sub-module messages, e.g. `rb[2]`. */
+  readonly path: string;
+}
+
 /** The outcome of one input. */
 export interface StepResult {
   readonly effects: Effect[];
   readonly firings: Firing[];
+  /** Messages dropped as invalid (absent when none). */
+  readonly rejected?: readonly Rejected[];
 }
 
 const MAX_FIRINGS_PER_STEP = 100_000;
@@ -266,8 +276,10 @@ export class Replica<P = any, S = any> {
   handle(input: Input): StepResult {
     const effects: Effect[] = [];
     const firings: Firing[] = [];
+    this.rejected = [];
     this.step(input, effects, firings);
-    return { effects, firings };
+    const rejected = this.rejected;
+    return rejected.length === 0 ? { effects, firings } : { effects, firings, rejected };
   }
 
   private step(input: Input, effects: Effect[], firings: Firing[]): void {
@@ -309,6 +321,10 @@ export class Replica<P = any, S = any> {
         const message = input.message;
         if (isEnvelope(message)) {
           this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, pendingIndications);
+        } else if (this.module.validity?.[message.type]?.(ctx, this.vars, message, input.from) === false) {
+          // Invalid: no rule may see it, nor count it toward a quorum.
+          this.rejected.push({ from: input.from, type: message.type, path: this.path });
+          return;
         } else if (this.store(ctx, input.from, message) && firings.length === 0) {
           // Nothing changed but the store of this message type: only its rules can be enabled.
           this.quiesce(ctx, fire, pendingIndications, message.type);
@@ -599,6 +615,7 @@ export class Replica<P = any, S = any> {
     const result = child.handle(input);
     this.state.children[alias]![encode(key)] = child.state;
     firings.push(...result.firings);
+    if (result.rejected !== undefined) this.rejected.push(...result.rejected);
     for (const effect of result.effects) {
       switch (effect.kind) {
         case 'send':
@@ -621,6 +638,8 @@ export class Replica<P = any, S = any> {
     pendingIndications: [],
   };
   private sharedContext: RuleContext<P> | undefined;
+  /** The messages of the current input dropped as invalid (reset by `handle`). */
+  private rejected: Rejected[] = [];
   private fireRule: ((rule: RuleDesc<P, S>, binding: Binding) => void) | undefined;
 
   private context(): RuleContext<P> {

@@ -22,10 +22,11 @@
  *   probability 1/2, replaced by the oldest different value of that field it has received
  *   (a stale certificate, genuinely signed by others); the message's own signatures are made
  *   again over the changed payload.
- * - `forge`: every set in a message whose elements carry signatures (a certificate) gets one
- *   more element for each process not in it, copied from an element with the signatures put
- *   in that process's name (`{ signer: q, of, tag }` with a tag it cannot compute): a
- *   certificate padded with forged votes. Symbolic signatures reject them (crypto.ts).
+ * - `forge`: in every set in a message whose elements carry signatures (a certificate), the
+ *   votes of other processes are replaced by forged ones: for each other process, a copy of
+ *   one vote with the signatures put in that process's name (`{ signer: q, of, tag }`, with a
+ *   tag it cannot compute). Its own votes stay. Symbolic signatures reject the forged ones
+ *   (crypto.ts), so such a certificate counts at most its own vote.
  *
  * A strategy may be limited to some message types (`conflict(PRE_PREPARE)`); messages of
  * other types are sent as the protocol says.
@@ -276,16 +277,13 @@ export class ShadowAdversary {
       case 'set': {
         const elements = v as readonly Data[];
         if (!holdsSignature(t.of) || elements.length === 0) return v;
-        const signers = new Set(elements.flatMap((e) => signaturesIn(e).map((s) => s.signer)));
-        const model = elements[0]!;
+        // Its own votes stay; every other process's vote is one it forged from a model.
+        const own = elements.filter((e) => signaturesIn(e).every((s) => s.signer === this.self));
+        const model = own[0] ?? elements[0]!;
         const original = signaturesIn(model)[0]?.signer;
         if (original === undefined) return v;
-        const forged: Data[] = [];
-        for (const q of this.processes) {
-          if (signers.has(q)) continue;
-          forged.push(this.impersonate(model, t.of, original, q));
-        }
-        return setOf([...elements, ...forged]);
+        const forged = this.processes.filter((q) => q !== this.self).map((q) => this.impersonate(model, t.of, original, q));
+        return setOf([...own, ...forged]);
       }
       default: return v;
     }

@@ -52,6 +52,8 @@ export interface SimResult {
   readonly trace: readonly TraceStep[];
   /** `eventually` properties were judged (the run ended stable). */
   readonly livenessChecked: boolean;
+  /** Per sender, the messages dropped by their validity predicates (protocol violations of Byzantine senders). */
+  readonly invalid: readonly { readonly sender: Process; readonly messages: number }[];
   /** What each protocol-following Byzantine process did: messages corrupted, signatures forged. */
   readonly adversaries: readonly { readonly process: Process; readonly strategy: ByzantineStrategy; readonly corrupted: number; readonly forged: number }[];
 }
@@ -98,6 +100,7 @@ export function simulate(config: SimConfig): SimResult {
     adversary.copies.forEach((_, copy) => queue.push(0, { kind: 'shadow', process: b.process, copy, input: { kind: 'start' } }));
   }
   const shadowTimers = new Map<string, number>();
+  const invalid = new Map<Process, number>();
 
   const domainFor = (p: Process): Domain => ({ values: config.values, processes: world.processes, signer: p });
   const partitioned = (from: Process, to: Process, t: number) =>
@@ -214,6 +217,7 @@ export function simulate(config: SimConfig): SimResult {
       ...(violation === undefined ? {} : { violation }),
       steps, delivered, endTime: now, ended: violation?.kind === 'eventually' ? ended : violation === undefined ? ended : 'violation',
       trace, livenessChecked: stable,
+      invalid: [...invalid].sort((a, b) => a[0] - b[0]).map(([sender, messages]) => ({ sender, messages })),
       adversaries: [...shadows.values()].map((a) => ({ process: a.self, strategy: a.strategy, corrupted: a.corrupted, forged: a.forged })),
     };
   };
@@ -266,6 +270,7 @@ export function simulate(config: SimConfig): SimResult {
     const outcome = world.apply(event);
     steps++;
     record(event, outcome);
+    for (const r of outcome.rejected ?? []) invalid.set(r.from, (invalid.get(r.from) ?? 0) + 1);
     if (event.kind === 'deliver') {
       delivered++;
       const adversary = shadows.get(event.to);
