@@ -768,6 +768,12 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
 
     function unknownName(e: ast.NameExpr, ctx: Ctx): void {
       const name = e.name.text;
+      if (name === 'self' && ctx.mode === 'message') {
+        report(diagnostic('SelfOutsideProcess', e.span, "a validity predicate is about the message alone, not about the process receiving it: 'self' cannot be used here", {
+          hint: "'sender' is the process that sent the message",
+        }));
+        return;
+      }
       if (name === 'self' || name === 'correct') {
         report(diagnostic('SelfOutsideProcess', e.span, name === 'self'
           ? "'self' is the process running a rule; it has no meaning here"
@@ -1211,7 +1217,8 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
         }
         case 'sign':
           expr(first, ctx);
-          if (ctx.mode !== 'process') report(diagnostic('SelfOutsideProcess', e.callee.span, "'sign' signs as the process running the rule; it has no meaning here"));
+          if (ctx.mode === 'message') report(diagnostic('SelfOutsideProcess', e.callee.span, "'sign' signs as the process running a rule; a validity predicate checks signatures with 'verify'"));
+          else if (ctx.mode !== 'process') report(diagnostic('SelfOutsideProcess', e.callee.span, "'sign' signs as the process running the rule; it has no meaning here"));
           if (ctx.def !== undefined) ctx.def.readsState = ctx.def.readsProcess = true; // it signs as the process running it
           return { kind: 'signature' };
         case 'verify': {
