@@ -76,6 +76,8 @@ export interface ExploreResult {
   readonly elapsedMs: number;
   /** Byzantine messages in the universe each Byzantine process may send. */
   readonly byzantineUniverse: number;
+  /** Forgeries (message, recipient) left out because no rule of the recipient could ever read them. */
+  readonly unreadableForgeries: number;
   readonly symmetry: SymmetryReport;
 }
 
@@ -156,18 +158,37 @@ export function explore(config: ExploreConfig): ExploreResult {
       universe.push(...all);
     }
   }
+  // A forgery no rule of its recipient could ever read (e.g. a SEND when the rule reads SEND
+  // only `from sender`) would change nothing but the record that it happened: left out.
   const forgeries: { from: Process; to: Process; message: Wire }[] = [];
+  let unreadable = 0;
   for (const from of config.byzantine) {
     for (const message of universe) {
       for (const to of world.processes) {
         if (to === from || config.byzantine.includes(to)) continue;
-        forgeries.push({ from, to, message });
+        if (world.replica(to)?.canEverRead(from, message) === false) unreadable++;
+        else forgeries.push({ from, to, message });
       }
     }
   }
+  /**
+   * Forgeries of a type their recipient ignores for good (`ignoredFor`) would change nothing
+   * (receipt only stores them, and the identity leaves them out): they are not made, and
+   * whether they were made is forgotten, so that two states differing only there are one.
+   */
+  const forgetIgnoredForgeries = (extra: Extra, ignored: readonly (Ignored | undefined)[]): Extra => {
+    if (forgeries.length === 0 || !ignoring) return extra;
+    let forged: string | undefined;
+    forgeries.forEach((f, i) => {
+      if (extra.forged.charCodeAt(i) !== 49 || ignored[f.to]?.types.has(f.message.type) !== true) return;
+      forged ??= extra.forged;
+      forged = `${forged.slice(0, i)}0${forged.slice(i + 1)}`;
+    });
+    return forged === undefined ? extra : { ...extra, forged };
+  };
 
   /** The moves possible in the live world, given what already happened. */
-  const movesOf = (extra: Extra): Move[] => {
+  const movesOf = (extra: Extra, ignored: readonly (Ignored | undefined)[]): Move[] => {
     const moves: Move[] = [];
     for (const [from, to, message] of world.pending()) {
       moves.push({ kind: 'world', event: { kind: 'deliver', from, to, message } });
@@ -181,7 +202,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       for (const p of world.correct) moves.push({ kind: 'world', event: { kind: 'crash', process: p } });
     }
     forgeries.forEach((f, i) => {
-      if (extra.forged.charCodeAt(i) === 48) moves.push({ kind: 'forge', index: i, ...f });
+      if (extra.forged.charCodeAt(i) === 48 && ignored[f.to]?.types.has(f.message.type) !== true) moves.push({ kind: 'forge', index: i, ...f });
     });
     return moves;
   };
@@ -332,14 +353,15 @@ export function explore(config: ExploreConfig): ExploreResult {
     const successors = (w: WorldState, extra: Extra) => {
       const out: { w: WorldState; extra: Extra; text: string }[] = [];
       world.restore(w);
-      for (const move of movesOf(extra)) {
+      for (const move of movesOf(extra, ignoredIn(w))) {
         let script: readonly number[] | undefined = [];
         while (script !== undefined) {
           const done = perform(w, extra, move, script, 0);
           if (done === undefined) break;
           script = done.next;
           const next = world.snapshot(w);
-          out.push({ w: next, extra: done.extra, text: textOf(next, done.extra) });
+          const nextExtra = forgetIgnoredForgeries(done.extra, ignoredIn(next));
+          out.push({ w: next, extra: nextExtra, text: textOf(next, nextExtra) });
         }
       }
       return out;
@@ -391,7 +413,7 @@ export function explore(config: ExploreConfig): ExploreResult {
   };
   const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): ExploreResult => ({
     verdict, states: visited.size, transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
-    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length,
+    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable,
     symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visited.size },
     ...extra,
   });
@@ -414,7 +436,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       continue;
     }
     world.restore(node.world);
-    const moves = movesOf(node.extra);
+    const moves = movesOf(node.extra, node.ignored);
 
     let progressed = false;
     for (const move of moves) {
@@ -422,7 +444,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       while (script !== undefined) {
         const done = perform(node.world, node.extra, move, script, node.depth + 1);
         if (done === undefined) break;
-        const { event, outcome, extra, steps } = done;
+        const { event, outcome, steps } = done;
         script = done.next;
         transitions++;
         progressed = true;
@@ -444,6 +466,7 @@ export function explore(config: ExploreConfig): ExploreResult {
         const at = event.kind === 'deliver' ? event.to : 'process' in event ? event.process : -1;
         const ignored = at < 0 ? node.ignored : node.ignored.map((x, p) => (p === at ? ignoredAt(p) : x));
         const encodings = at < 0 ? node.encodings : node.encodings.map((e, p) => (p === at ? world.encodeReplica(p, ignored[p]) : e));
+        const extra = forgetIgnoredForgeries(done.extra, ignored);
         let snapshot: WorldState | undefined;
         const snap = () => (snapshot ??= world.snapshot(node.world));
         const id = identity(encodings, ignored, extra, snap);
