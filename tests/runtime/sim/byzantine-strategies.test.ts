@@ -7,6 +7,8 @@
  * symbolic signatures), and every BFT spec keeps its safety properties against every one
  * of them on a few seeds (1000 seeds: bench/simulate/bft-strategies.ts).
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HotStuff } from '../../../generated/hotstuff.js';
 import { MinBFT } from '../../../generated/minbft.js';
@@ -133,13 +135,13 @@ describe('stale and forged certificates', () => {
     const result = run(HotStuff, 'byzantine=2:stale', 1);
     expect(result.violation?.kind).not.toBe('always');
     expect(result.adversaries[0]!.corrupted).toBeGreaterThan(0);
-    // Every QC it sends is genuine (votes validly signed by others), some older than what it had.
+    // Every QC it sends is genuine: votes validly signed by others (stale ones are old, not forged).
     for (const [, m] of injected(result, 2).filter(([, m]) => m.type === 'NEW_VIEW')) {
       for (const [voter, sig] of m['qc'][2] as [number, Data][]) expect(symbolicCrypto.verify(sig, voter, [m['qc'][0], m['qc'][1]])).toBe(true);
     }
   });
 
-  it('forge: certificates padded with votes in other processes\' names are rejected, and safety holds', () => {
+  it('forge: certificates whose votes are forged in other processes\' names are rejected, and safety holds', () => {
     for (const [module, faults] of [[HotStuff, 'byzantine=2:forge'], [PBFT, 'byzantine=3:forge']] as const) {
       const result = run(module, faults, 1);
       expect(result.violation?.kind, result.violation?.message).not.toBe('always');
@@ -178,4 +180,27 @@ describe('every BFT spec keeps its safety properties against every protocol-foll
       }
     },
   );
+});
+
+describe('rio simulate', () => {
+  const cli = join(import.meta.dirname, '..', '..', '..', 'dist', 'compiler', 'cli', 'main.js');
+  const rio = (args: readonly string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: join(import.meta.dirname, '..', '..', '..'), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+
+  it('selects a strategy for some message types, and reports what the adversary did and the invalid messages it sent', () => {
+    const run = rio(['simulate', 'specs/hotstuff.rio', '--faults', 'byzantine=3:forge', '--seed', '2', '--network', 'loss=0.2,gst=400', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout) as { verdict: string; invalidMessages: Record<string, number>; adversary: { corrupted: number; forged: number } };
+    expect(json.verdict).toBe('ok');
+    expect(Object.keys(json.invalidMessages)).toEqual(['p3']);
+    expect(json.adversary.forged).toBeGreaterThan(0);
+    const text = rio(['simulate', 'specs/pbft.rio', '--faults', 'byzantine=0:conflict(PRE_PREPARE)', '--seed', '1']);
+    expect(text.stdout).toContain('faults: p0 Byzantine (conflict(PRE_PREPARE))');
+    expect(text.stdout).toMatch(/^Byzantine messages corrupted: [1-9]\d*, signatures forged: 0$/m);
+  });
+
+  it('a message type the spec does not have is a usage error', () => {
+    const run = rio(['simulate', 'specs/hotstuff.rio', '--faults', 'byzantine=1:withhold(PRE_PREPARE)']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("'PRE_PREPARE' is not a message of HotStuff (its messages: PROPOSE, VOTE, NEW_VIEW, FETCH, BLOCK)");
+  });
 });
