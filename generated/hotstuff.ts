@@ -279,7 +279,7 @@ export function onStart(ctx: HotStuffContext, state: HotStuffState): void {
 export function onBeat(ctx: HotStuffContext, state: HotStuffState): void {
   const v = rio.unwrap(state.proposeNow);
   state.proposeNow = null;
-  if (v > state.proposed && v <= ctx.params.maxView) {
+  if (v > state.proposed && v <= ctx.params.maxView && qcHeight(ctx.params, high(ctx, state)) < v) {
     state.proposed = v;
     ctx.broadcast({
       type: 'PROPOSE',
@@ -293,7 +293,7 @@ export function onBeat(ctx: HotStuffContext, state: HotStuffState): void {
   }
 }
 
-/** `onReceiveProposal: upon receiving PROPOSE(b) from p when p = leader(hOf(b)) and hOf(b) >= 1 and hOf(b) <= maxView and parentOf(b) = qcNode(justifyOf(b)) and qcHeight(justifyOf(b)) < hOf(b) and known(parentOf(b)) and validQC(justifyOf(b))` (specs/hotstuff.rio:122) */
+/** `onReceiveProposal: upon receiving PROPOSE(b) from p when p = leader(hOf(b)) and hOf(b) >= 1 and hOf(b) <= maxView and parentOf(b) = qcNode(justifyOf(b)) and qcHeight(justifyOf(b)) < hOf(b) and known(parentOf(b)) and validQC(justifyOf(b))` (specs/hotstuff.rio:125) */
 export function onReceiveProposal(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -372,7 +372,7 @@ export function onReceiveProposal(
   }
 }
 
-/** `upon receiving PROPOSE(b) from p when not known(parentOf(b))` (specs/hotstuff.rio:154) */
+/** `upon receiving PROPOSE(b) from p when not known(parentOf(b))` (specs/hotstuff.rio:157) */
 export function onReceivingPropose(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -393,7 +393,7 @@ export function onReceivingPropose(
   ctx.send(p, { type: 'FETCH', node: parentOf(ctx.params, b) });
 }
 
-/** `upon receiving FETCH(d) from q when blocks[d] != none` (specs/hotstuff.rio:158) */
+/** `upon receiving FETCH(d) from q when blocks[d] != none` (specs/hotstuff.rio:161) */
 export function onReceivingFetch(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -402,7 +402,7 @@ export function onReceivingFetch(
   ctx.send(q, { type: 'BLOCK', b: rio.unwrap(rio.lookup(state.blocks, d, null)) });
 }
 
-/** `upon receiving BLOCK(b) from q when hash(b) in wanted and known(parentOf(b))` (specs/hotstuff.rio:161) */
+/** `upon receiving BLOCK(b) from q when hash(b) in wanted and known(parentOf(b))` (specs/hotstuff.rio:164) */
 export function onReceivingBlock(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -431,7 +431,7 @@ export function onReceivingBlock(
   );
 }
 
-/** `upon receiving BLOCK(b) from q when hash(b) in wanted and not known(parentOf(b))` (specs/hotstuff.rio:167) */
+/** `upon receiving BLOCK(b) from q when hash(b) in wanted and not known(parentOf(b))` (specs/hotstuff.rio:170) */
 export function onReceivingBlock2(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -452,7 +452,7 @@ export function onReceivingBlock2(
   ctx.send(q, { type: 'FETCH', node: parentOf(ctx.params, b) });
 }
 
-/** `onReceiveVote: upon receiving VOTE(d, h, _) from n - f processes as msgs when known(d) and hOf(node(d)) = h and |{ m.sender | m in msgs and verify(m.sig, m.sender, (d, h)) }| >= n - f` (specs/hotstuff.rio:173) */
+/** `onReceiveVote: upon receiving VOTE(d, h, _) from n - f processes as msgs when known(d) and hOf(node(d)) = h and |{ m.sender | m in msgs and verify(m.sig, m.sender, (d, h)) }| >= n - f` (specs/hotstuff.rio:176) */
 export function onReceiveVote(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -479,7 +479,7 @@ export function onReceiveVote(
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView` (specs/hotstuff.rio:181) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView` (specs/hotstuff.rio:184) */
 export function onTimeoutViewTimer(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -493,7 +493,7 @@ export function onTimeoutViewTimer(
   }
 }
 
-/** `onReceiveNewView: upon receiving NEW_VIEW(v, _) from n - f processes as msgs when leader(v) = self and v > proposed` (specs/hotstuff.rio:189) */
+/** `onReceiveNewView: upon receiving NEW_VIEW(v, _) from n - f processes as msgs when leader(v) = self and v > proposed` (specs/hotstuff.rio:192) */
 export function onReceiveNewView(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -516,7 +516,7 @@ export function onReceiveNewView(
 export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
   name: 'HotStuff',
   source: 'specs/hotstuff.rio',
-  sourceHash: '7951c2f39d96a68d',
+  sourceHash: '1383308c8f4cf896',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -741,7 +741,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       }
     >({
       name: 'onReceiveProposal',
-      source: 'specs/hotstuff.rio:122',
+      source: 'specs/hotstuff.rio:125',
       message: 'PROPOSE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -797,7 +797,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       }
     >({
       name: 'onReceivingPropose',
-      source: 'specs/hotstuff.rio:154',
+      source: 'specs/hotstuff.rio:157',
       message: 'PROPOSE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -838,7 +838,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly d: rio.Data; readonly q: rio.Process }
     >({
       name: 'onReceivingFetch',
-      source: 'specs/hotstuff.rio:158',
+      source: 'specs/hotstuff.rio:161',
       message: 'FETCH',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -866,7 +866,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       }
     >({
       name: 'onReceivingBlock',
-      source: 'specs/hotstuff.rio:161',
+      source: 'specs/hotstuff.rio:164',
       message: 'BLOCK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -916,7 +916,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       }
     >({
       name: 'onReceivingBlock2',
-      source: 'specs/hotstuff.rio:167',
+      source: 'specs/hotstuff.rio:170',
       message: 'BLOCK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -959,7 +959,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly msgs: rio.RSet<rio.WithSender<VoteMessage>> }
     >({
       name: 'onReceiveVote',
-      source: 'specs/hotstuff.rio:173',
+      source: 'specs/hotstuff.rio:176',
       message: 'VOTE',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.natSub(ctx.params.n, ctx.params.f) },
       collectAs: 'msgs',
@@ -983,7 +983,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     }),
     rio.onTimeout<HotStuffParams, HotStuffState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/hotstuff.rio:181',
+      source: 'specs/hotstuff.rio:184',
       timer: 'ViewTimer',
       bind: (args) => {
         const v = args[0] as rio.Nat;
@@ -1000,7 +1000,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly msgs: rio.RSet<rio.WithSender<NewViewMessage>> }
     >({
       name: 'onReceiveNewView',
-      source: 'specs/hotstuff.rio:189',
+      source: 'specs/hotstuff.rio:192',
       message: 'NEW_VIEW',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.natSub(ctx.params.n, ctx.params.f) },
       collectAs: 'msgs',
@@ -1029,7 +1029,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/hotstuff.rio:198',
+      source: 'specs/hotstuff.rio:201',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
@@ -1061,7 +1061,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     {
       name: 'progress',
       kind: 'eventually',
-      source: 'specs/hotstuff.rio:206',
+      source: 'specs/hotstuff.rio:209',
       holds: (params, view) =>
         rio.every(view.correct, (p) => view.state(p).execHeight >= rio.div(params.maxView, 2)),
     },

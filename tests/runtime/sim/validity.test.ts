@@ -123,3 +123,16 @@ describe('PBFT and HotStuff with validity predicates', () => {
     expect(fixed.violation, fixed.violation?.message).toBeUndefined();
   });
 });
+
+describe('HotStuff: a bug the validity predicates found', () => {
+  it('a leader proposed for a view its qc_high was already past (a QC formed late, when its node arrived)', async () => {
+    const mutant = await loadMutant('hotstuff', 'propose-stale-view');
+    const options = { faults: 'byzantine=0:stale', network: 'loss=0.2,gst=400' };
+    const plan = planRun(mutant, options);
+    const result = simulate(configFor(plan, 60));
+    expect(result.violation?.message).toBe("p1, a correct process, sent p3 a PROPOSE that fails the message's validity predicate");
+    expectShrunk(mutant, plan.params, [0], result.trace, result.violation!, 'assertion', 40);
+    const fixed = simulate(configFor(planRun(HotStuff, options), 60, false));
+    expect(fixed.violation, fixed.violation?.message).toBeUndefined();
+  });
+});
