@@ -292,10 +292,10 @@ export class Replica<P = any, S = any> {
   handle(input: Input): StepResult {
     const effects: Effect[] = [];
     const firings: Firing[] = [];
-    this.rejected = [];
+    this.rejected = undefined;
     this.step(input, effects, firings);
     const rejected = this.rejected;
-    return rejected.length === 0 ? { effects, firings } : { effects, firings, rejected };
+    return rejected === undefined ? { effects, firings } : { effects, firings, rejected };
   }
 
   private step(input: Input, effects: Effect[], firings: Firing[]): void {
@@ -339,7 +339,7 @@ export class Replica<P = any, S = any> {
           this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, pendingIndications);
         } else if (this.module.validity?.[message.type]?.(ctx, this.vars, message, input.from) === false) {
           // Invalid: no rule may see it, nor count it toward a quorum.
-          this.rejected.push({ from: input.from, type: message.type, path: this.path });
+          (this.rejected ??= []).push({ from: input.from, type: message.type, path: this.path });
           return;
         } else if (this.store(ctx, input.from, message) && firings.length === 0) {
           // Nothing changed but the store of this message type: only its rules can be enabled.
@@ -631,7 +631,7 @@ export class Replica<P = any, S = any> {
     const result = child.handle(input);
     this.state.children[alias]![encode(key)] = child.state;
     firings.push(...result.firings);
-    if (result.rejected !== undefined) this.rejected.push(...result.rejected);
+    if (result.rejected !== undefined) (this.rejected ??= []).push(...result.rejected);
     for (const effect of result.effects) {
       switch (effect.kind) {
         case 'send':
@@ -654,8 +654,8 @@ export class Replica<P = any, S = any> {
     pendingIndications: [],
   };
   private sharedContext: RuleContext<P> | undefined;
-  /** The messages of the current input dropped as invalid (reset by `handle`). */
-  private rejected: Rejected[] = [];
+  /** The messages of the current input dropped as invalid (reset by `handle`; none: undefined, no allocation). */
+  private rejected: Rejected[] | undefined;
   private fireRule: ((rule: RuleDesc<P, S>, binding: Binding) => void) | undefined;
 
   private context(): RuleContext<P> {
