@@ -124,6 +124,26 @@ describe('symmetry reduction', () => {
     expect(reduced.symmetry.applied && Math.round(reduced.symmetry.factor * reduced.states)).toBe(full.states);
   });
 
+  // Two classes (3 acceptors, 2 learners: 12 renamings) and state keyed by sender. The
+  // fingerprint search tries only the renamings that sort each class by an invariant key;
+  // --exact tries all 12: both must find the same orbits, and the orbit sizes must add up
+  // to the unreduced space.
+  it('Paxos, 3 acceptors and 2 learners: sorting by keys finds the same orbits as trying every renaming', async () => {
+    const module = await loadSnippet(readFileSync(join(import.meta.dirname, '..', '..', '..', 'specs', 'paxos.rio'), 'utf8'));
+    const config: ExploreConfig = {
+      ...base(module, { proposers: 1, acceptors: 3, learners: 2, f: 1 }), deadMessages: 'ignore', maxTimeouts: 0,
+      workload: [{ process: 0, request: { type: 'propose', v: 1 } }],
+    };
+    const full = explore(config);
+    const sorted = explore({ ...config, symmetry: true });
+    const every = explore({ ...config, symmetry: true, exact: true });
+    expect(full).toMatchObject({ complete: true, states: 750 });
+    expect(sorted).toMatchObject({ complete: true, states: 101, symmetry: { applied: true, renamings: 12 } });
+    expect(every.states).toBe(101);
+    expect(sorted.symmetry.applied && Math.round(sorted.symmetry.factor * sorted.states)).toBe(750);
+    expect(every.symmetry.applied && Math.round(every.symmetry.factor * every.states)).toBe(750);
+  });
+
   it('keeps the shortest counterexample: Bracha with a mutant, sender and Byzantine process fixed', async () => {
     const spec = readFileSync(join(import.meta.dirname, '..', '..', '..', 'specs', 'bracha-broadcast.rio'), 'utf8');
     const module = await loadSnippet(spec.replace('from 2 * f + 1 processes when delivered = none', 'from 1 processes when delivered = none'));
@@ -287,5 +307,55 @@ describe('shortest counterexamples of mutants, worked out by hand', () => {
       params: { participants: 3 }, crashes: 0, workload: [{ process: 0, request: { type: 'commitTransaction' } }],
     }, 'validity', 5);
     expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['request', 'deliver', 'deliver', 'deliver', 'deliver']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// A timer that re-arms itself makes the space infinite (time is abstract: it may expire at
+// any moment); maxTimeouts bounds each process's expiries.
+
+const tick = `
+protocol Tick
+  parameters n: Nat
+  state
+    ticks: Nat = 0
+  timers
+    T
+  upon start
+    start timer T after 1
+  upon timeout T
+    ticks := ticks + 1
+    start timer T after 1
+  property counted
+    always forall p in correct: p.ticks <= 2
+`;
+
+describe('a bound on timer expiries', () => {
+  let module: ProtocolModule<any, any>;
+  beforeAll(async () => {
+    module = await loadSnippet(tick);
+  });
+
+  // One process: ticks 0, 1, 2 (the timer still running in each): 3 states, 2 transitions.
+  it('makes a self-rearming timer finite, and says the space was bounded', () => {
+    const r = explore({ ...base(module, { n: 1 }), maxTimeouts: 2 });
+    expect(r).toMatchObject({ verdict: 'ok', complete: true, timeoutsBounded: true, states: 3, transitions: 2 });
+    expect(r.deadlocks).toBe(0);
+  });
+
+  // Two processes: pairs (a, b) with a, b in 0..2: 9 states; up to swapping the two: 6.
+  it('bounds each process on its own, and composes with symmetry', () => {
+    expect(explore({ ...base(module, { n: 2 }), maxTimeouts: 2 }).states).toBe(9);
+    const reduced = explore({ ...base(module, { n: 2 }), maxTimeouts: 2, symmetry: true });
+    expect(reduced.states).toBe(6);
+    expect(reduced.symmetry).toMatchObject({ applied: true, factor: 9 / 6 });
+  });
+
+  it('without a bound or with 3 expiries, finds the third tick that breaks the property', () => {
+    for (const maxTimeouts of [undefined, 3]) {
+      const r = explore({ ...base(module, { n: 1 }), ...(maxTimeouts === undefined ? {} : { maxTimeouts }) });
+      expect(r.violation?.property).toBe('counted');
+      expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['timeout', 'timeout', 'timeout']);
+    }
   });
 });
