@@ -32,7 +32,7 @@ export function tendermintAdversary(n: number): TargetedStrategy {
       // Two camps of correct processes, each told that the other value is winning.
       const camp = (q: Process) => campOf(`${m['h']} ${m['r']} ${q}`, rng);
       if (m.type !== 'PROPOSAL' && m.type !== 'PREVOTE' && m.type !== 'PRECOMMIT') return out;
-      const { h, r } = m as { h: number; r: number };
+      const { h, r } = m as unknown as { h: number; r: number };
       // Propose as soon as it hears of the round before its own (correct processes keep a
       // proposal of a round they have not reached, and use it when they get there).
       for (const round of [r, r + 1]) {
@@ -76,7 +76,7 @@ export function pbftAdversary(n: number): TargetedStrategy {
       // A view change of its own, signed, that reports no prepared certificate (P empty).
       if (m.type === 'VIEW_CHANGE' && once(`view change ${m['v']}`)) {
         const { v, h, d, c } = m as unknown as { v: number; h: number; d: string; c: readonly unknown[] };
-        for (const q of replicas) out.push([q, { type: 'VIEW_CHANGE', v, h, d, c, p: [], sig: sign([3, v, h, d, c, []]) } as Tagged]);
+        for (const q of replicas) out.push([q, { type: 'VIEW_CHANGE', v, h, d, c, p: [], sig: sign([3, v, h, d, c as Data, []]) } as Tagged]);
       }
       if (ops.length < 2) return out;
       if (self % n === 0 && once('pre-prepares')) {
