@@ -151,18 +151,18 @@ export class Renamer {
   replica(s: ReplicaState, r: Renaming): ReplicaState {
     const vars: Record<string, Data> = {};
     for (const [name, v] of Object.entries(s.vars)) vars[name] = renameData(v, this.module.stateTypes[name] ?? { kind: 'nat' }, r);
-    const received: Record<string, Record<string, Record<string, Tagged>>> = {};
-    for (const [type, bySender] of Object.entries(s.received)) {
-      const out: Record<string, Record<string, Tagged>> = {};
-      for (const [sender, messages] of Object.entries(bySender)) {
-        const renamed: Record<string, Tagged> = {};
-        for (const m of Object.values(messages)) {
+    const received = new Map<string, Map<Process, Map<string, Tagged>>>();
+    for (const [type, bySender] of s.received) {
+      const out = new Map<Process, Map<string, Tagged>>();
+      for (const [sender, messages] of bySender) {
+        const renamed = new Map<string, Tagged>();
+        for (const m of messages.values()) {
           const x = this.message(m, r) as Tagged;
-          renamed[encode(x)] = x;
+          renamed.set(encode(x), x);
         }
-        out[String(r[Number(sender)])] = renamed;
+        out.set(r[sender]!, renamed);
       }
-      received[type] = out;
+      received.set(type, out);
     }
     const fired: Record<string, readonly string[]> = {};
     for (const [rule, keys] of Object.entries(s.fired)) fired[rule] = keys.map((k) => this.firedKey(rule, k, r)).sort();

@@ -24,11 +24,13 @@ type Received = readonly [sender: Process, message: Tagged];
 export interface ReplicaState {
   readonly vars: Record<string, Data>;
   /**
-   * Received messages: message type → sender → the message's encoding → the message. Records
+   * Received messages: message type → sender → the message's encoding → the message. Maps
    * used as sets: O(1) to add to however long the run (and the encoding, computed once per
-   * message, keys it without building new strings); whoever needs an order sorts.
+   * message, keys it without building new strings); whoever needs an order sorts. (Maps, not
+   * records: records keyed by message encodings made V8 build a hidden class per key, and
+   * storing a message was the simulator's largest cost.)
    */
-  readonly received: Record<string, Record<string, Record<string, Tagged>>>;
+  readonly received: Map<string, Map<Process, Map<string, Tagged>>>;
   /** Per rule name: the binding keys it has fired for, sorted. */
   readonly fired: Record<string, readonly string[]>;
   /** Per condition rule: whether it may fire when its condition is next true. */
@@ -87,12 +89,12 @@ function includesSorted(list: readonly string[], key: string): boolean {
 
 /** The received messages of one type, in the canonical order of their keys. */
 function receivedInOrder(s: ReplicaState, type: string): Received[] {
-  const bySender = s.received[type];
+  const bySender = s.received.get(type);
   if (bySender === undefined) return [];
   const out: Received[] = [];
-  for (const sender of Object.keys(bySender).map(Number).sort((a, b) => a - b)) {
-    const messages = bySender[sender]!;
-    for (const encoding of Object.keys(messages).sort()) out.push([sender, messages[encoding]!]);
+  for (const sender of [...bySender.keys()].sort((a, b) => a - b)) {
+    const messages = bySender.get(sender)!;
+    for (const encoding of [...messages.keys()].sort()) out.push([sender, messages.get(encoding)!]);
   }
   return out;
 }
@@ -105,20 +107,36 @@ export function snapshotState(s: ReplicaState): ReplicaState {
     for (const key in s.children[alias]) instances[key] = snapshotState(s.children[alias]![key]!);
     children[alias] = instances;
   }
-  const received: Record<string, Record<string, Record<string, Tagged>>> = {};
-  for (const type in s.received) {
-    const bySender: Record<string, Record<string, Tagged>> = {};
-    const from = s.received[type]!;
-    for (const sender in from) bySender[sender] = { ...from[sender] };
-    received[type] = bySender;
+  const received = new Map<string, Map<Process, Map<string, Tagged>>>();
+  for (const [type, from] of s.received) {
+    const bySender = new Map<Process, Map<string, Tagged>>();
+    for (const [sender, messages] of from) bySender.set(sender, new Map(messages));
+    received.set(type, bySender);
   }
   return { vars: { ...s.vars }, received, fired: { ...s.fired }, armed: { ...s.armed }, children };
 }
 
+/** A replica state as plain records (maps become records, which `encode` orders by key). */
+function plainState(s: ReplicaState): Data {
+  const children: Record<string, Record<string, Data>> = {};
+  for (const alias in s.children) {
+    const instances: Record<string, Data> = {};
+    for (const key in s.children[alias]) instances[key] = plainState(s.children[alias]![key]!);
+    children[alias] = instances;
+  }
+  const received: Record<string, Record<string, Record<string, Tagged>>> = {};
+  for (const [type, from] of s.received) {
+    const bySender: Record<string, Record<string, Tagged>> = {};
+    for (const [sender, messages] of from) bySender[sender] = Object.fromEntries(messages);
+    received[type] = bySender;
+  }
+  return { vars: { ...s.vars }, received, fired: { ...s.fired }, armed: { ...s.armed }, children } as unknown as Data;
+}
+
 /** The canonical encoding of a replica state: equal states, equal strings. */
 export function encodeState(s: ReplicaState): string {
-  // A fresh copy: `encode` caches by object identity, and live state records change.
-  return encode(snapshotState(s));
+  // Fresh records: `encode` caches by object identity, and live state records change.
+  return encode(plainState(s));
 }
 
 /** Processes 0..n-1 and the range of each role, from a module and its parameters. */
@@ -169,18 +187,62 @@ function insertGroup(list: Group[], group: Group): void {
   list.splice(lo, 0, group);
 }
 
+type ReceiveRule<P, S> = Extract<RuleDesc<P, S>, { event: 'receive' }>;
+
+/**
+ * The rules a process of one role runs, and where to find them: the same for every replica
+ * of the role, so it is worked out once per module and role (`rulePlan`).
+ */
+interface RulePlan<P, S> {
+  /** The rules, in declaration order; a rule's position is its slot. */
+  readonly rules: readonly RuleDesc<P, S>[];
+  /** Per message type, the slots of the `receiving` rules reading it, in declaration order. */
+  readonly receiving: ReadonlyMap<string, readonly number[]>;
+  /** Of those, the rules with a static pattern (their groups are indexed). */
+  readonly indexed: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Rule plans by module and role: derived from immutable modules, so shared by all replicas. */
+const rulePlans = new WeakMap<ProtocolModule<any, any>, Map<string | undefined, RulePlan<any, any>>>();
+
+function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined): RulePlan<P, S> {
+  let byRole = rulePlans.get(module);
+  if (byRole === undefined) rulePlans.set(module, (byRole = new Map()));
+  let plan = byRole.get(role);
+  if (plan === undefined) {
+    const rules = module.rules.filter((r) => r.role === undefined || r.role === role);
+    const receiving = new Map<string, number[]>();
+    const indexed = new Map<string, number[]>();
+    rules.forEach((rule, slot) => {
+      if (rule.event !== 'receive') return;
+      const add = (to: Map<string, number[]>) => {
+        const list = to.get(rule.message);
+        if (list === undefined) to.set(rule.message, [slot]);
+        else list.push(slot);
+      };
+      add(receiving);
+      if (rule.staticBind === true) add(indexed);
+    });
+    byRole.set(role, (plan = { rules, receiving, indexed }));
+  }
+  return plan;
+}
+
+const NO_SLOTS: readonly number[] = [];
+
 export class Replica<P = any, S = any> {
   private current!: ReplicaState;
   /**
    * Derived from `state.received` (never part of the state): for each `receiving` rule whose
-   * pattern depends on the message alone, its unfired groups in canonical order. Kept up to
-   * date as messages arrive, so a step costs O(groups), not O(messages received so far).
+   * pattern depends on the message alone, by slot, its unfired groups in canonical order. Kept
+   * up to date as messages arrive, so a step costs O(groups), not O(messages received so far).
    */
-  private readonly index = new Map<string, IndexedGroups>();
+  private readonly index: (IndexedGroups | undefined)[];
   readonly role: string | undefined;
   private readonly processes: RSet<Process>;
   private readonly roles: Map<string, RSet<Process>>;
-  private readonly rulesFor: RuleDesc<P, S>[];
+  private readonly plan: RulePlan<P, S>;
+  private readonly rulesFor: readonly RuleDesc<P, S>[];
   private readonly children = new Map<string, Map<string, Replica>>();
 
   constructor(
@@ -196,12 +258,14 @@ export class Replica<P = any, S = any> {
     this.processes = placed.all;
     this.roles = placed.roles;
     this.role = module.roleOf(params, self);
-    this.rulesFor = module.rules.filter((r) => r.role === undefined || r.role === this.role);
+    this.plan = rulePlan(module, this.role);
+    this.rulesFor = this.plan.rules;
+    this.index = new Array<IndexedGroups | undefined>(this.rulesFor.length).fill(undefined);
     const armed: Record<string, boolean> = {};
     for (const rule of this.rulesFor) if (rule.event === 'condition') armed[rule.name] = true;
     this.current = {
       vars: module.initialState(params, self, this.role) as Record<string, Data>,
-      received: {},
+      received: new Map(),
       fired: {},
       armed,
       children: {},
@@ -215,7 +279,7 @@ export class Replica<P = any, S = any> {
 
   set state(state: ReplicaState) {
     this.current = state;
-    this.index.clear();
+    this.index.fill(undefined);
   }
 
   /** The protocol's own state variables. */
@@ -271,87 +335,87 @@ export class Replica<P = any, S = any> {
   }
 
   private step(input: Input, effects: Effect[], firings: Firing[]): void {
-    const pendingIndications: { alias: string; key: Data; indication: Tagged }[] = [];
     // One context per replica, pointed at this step's outputs (allocating one per step costs).
-    this.sink = { effects, firings, pendingIndications };
+    // A replica never steps inside its own step (sub-modules are other replicas), so one sink serves.
+    const sink = this.sink;
+    sink.effects = effects;
+    sink.firings = firings;
+    sink.pendingIndications.length = 0;
     const ctx = (this.sharedContext ??= this.context());
-    const fire = (this.fireRule ??= (rule: RuleDesc<P, S>, binding: Binding) => {
-      this.sink.firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
-      rule.body(this.sharedContext!, this.vars, binding);
-    });
-    const fireEvent = (matches: (rule: RuleDesc<P, S>) => Binding | null) => {
-      for (const rule of this.rulesFor) {
-        const binding = matches(rule);
-        if (binding === null) continue;
-        if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-        fire(rule, binding);
-      }
-    };
     switch (input.kind) {
       case 'start':
-        fireEvent((r) => (r.event === 'start' ? {} : null));
+        for (const rule of this.rulesFor) if (rule.event === 'start') this.fireIfGuarded(ctx, rule, {});
         break;
       case 'request':
-        fireEvent((r) => (r.event === 'request' && r.request === input.request.type ? r.bind(input.request, ctx, this.vars) : null));
+        for (const rule of this.rulesFor) {
+          if (rule.event === 'request' && rule.request === input.request.type) this.fireIfGuarded(ctx, rule, rule.bind(input.request, ctx, this.vars));
+        }
         break;
       case 'timeout': {
         const slash = input.timer.indexOf('/');
         if (slash > 0) {
           // A sub-module's timer: `alias/Timer` with the instance key first.
           const [key, ...args] = input.args;
-          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, firings, pendingIndications);
+          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, firings, sink.pendingIndications);
           break;
         }
-        fireEvent((r) => (r.event === 'timeout' && r.timer === input.timer ? r.bind(input.args, ctx, this.vars) : null));
+        for (const rule of this.rulesFor) {
+          if (rule.event === 'timeout' && rule.timer === input.timer) this.fireIfGuarded(ctx, rule, rule.bind(input.args, ctx, this.vars));
+        }
         break;
       }
       case 'receive': {
         const message = input.message;
         if (isEnvelope(message)) {
-          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, pendingIndications);
-        } else if (this.store(ctx, input.from, message) && firings.length === 0) {
-          // Nothing changed but the store of this message type: only its rules can be enabled.
-          this.quiesce(ctx, fire, pendingIndications, message.type);
-          return;
-        } else if (firings.length === 0) {
-          return; // a duplicate: nothing changed at all
+          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, sink.pendingIndications);
+          break;
         }
-        break;
+        if (!this.store(ctx, input.from, message)) return; // a duplicate: nothing changed at all
+        // Nothing changed but the store of this message type: only its rules can be enabled.
+        this.quiesce(ctx, message.type);
+        return;
       }
     }
-    this.quiesce(ctx, fire, pendingIndications);
+    this.quiesce(ctx);
+  }
+
+  private fire(rule: RuleDesc<P, S>, binding: Binding): void {
+    this.sink.firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
+    rule.body(this.sharedContext!, this.vars, binding);
+  }
+
+  /** Fires an event rule for `binding` (null: its pattern did not match) if its guard holds. */
+  private fireIfGuarded(ctx: RuleContext<P>, rule: RuleDesc<P, S>, binding: Binding | null): void {
+    if (binding === null) return;
+    if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) return;
+    this.fire(rule, binding);
   }
 
   /** Stores a received message; false when it was already there. */
   private store(ctx: RuleContext<P>, from: Process, message: Tagged): boolean {
     const encoding = encode(message);
-    const bySender = (this.state.received[message.type] ??= {});
-    const messages = (bySender[from] ??= {});
-    if (messages[encoding] !== undefined) return false; // a repeated message counts once
-    messages[encoding] = message;
-    for (const rule of this.rulesFor) {
-      if (rule.event === 'receive' && rule.message === message.type && rule.staticBind === true) {
-        const indexed = this.index.get(rule.name);
-        if (indexed !== undefined) this.addToIndex(ctx, rule, indexed, from, message);
-      }
+    const received = this.state.received;
+    let bySender = received.get(message.type);
+    if (bySender === undefined) received.set(message.type, (bySender = new Map()));
+    let messages = bySender.get(from);
+    if (messages === undefined) bySender.set(from, (messages = new Map()));
+    if (messages.has(encoding)) return false; // a repeated message counts once
+    messages.set(encoding, message);
+    for (const slot of this.plan.indexed.get(message.type) ?? NO_SLOTS) {
+      const indexed = this.index[slot];
+      if (indexed !== undefined) this.addToIndex(ctx, this.rulesFor[slot] as ReceiveRule<P, S>, indexed, from, message);
     }
     return true;
   }
 
-  private addToIndex(
-    ctx: RuleContext<P>,
-    rule: Extract<RuleDesc<P, S>, { event: 'receive' }>,
-    indexed: IndexedGroups,
-    sender: Process,
-    message: Tagged,
-  ): void {
+  private addToIndex(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged): void {
     const binding = rule.bind(message, sender, ctx, undefined as never);
     if (binding === null) return;
     const single = rule.quorum.kind === 'single';
     const key = single ? encodeOnce(binding) + '|' + sender : encodeOnce(binding);
-    if (includesSorted(this.state.fired[rule.name] ?? [], key)) return;
     let group = indexed.byKey.get(key);
     if (group === undefined) {
+      if (includesSorted(this.state.fired[rule.name] ?? [], key)) return;
       const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
       group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages: [], ...(pin === undefined ? {} : { pin }) };
       indexed.byKey.set(key, group);
@@ -367,19 +431,19 @@ export class Replica<P = any, S = any> {
   }
 
   /** The live groups of a rule with a static pattern, built from the store on first use. */
-  private groupsOf(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>): Group[] {
-    let indexed = this.index.get(rule.name);
+  private groupsOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
+    let indexed = this.index[slot];
     if (indexed === undefined) {
       indexed = { groups: [], byKey: new Map(), byPin: new Map() };
-      this.index.set(rule.name, indexed);
+      this.index[slot] = indexed;
       for (const [sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message);
     }
-    return indexed.groups;
+    return indexed;
   }
 
-  private markFired(rule: RuleDesc<P, S>, key: string): void {
+  private markFired(rule: RuleDesc<P, S>, slot: number, key: string): void {
     this.state.fired[rule.name] = insertSorted(this.state.fired[rule.name] ?? [], key)!;
-    const indexed = this.index.get(rule.name);
+    const indexed = this.index[slot];
     const group = indexed?.byKey.get(key);
     if (indexed !== undefined && group !== undefined) {
       indexed.byKey.delete(key);
@@ -397,7 +461,7 @@ export class Replica<P = any, S = any> {
    * binding) is false, so that no binding can fire. An error computing it counts as "not
    * known": the guard reports it exactly when it would have.
    */
-  private preconditionFails(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>): boolean {
+  private preconditionFails(ctx: RuleContext<P>, rule: ReceiveRule<P, S>): boolean {
     if (rule.precondition === undefined) return false;
     try {
       return !rule.precondition(ctx, this.vars);
@@ -412,48 +476,49 @@ export class Replica<P = any, S = any> {
    * fields have the values the guard requires. (If computing those values fails, all groups,
    * so that the guard itself reports the error exactly when it would have.)
    */
-  private candidateGroups(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>, groups: Group[]): Group[] {
-    if (rule.pin === undefined) return groups;
+  private candidateGroups(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups): Group[] {
+    if (rule.pin === undefined) return indexed.groups;
     let values: readonly Data[];
     try {
       values = rule.pin.values(ctx, this.vars);
     } catch (error) {
-      if (error instanceof SpecError) return groups;
+      if (error instanceof SpecError) return indexed.groups;
       throw error;
     }
-    return this.index.get(rule.name)!.byPin.get(encode(values)) ?? [];
+    return indexed.byPin.get(encode(values)) ?? [];
   }
 
-  /** Fires enabled `receiving` and condition rules, and sub-module indications, until none is left. */
-  private quiesce(
-    ctx: RuleContext<P>,
-    fire: (rule: RuleDesc<P, S>, binding: Binding) => void,
-    pendingIndications: { alias: string; key: Data; indication: Tagged }[],
-    onlyMessage?: string,
-  ): void {
+  /**
+   * Fires enabled `receiving` and condition rules, and sub-module indications, until none is
+   * left. With `onlyMessage`, only the rules receiving that type are looked at first (nothing
+   * else changed); once a rule fired, all are.
+   */
+  private quiesce(ctx: RuleContext<P>, onlyMessage?: string): void {
+    const pendingIndications = this.sink.pendingIndications;
     let only = onlyMessage;
     for (let count = 0; ; count++) {
       if (count > MAX_FIRINGS_PER_STEP) throw new SpecError(`more than ${MAX_FIRINGS_PER_STEP} rule firings in one step: the rules enable each other forever`);
-      const indication = pendingIndications.shift();
-      if (indication !== undefined) {
+      if (pendingIndications.length > 0) {
+        const indication = pendingIndications.shift()!;
         for (const rule of this.rulesFor) {
           if (rule.event !== 'indication' || rule.module !== indication.alias || rule.indication !== indication.indication.type) continue;
-          const binding = rule.bind(indication.key, indication.indication, ctx, this.vars);
-          if (binding === null) continue;
-          if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-          fire(rule, binding);
+          this.fireIfGuarded(ctx, rule, rule.bind(indication.key, indication.indication, ctx, this.vars));
         }
         continue;
       }
-      if (!this.fireOne(ctx, fire, only)) break;
+      if (!this.fireOne(ctx, only)) break;
       only = undefined; // a rule fired: the state changed, so every rule may be enabled now
     }
   }
 
-  /** Finds and fires the first enabled rule; false when nothing is enabled. */
-  private fireOne(ctx: RuleContext<P>, fire: (rule: RuleDesc<P, S>, binding: Binding) => void, onlyMessage?: string): boolean {
-    for (const rule of this.rulesFor) {
-      if (onlyMessage !== undefined && (rule.event !== 'receive' || rule.message !== onlyMessage)) continue;
+  /** Finds and fires the first enabled rule (of those receiving `onlyMessage`, if given); false when nothing is enabled. */
+  private fireOne(ctx: RuleContext<P>, onlyMessage?: string): boolean {
+    const rules = this.rulesFor;
+    const slots = onlyMessage === undefined ? undefined : (this.plan.receiving.get(onlyMessage) ?? NO_SLOTS);
+    const count = slots === undefined ? rules.length : slots.length;
+    for (let i = 0; i < count; i++) {
+      const slot = slots === undefined ? i : slots[i]!;
+      const rule = rules[slot]!;
       if (rule.event === 'condition') {
         const holds = rule.condition(ctx, this.vars) && (rule.guard === undefined || rule.guard(ctx, this.vars, {}));
         if (!holds) {
@@ -462,17 +527,16 @@ export class Replica<P = any, S = any> {
         }
         if (!this.state.armed[rule.name]) continue;
         this.state.armed[rule.name] = false;
-        fire(rule, {});
+        this.fire(rule, {});
         return true;
       }
       if (rule.event !== 'receive') continue;
       if (rule.staticBind === true) {
-        const all = this.groupsOf(ctx, rule);
-        if (all.length === 0) continue;
+        const indexed = this.groupsOf(ctx, rule, slot);
+        if (indexed.groups.length === 0) continue;
         if (this.preconditionFails(ctx, rule)) continue;
-        const groups = this.candidateGroups(ctx, rule, all);
+        const groups = this.candidateGroups(ctx, rule, indexed);
         if (groups.length === 0) continue;
-        const single = rule.quorum.kind === 'single';
         const threshold = rule.quorum.kind === 'count' ? rule.quorum.threshold(ctx, this.vars) : 1;
         const among = rule.quorum.kind === 'count' ? rule.quorum.among?.(ctx, this.vars) : undefined;
         for (const group of groups) {
@@ -490,15 +554,14 @@ export class Replica<P = any, S = any> {
             });
           }
           if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-          this.markFired(rule, group.key);
-          fire(rule, binding);
+          this.markFired(rule, slot, group.key);
+          this.fire(rule, binding);
           return true;
         }
-        if (single) continue;
         continue;
       }
       const entries = receivedInOrder(this.state, rule.message);
-      if (entries === undefined || entries.length === 0) continue;
+      if (entries.length === 0) continue;
       if (this.preconditionFails(ctx, rule)) continue;
       const fired = this.state.fired[rule.name] ?? [];
       if (rule.quorum.kind === 'single') {
@@ -514,8 +577,8 @@ export class Replica<P = any, S = any> {
           best = { binding, sender, key };
         }
         if (best === undefined) continue;
-        this.markFired(rule, best.key);
-        fire(rule, best.binding);
+        this.markFired(rule, slot, best.key);
+        this.fire(rule, best.binding);
         return true;
       }
       // Quorum rules: group matching messages by binding, count distinct senders.
@@ -542,8 +605,8 @@ export class Replica<P = any, S = any> {
         if (group.senders.size < threshold) continue;
         const binding = rule.collectAs === undefined ? group.binding : { ...group.binding, [rule.collectAs]: setOf(group.messages) };
         if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-        this.markFired(rule, key);
-        fire(rule, binding);
+        this.markFired(rule, slot, key);
+        this.fire(rule, binding);
         return true;
       }
     }
@@ -615,13 +678,13 @@ export class Replica<P = any, S = any> {
     }
   }
 
-  private sink: { effects: Effect[]; firings: Firing[]; pendingIndications: { alias: string; key: Data; indication: Tagged }[] } = {
+  /** Where the current step's outputs go (the shared context writes there). */
+  private readonly sink: { effects: Effect[]; firings: Firing[]; readonly pendingIndications: { alias: string; key: Data; indication: Tagged }[] } = {
     effects: [],
     firings: [],
     pendingIndications: [],
   };
   private sharedContext: RuleContext<P> | undefined;
-  private fireRule: ((rule: RuleDesc<P, S>, binding: Binding) => void) | undefined;
 
   private context(): RuleContext<P> {
     const self = this.self;
