@@ -15,7 +15,7 @@
  * A state's canonical identity is the least encoding among all its renamings.
  */
 import type { EventDesc, ProtocolModule, Tagged, TypeDesc, Wire } from '../replica/contract.js';
-import type { ReplicaState } from '../replica/engine.js';
+import type { ReceivedCopies, ReplicaState } from '../replica/engine.js';
 import { encode, encodeOnce, mapOf, setOf, type Data, type Process, type RSet } from '../replica/values.js';
 import { messageKey, timerKey, type WorldState } from '../world/world.js';
 
@@ -151,16 +151,13 @@ export class Renamer {
   replica(s: ReplicaState, r: Renaming): ReplicaState {
     const vars: Record<string, Data> = {};
     for (const [name, v] of Object.entries(s.vars)) vars[name] = renameData(v, this.module.stateTypes[name] ?? { kind: 'nat' }, r);
-    const received = new Map<string, Map<Process, Map<string, Tagged>>>();
-    for (const [type, bySender] of s.received) {
-      const out = new Map<Process, Map<string, Tagged>>();
-      for (const [sender, messages] of bySender) {
-        const renamed = new Map<string, Tagged>();
-        for (const m of messages.values()) {
-          const x = this.message(m, r) as Tagged;
-          renamed.set(encode(x), x);
-        }
-        out.set(r[sender]!, renamed);
+    const received = new Map<string, Map<string, ReceivedCopies>>();
+    for (const [type, byEncoding] of s.received) {
+      const out = new Map<string, ReceivedCopies>();
+      for (const copies of byEncoding.values()) {
+        const message = this.message(copies.message, r) as Tagged;
+        // A renaming is a bijection: distinct messages stay distinct.
+        out.set(encode(message), { message, senders: copies.senders.map((p) => r[p]!).sort((a, b) => a - b) });
       }
       received.set(type, out);
     }

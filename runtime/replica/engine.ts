@@ -20,17 +20,25 @@ import { compare, encode, encodeOnce, range, setOf, SpecError, type Data, type P
 /** A received message with its sender. */
 type Received = readonly [sender: Process, message: Tagged];
 
+/** A message received from one or more senders (a repeat from the same sender counts once). */
+export interface ReceivedCopies {
+  readonly message: Tagged;
+  /** In increasing order. */
+  readonly senders: Process[];
+}
+
 /** The complete state of one replica (and its sub-module instances). */
 export interface ReplicaState {
   readonly vars: Record<string, Data>;
   /**
-   * Received messages: message type → sender → the message's encoding → the message. Maps
-   * used as sets: O(1) to add to however long the run (and the encoding, computed once per
-   * message, keys it without building new strings); whoever needs an order sorts. (Maps, not
+   * Received messages: message type → the message's encoding → the message and who sent it.
+   * O(1) to add to however long the run (the encoding, computed once per message, keys it
+   * without building new strings), and one entry for the copies every sender sends of the
+   * same message (a quorum's worth, typically); whoever needs an order sorts. (Maps, not
    * records: records keyed by message encodings made V8 build a hidden class per key, and
    * storing a message was the simulator's largest cost.)
    */
-  readonly received: Map<string, Map<Process, Map<string, Tagged>>>;
+  readonly received: Map<string, Map<string, ReceivedCopies>>;
   /** Per rule name: the binding keys it has fired for, sorted. */
   readonly fired: Record<string, readonly string[]>;
   /** Per condition rule: whether it may fire when its condition is next true. */
@@ -87,16 +95,23 @@ function includesSorted(list: readonly string[], key: string): boolean {
   return false;
 }
 
-/** The received messages of one type, in the canonical order of their keys. */
+/** The received messages of one type, by sender and then by encoding. */
 function receivedInOrder(s: ReplicaState, type: string): Received[] {
-  const bySender = s.received.get(type);
-  if (bySender === undefined) return [];
-  const out: Received[] = [];
-  for (const sender of [...bySender.keys()].sort((a, b) => a - b)) {
-    const messages = bySender.get(sender)!;
-    for (const encoding of [...messages.keys()].sort()) out.push([sender, messages.get(encoding)!]);
-  }
-  return out;
+  const byEncoding = s.received.get(type);
+  if (byEncoding === undefined) return [];
+  const keyed: [Process, string, Tagged][] = [];
+  for (const [encoding, copies] of byEncoding) for (const sender of copies.senders) keyed.push([sender, encoding, copies.message]);
+  keyed.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return keyed.map(([sender, , message]) => [sender, message]);
+}
+
+/** Adds `sender` to an increasing list in place; false when it is there already. */
+function insertSender(senders: Process[], sender: Process): boolean {
+  let i = senders.length;
+  while (i > 0 && senders[i - 1]! > sender) i--;
+  if (i > 0 && senders[i - 1] === sender) return false;
+  senders.splice(i, 0, sender);
+  return true;
 }
 
 /** Copies the mutable records of a state (collections inside are shared: they are immutable). */
@@ -107,11 +122,11 @@ export function snapshotState(s: ReplicaState): ReplicaState {
     for (const key in s.children[alias]) instances[key] = snapshotState(s.children[alias]![key]!);
     children[alias] = instances;
   }
-  const received = new Map<string, Map<Process, Map<string, Tagged>>>();
-  for (const [type, from] of s.received) {
-    const bySender = new Map<Process, Map<string, Tagged>>();
-    for (const [sender, messages] of from) bySender.set(sender, new Map(messages));
-    received.set(type, bySender);
+  const received = new Map<string, Map<string, ReceivedCopies>>();
+  for (const [type, byEncoding] of s.received) {
+    const copy = new Map<string, ReceivedCopies>();
+    for (const [encoding, copies] of byEncoding) copy.set(encoding, { message: copies.message, senders: copies.senders.slice() });
+    received.set(type, copy);
   }
   return { vars: { ...s.vars }, received, fired: { ...s.fired }, armed: { ...s.armed }, children };
 }
@@ -125,9 +140,9 @@ function plainState(s: ReplicaState): Data {
     children[alias] = instances;
   }
   const received: Record<string, Record<string, Record<string, Tagged>>> = {};
-  for (const [type, from] of s.received) {
+  for (const [type, byEncoding] of s.received) {
     const bySender: Record<string, Record<string, Tagged>> = {};
-    for (const [sender, messages] of from) bySender[sender] = Object.fromEntries(messages);
+    for (const [encoding, copies] of byEncoding) for (const sender of copies.senders) (bySender[sender] ??= {})[encoding] = copies.message;
     received[type] = bySender;
   }
   return { vars: { ...s.vars }, received, fired: { ...s.fired }, armed: { ...s.armed }, children } as unknown as Data;
@@ -165,14 +180,23 @@ interface Group {
   readonly senders: Process[];
   readonly messages: Data[];
   /** The encoding of the values of the rule's pinned fields (rules with a `pin`). */
-  readonly pin?: string;
+  readonly pin: string | undefined;
+  /** Set when the rule fires for it (it then leaves `groups` and `byPin`). */
+  fired: boolean;
 }
 
-/** A rule's unfired groups: in canonical order, by key, and by pinned values. */
+/** A rule's groups: the unfired ones in canonical order, all by key, and the unfired ones by pinned values. */
 interface IndexedGroups {
   readonly groups: Group[];
   readonly byKey: Map<string, Group>;
-  readonly byPin: Map<string, Group[]>;
+  /** For rules with a `pin`. */
+  readonly byPin: Map<string, Group[]> | undefined;
+  /**
+   * For a quorum rule whose binding depends on the message alone: each message encoding's
+   * group (null: no match, or fired before the index was built). The copies of one message
+   * from a quorum of senders then cost one binding, not one each.
+   */
+  readonly byContent: Map<string, Group | null> | undefined;
 }
 
 /** Inserts `group` into `list` (sorted by `order`), keeping it sorted. */
@@ -196,10 +220,15 @@ type ReceiveRule<P, S> = Extract<RuleDesc<P, S>, { event: 'receive' }>;
 interface RulePlan<P, S> {
   /** The rules, in declaration order; a rule's position is its slot. */
   readonly rules: readonly RuleDesc<P, S>[];
-  /** Per message type, the slots of the `receiving` rules reading it, in declaration order. */
-  readonly receiving: ReadonlyMap<string, readonly number[]>;
+  /** Per message type, the `receiving` rules reading it. */
+  readonly byMessage: ReadonlyMap<string, MessageSlots>;
+}
+
+/** The slots of the `receiving` rules of one message type, in declaration order. */
+interface MessageSlots {
+  readonly receiving: readonly number[];
   /** Of those, the rules with a static pattern (their groups are indexed). */
-  readonly indexed: ReadonlyMap<string, readonly number[]>;
+  readonly indexed: readonly number[];
 }
 
 /** Rule plans by module and role: derived from immutable modules, so shared by all replicas. */
@@ -211,24 +240,20 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
   let plan = byRole.get(role);
   if (plan === undefined) {
     const rules = module.rules.filter((r) => r.role === undefined || r.role === role);
-    const receiving = new Map<string, number[]>();
-    const indexed = new Map<string, number[]>();
+    const byMessage = new Map<string, { receiving: number[]; indexed: number[] }>();
     rules.forEach((rule, slot) => {
       if (rule.event !== 'receive') return;
-      const add = (to: Map<string, number[]>) => {
-        const list = to.get(rule.message);
-        if (list === undefined) to.set(rule.message, [slot]);
-        else list.push(slot);
-      };
-      add(receiving);
-      if (rule.staticBind === true) add(indexed);
+      let slots = byMessage.get(rule.message);
+      if (slots === undefined) byMessage.set(rule.message, (slots = { receiving: [], indexed: [] }));
+      slots.receiving.push(slot);
+      if (rule.staticBind === true) slots.indexed.push(slot);
     });
-    byRole.set(role, (plan = { rules, receiving, indexed }));
+    byRole.set(role, (plan = { rules, byMessage }));
   }
   return plan;
 }
 
-const NO_SLOTS: readonly number[] = [];
+const NO_SLOTS: MessageSlots = { receiving: [], indexed: [] };
 
 export class Replica<P = any, S = any> {
   private current!: ReplicaState;
@@ -308,7 +333,8 @@ export class Replica<P = any, S = any> {
     for (const rule of this.rulesFor) {
       if (rule.event === 'receive') mask += rule.stopsWhen !== undefined && rule.stopsWhen(ctx, vars) ? '1' : '0';
     }
-    let ignored = this.ignoredByMask.get(mask);
+    const byMask = (this.ignoredByMask ??= new Map());
+    let ignored = byMask.get(mask);
     if (ignored === undefined) {
       const stopped = new Set<string>();
       const live = new Set<string>();
@@ -319,12 +345,12 @@ export class Replica<P = any, S = any> {
         else live.add(rule.message);
       }
       ignored = { types: new Set(this.module.messages.map((m) => m.name).filter((t) => !live.has(t))), rules: stopped };
-      this.ignoredByMask.set(mask, ignored);
+      byMask.set(mask, ignored);
     }
     return ignored;
   }
   /** `ignoredFor` results by which receive rules stopped (few combinations occur). */
-  private readonly ignoredByMask = new Map<string, { readonly types: ReadonlySet<string>; readonly rules: ReadonlySet<string> }>();
+  private ignoredByMask: Map<string, { readonly types: ReadonlySet<string>; readonly rules: ReadonlySet<string> }> | undefined;
 
   /** Runs one input to quiescence. */
   handle(input: Input): StepResult {
@@ -340,7 +366,7 @@ export class Replica<P = any, S = any> {
     const sink = this.sink;
     sink.effects = effects;
     sink.firings = firings;
-    sink.pendingIndications.length = 0;
+    if (sink.pendingIndications.length > 0) sink.pendingIndications.length = 0; // left by a step that threw
     const ctx = (this.sharedContext ??= this.context());
     switch (input.kind) {
       case 'start':
@@ -370,9 +396,10 @@ export class Replica<P = any, S = any> {
           this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, sink.pendingIndications);
           break;
         }
-        if (!this.store(ctx, input.from, message)) return; // a duplicate: nothing changed at all
+        const slots = this.plan.byMessage.get(message.type) ?? NO_SLOTS;
+        if (!this.store(ctx, input.from, message, slots.indexed)) return; // a duplicate: nothing changed at all
         // Nothing changed but the store of this message type: only its rules can be enabled.
-        this.quiesce(ctx, message.type);
+        this.quiesce(ctx, slots.receiving);
         return;
       }
     }
@@ -392,51 +419,63 @@ export class Replica<P = any, S = any> {
   }
 
   /** Stores a received message; false when it was already there. */
-  private store(ctx: RuleContext<P>, from: Process, message: Tagged): boolean {
+  private store(ctx: RuleContext<P>, from: Process, message: Tagged, indexedSlots: readonly number[]): boolean {
     const encoding = encode(message);
     const received = this.state.received;
-    let bySender = received.get(message.type);
-    if (bySender === undefined) received.set(message.type, (bySender = new Map()));
-    let messages = bySender.get(from);
-    if (messages === undefined) bySender.set(from, (messages = new Map()));
-    if (messages.has(encoding)) return false; // a repeated message counts once
-    messages.set(encoding, message);
-    for (const slot of this.plan.indexed.get(message.type) ?? NO_SLOTS) {
+    let byEncoding = received.get(message.type);
+    if (byEncoding === undefined) received.set(message.type, (byEncoding = new Map()));
+    const copies = byEncoding.get(encoding);
+    if (copies === undefined) byEncoding.set(encoding, { message, senders: [from] });
+    else if (!insertSender(copies.senders, from)) return false; // a repeated message counts once
+    for (const slot of indexedSlots) {
       const indexed = this.index[slot];
-      if (indexed !== undefined) this.addToIndex(ctx, this.rulesFor[slot] as ReceiveRule<P, S>, indexed, from, message);
+      if (indexed !== undefined) this.addToIndex(ctx, this.rulesFor[slot] as ReceiveRule<P, S>, indexed, from, message, encoding);
     }
     return true;
   }
 
-  private addToIndex(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged): void {
-    const binding = rule.bind(message, sender, ctx, undefined as never);
-    if (binding === null) return;
-    const single = rule.quorum.kind === 'single';
-    const key = single ? encodeOnce(binding) + '|' + sender : encodeOnce(binding);
-    let group = indexed.byKey.get(key);
-    if (group === undefined) {
-      if (includesSorted(this.state.fired[rule.name] ?? [], key)) return;
-      const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
-      group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages: [], ...(pin === undefined ? {} : { pin }) };
-      indexed.byKey.set(key, group);
-      insertGroup(indexed.groups, group);
-      if (pin !== undefined) {
-        let bucket = indexed.byPin.get(pin);
-        if (bucket === undefined) indexed.byPin.set(pin, (bucket = []));
-        insertGroup(bucket, group);
-      }
+  private addToIndex(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged, encoding: string): void {
+    let group: Group | null | undefined;
+    if (indexed.byContent === undefined) group = this.groupOf(ctx, rule, indexed, sender, message);
+    else {
+      group = indexed.byContent.get(encoding);
+      if (group === undefined) indexed.byContent.set(encoding, (group = this.groupOf(ctx, rule, indexed, sender, message)));
     }
+    if (group === null || group.fired) return;
     if (!group.senders.includes(sender)) group.senders.push(sender);
     if (rule.collectAs !== undefined) group.messages.push({ ...message, sender });
+  }
+
+  /** The group of a message from `sender`, made if new; null if the pattern does not match or the rule fired for it. */
+  private groupOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged): Group | null {
+    const binding = rule.bind(message, sender, ctx, undefined as never);
+    if (binding === null) return null;
+    const single = rule.quorum.kind === 'single';
+    const key = single ? encodeOnce(binding) + '|' + sender : encodeOnce(binding);
+    const known = indexed.byKey.get(key);
+    if (known !== undefined) return known;
+    if (includesSorted(this.state.fired[rule.name] ?? [], key)) return null;
+    const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
+    const group: Group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages: [], pin, fired: false };
+    indexed.byKey.set(key, group);
+    insertGroup(indexed.groups, group);
+    if (pin !== undefined) {
+      let bucket = indexed.byPin!.get(pin);
+      if (bucket === undefined) indexed.byPin!.set(pin, (bucket = []));
+      insertGroup(bucket, group);
+    }
+    return group;
   }
 
   /** The live groups of a rule with a static pattern, built from the store on first use. */
   private groupsOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
     let indexed = this.index[slot];
     if (indexed === undefined) {
-      indexed = { groups: [], byKey: new Map(), byPin: new Map() };
+      // A generated `bind` declares only the parameters it reads: one means the message alone.
+      const byMessageAlone = rule.quorum.kind === 'count' && rule.bind.length <= 1;
+      indexed = { groups: [], byKey: new Map(), byPin: rule.pin === undefined ? undefined : new Map(), byContent: byMessageAlone ? new Map() : undefined };
       this.index[slot] = indexed;
-      for (const [sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message);
+      for (const [sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message, encode(message));
     }
     return indexed;
   }
@@ -446,11 +485,12 @@ export class Replica<P = any, S = any> {
     const indexed = this.index[slot];
     const group = indexed?.byKey.get(key);
     if (indexed !== undefined && group !== undefined) {
-      indexed.byKey.delete(key);
+      // It stays in `byKey`, marked: more copies of its messages then cost one lookup.
+      group.fired = true;
       indexed.groups.splice(indexed.groups.indexOf(group), 1);
       if (group.pin !== undefined) {
-        const bucket = indexed.byPin.get(group.pin)!;
-        if (bucket.length === 1) indexed.byPin.delete(group.pin);
+        const bucket = indexed.byPin!.get(group.pin)!;
+        if (bucket.length === 1) indexed.byPin!.delete(group.pin);
         else bucket.splice(bucket.indexOf(group), 1);
       }
     }
@@ -485,17 +525,17 @@ export class Replica<P = any, S = any> {
       if (error instanceof SpecError) return indexed.groups;
       throw error;
     }
-    return indexed.byPin.get(encode(values)) ?? [];
+    return indexed.byPin!.get(encode(values)) ?? [];
   }
 
   /**
    * Fires enabled `receiving` and condition rules, and sub-module indications, until none is
-   * left. With `onlyMessage`, only the rules receiving that type are looked at first (nothing
-   * else changed); once a rule fired, all are.
+   * left. With `onlySlots`, only those rules are looked at first (those receiving the one
+   * message stored: nothing else changed); once a rule fired, all are.
    */
-  private quiesce(ctx: RuleContext<P>, onlyMessage?: string): void {
+  private quiesce(ctx: RuleContext<P>, onlySlots?: readonly number[]): void {
     const pendingIndications = this.sink.pendingIndications;
-    let only = onlyMessage;
+    let only = onlySlots;
     for (let count = 0; ; count++) {
       if (count > MAX_FIRINGS_PER_STEP) throw new SpecError(`more than ${MAX_FIRINGS_PER_STEP} rule firings in one step: the rules enable each other forever`);
       if (pendingIndications.length > 0) {
@@ -511,10 +551,9 @@ export class Replica<P = any, S = any> {
     }
   }
 
-  /** Finds and fires the first enabled rule (of those receiving `onlyMessage`, if given); false when nothing is enabled. */
-  private fireOne(ctx: RuleContext<P>, onlyMessage?: string): boolean {
+  /** Finds and fires the first enabled rule (of `slots`, if given); false when nothing is enabled. */
+  private fireOne(ctx: RuleContext<P>, slots?: readonly number[]): boolean {
     const rules = this.rulesFor;
-    const slots = onlyMessage === undefined ? undefined : (this.plan.receiving.get(onlyMessage) ?? NO_SLOTS);
     const count = slots === undefined ? rules.length : slots.length;
     for (let i = 0; i < count; i++) {
       const slot = slots === undefined ? i : slots[i]!;
@@ -656,7 +695,7 @@ export class Replica<P = any, S = any> {
     input: Input,
     effects: Effect[],
     firings: Firing[],
-    pendingIndications: { alias: string; key: Data; indication: Tagged }[],
+    pendingIndications: PendingIndication[],
   ): void {
     const child = this.child(alias, key);
     const result = child.handle(input);
@@ -679,7 +718,7 @@ export class Replica<P = any, S = any> {
   }
 
   /** Where the current step's outputs go (the shared context writes there). */
-  private readonly sink: { effects: Effect[]; firings: Firing[]; readonly pendingIndications: { alias: string; key: Data; indication: Tagged }[] } = {
+  private readonly sink: Sink = {
     effects: [],
     firings: [],
     pendingIndications: [],
@@ -687,49 +726,95 @@ export class Replica<P = any, S = any> {
   private sharedContext: RuleContext<P> | undefined;
 
   private context(): RuleContext<P> {
-    const self = this.self;
-    const sink = () => this.sink;
-    return {
-      self,
-      params: this.params,
-      crypto: {
-        sign: (_signer, value) => this.env.crypto.sign(self, value),
-        verify: (signature, signer, value) => this.env.crypto.verify(signature, signer, value),
-        hash: (value) => this.env.crypto.hash(value),
-      },
-      processes: this.processes,
-      role: (name) => this.roles.get(name) ?? [],
-      send: (to, message) => {
-        sink().effects.push({ kind: 'send', to, message });
-      },
-      broadcast: (message, to) => {
-        const out = sink().effects;
-        for (const p of to ?? this.processes) out.push({ kind: 'send', to: p, message });
-      },
-      indicate: (indication) => {
-        sink().effects.push({ kind: 'indicate', indication });
-      },
-      request: (alias, key, request) => {
-        this.routeToChild(alias, key, { kind: 'request', request }, sink().effects, sink().firings, sink().pendingIndications);
-      },
-      startTimer: (timer, args, delay) => {
-        sink().effects.push({ kind: 'startTimer', timer, args, delay });
-      },
-      cancelTimer: (timer, args) => {
-        sink().effects.push({ kind: 'cancelTimer', timer, args });
-      },
-      choose: <T>(options: RSet<T>): T => {
-        if (options.length === 0) throw new SpecError("'choose' from an empty set");
-        return options[this.env.chooser.choose(options.length, 'choose')]!;
-      },
-      random: <T>(options: RSet<T>): T => {
-        if (options.length === 0) throw new SpecError("'random' from an empty set");
-        return options[this.env.chooser.choose(options.length, 'random')]!;
-      },
-      assert: (condition, message) => {
-        if (!condition) throw new AssertionFailed(message);
-      },
-    };
+    return new ReplicaContext(this.self, this.params, this.processes, this.roles, this.env, this.sink, (alias, key, request) =>
+      this.routeToChild(alias, key, { kind: 'request', request }, this.sink.effects, this.sink.firings, this.sink.pendingIndications),
+    );
+  }
+}
+
+/** A sub-module's indication, waiting for its parent's rules. */
+interface PendingIndication {
+  readonly alias: string;
+  readonly key: Data;
+  readonly indication: Tagged;
+}
+
+/** Where a replica's current step puts what its rules do. */
+interface Sink {
+  effects: Effect[];
+  firings: Firing[];
+  readonly pendingIndications: PendingIndication[];
+}
+
+/**
+ * What the rule bodies of one replica may do: each call adds an effect to the replica's
+ * current step. A class rather than an object of closures: one allocation per replica, and
+ * every replica's context has the same shape.
+ */
+class ReplicaContext<P> implements RuleContext<P> {
+  private signing: Crypto | undefined;
+
+  constructor(
+    readonly self: Process,
+    readonly params: P,
+    readonly processes: RSet<Process>,
+    private readonly roles: Map<string, RSet<Process>>,
+    private readonly env: Environment,
+    private readonly sink: Sink,
+    private readonly requestChild: (alias: string, key: Data, request: Tagged) => void,
+  ) {}
+
+  /** The environment's cryptography, signing as this process whoever the rule names. */
+  get crypto(): Crypto {
+    const { self, env } = this;
+    return (this.signing ??= {
+      sign: (_signer, value) => env.crypto.sign(self, value),
+      verify: (signature, signer, value) => env.crypto.verify(signature, signer, value),
+      hash: (value) => env.crypto.hash(value),
+    });
+  }
+
+  role(name: string): RSet<Process> {
+    return this.roles.get(name) ?? [];
+  }
+
+  send(to: Process, message: Tagged): void {
+    this.sink.effects.push({ kind: 'send', to, message });
+  }
+
+  broadcast(message: Tagged, to?: RSet<Process>): void {
+    const out = this.sink.effects;
+    for (const p of to ?? this.processes) out.push({ kind: 'send', to: p, message });
+  }
+
+  indicate(indication: Tagged): void {
+    this.sink.effects.push({ kind: 'indicate', indication });
+  }
+
+  request(alias: string, key: Data, request: Tagged): void {
+    this.requestChild(alias, key, request);
+  }
+
+  startTimer(timer: string, args: readonly Data[], delay: number): void {
+    this.sink.effects.push({ kind: 'startTimer', timer, args, delay });
+  }
+
+  cancelTimer(timer: string, args: readonly Data[]): void {
+    this.sink.effects.push({ kind: 'cancelTimer', timer, args });
+  }
+
+  choose<T>(options: RSet<T>): T {
+    if (options.length === 0) throw new SpecError("'choose' from an empty set");
+    return options[this.env.chooser.choose(options.length, 'choose')]!;
+  }
+
+  random<T>(options: RSet<T>): T {
+    if (options.length === 0) throw new SpecError("'random' from an empty set");
+    return options[this.env.chooser.choose(options.length, 'random')]!;
+  }
+
+  assert(condition: boolean, message: string): void {
+    if (!condition) throw new AssertionFailed(message);
   }
 }
 
