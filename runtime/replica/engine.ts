@@ -15,7 +15,7 @@
  */
 import type { Crypto } from './crypto.js';
 import type { Binding, Chooser, Effect, Envelope, Input, ProtocolModule, RuleContext, RuleDesc, Tagged, Wire } from './contract.js';
-import { compare, encode, encodeOnce, range, setOf, SpecError, type Data, type Process, type RSet } from './values.js';
+import { compare, encode, encodeOnce, flat, range, setOf, SpecError, type Data, type Process, type RSet } from './values.js';
 
 /** A received message with its sender. */
 type Received = readonly [sender: Process, message: Tagged];
@@ -79,7 +79,11 @@ function insertSorted(list: readonly string[], key: string): readonly string[] |
     else hi = mid;
   }
   if (list[lo] === key) return undefined;
-  return [...list.slice(0, lo), key, ...list.slice(lo)];
+  const out = new Array<string>(list.length + 1);
+  for (let i = 0; i < lo; i++) out[i] = list[i]!;
+  out[lo] = key;
+  for (let i = lo; i < list.length; i++) out[i + 1] = list[i]!;
+  return out;
 }
 
 function includesSorted(list: readonly string[], key: string): boolean {
@@ -110,7 +114,8 @@ function insertSender(senders: Process[], sender: Process): boolean {
   let i = senders.length;
   while (i > 0 && senders[i - 1]! > sender) i--;
   if (i > 0 && senders[i - 1] === sender) return false;
-  senders.splice(i, 0, sender);
+  if (i === senders.length) senders.push(sender);
+  else senders.splice(i, 0, sender);
   return true;
 }
 
@@ -199,6 +204,13 @@ interface IndexedGroups {
   readonly byContent: Map<string, Group | null> | undefined;
 }
 
+/** Removes `item` from `list` (where it is). */
+function removeFrom<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i === list.length - 1) list.pop();
+  else list.splice(i, 1);
+}
+
 /** Inserts `group` into `list` (sorted by `order`), keeping it sorted. */
 function insertGroup(list: Group[], group: Group): void {
   let lo = 0;
@@ -208,7 +220,8 @@ function insertGroup(list: Group[], group: Group): void {
     if (compare(list[mid]!.order, group.order) < 0) lo = mid + 1;
     else hi = mid;
   }
-  list.splice(lo, 0, group);
+  if (lo === list.length) list.push(group);
+  else list.splice(lo, 0, group);
 }
 
 type ReceiveRule<P, S> = Extract<RuleDesc<P, S>, { event: 'receive' }>;
@@ -220,6 +233,13 @@ type ReceiveRule<P, S> = Extract<RuleDesc<P, S>, { event: 'receive' }>;
 interface RulePlan<P, S> {
   /** The rules, in declaration order; a rule's position is its slot. */
   readonly rules: readonly RuleDesc<P, S>[];
+  /** Each slot's `event` (read on every step: one array, not rule objects of many shapes). */
+  readonly events: readonly RuleDesc<P, S>['event'][];
+  /**
+   * Per slot, whether it is a quorum rule whose binding depends on the message alone: a
+   * generated `bind` declares only the parameters it reads, and this one only the message.
+   */
+  readonly bindsMessageAlone: readonly boolean[];
   /** Per message type, the `receiving` rules reading it. */
   readonly byMessage: ReadonlyMap<string, MessageSlots>;
 }
@@ -248,7 +268,9 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
       slots.receiving.push(slot);
       if (rule.staticBind === true) slots.indexed.push(slot);
     });
-    byRole.set(role, (plan = { rules, byMessage }));
+    const events = rules.map((rule) => rule.event);
+    const bindsMessageAlone = rules.map((rule) => rule.event === 'receive' && rule.quorum.kind === 'count' && rule.bind.length <= 1);
+    byRole.set(role, (plan = { rules, events, bindsMessageAlone, byMessage }));
   }
   return plan;
 }
@@ -451,7 +473,7 @@ export class Replica<P = any, S = any> {
     const binding = rule.bind(message, sender, ctx, undefined as never);
     if (binding === null) return null;
     const single = rule.quorum.kind === 'single';
-    const key = single ? encodeOnce(binding) + '|' + sender : encodeOnce(binding);
+    const key = flat(single ? encodeOnce(binding) + '|' + sender : encodeOnce(binding));
     const known = indexed.byKey.get(key);
     if (known !== undefined) return known;
     if (includesSorted(this.state.fired[rule.name] ?? [], key)) return null;
@@ -471,28 +493,36 @@ export class Replica<P = any, S = any> {
   private groupsOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
     let indexed = this.index[slot];
     if (indexed === undefined) {
-      // A generated `bind` declares only the parameters it reads: one means the message alone.
-      const byMessageAlone = rule.quorum.kind === 'count' && rule.bind.length <= 1;
-      indexed = { groups: [], byKey: new Map(), byPin: rule.pin === undefined ? undefined : new Map(), byContent: byMessageAlone ? new Map() : undefined };
+      indexed = {
+        groups: [],
+        byKey: new Map(),
+        byPin: rule.pin === undefined ? undefined : new Map(),
+        byContent: this.plan.bindsMessageAlone[slot] === true ? new Map() : undefined,
+      };
       this.index[slot] = indexed;
-      for (const [sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message, encode(message));
+      // In any order: groups are kept in canonical order, and what they collect is a set.
+      const byEncoding = this.state.received.get(rule.message);
+      if (byEncoding !== undefined) {
+        for (const [encoding, copies] of byEncoding) for (const sender of copies.senders) this.addToIndex(ctx, rule, indexed, sender, copies.message, encoding);
+      }
     }
     return indexed;
   }
 
-  private markFired(rule: RuleDesc<P, S>, slot: number, key: string): void {
+  private markFired(rule: RuleDesc<P, S>, key: string): void {
     this.state.fired[rule.name] = insertSorted(this.state.fired[rule.name] ?? [], key)!;
-    const indexed = this.index[slot];
-    const group = indexed?.byKey.get(key);
-    if (indexed !== undefined && group !== undefined) {
-      // It stays in `byKey`, marked: more copies of its messages then cost one lookup.
-      group.fired = true;
-      indexed.groups.splice(indexed.groups.indexOf(group), 1);
-      if (group.pin !== undefined) {
-        const bucket = indexed.byPin!.get(group.pin)!;
-        if (bucket.length === 1) indexed.byPin!.delete(group.pin);
-        else bucket.splice(bucket.indexOf(group), 1);
-      }
+  }
+
+  /** Marks an indexed group fired, and takes it out of the live groups. */
+  private markGroupFired(rule: RuleDesc<P, S>, indexed: IndexedGroups, group: Group): void {
+    this.markFired(rule, group.key);
+    // It stays in `byKey`, marked: more copies of its messages then cost one lookup.
+    group.fired = true;
+    removeFrom(indexed.groups, group);
+    if (group.pin !== undefined) {
+      const bucket = indexed.byPin!.get(group.pin)!;
+      if (bucket.length === 1) indexed.byPin!.delete(group.pin);
+      else removeFrom(bucket, group);
     }
   }
 
@@ -554,9 +584,12 @@ export class Replica<P = any, S = any> {
   /** Finds and fires the first enabled rule (of `slots`, if given); false when nothing is enabled. */
   private fireOne(ctx: RuleContext<P>, slots?: readonly number[]): boolean {
     const rules = this.rulesFor;
+    const events = this.plan.events;
     const count = slots === undefined ? rules.length : slots.length;
     for (let i = 0; i < count; i++) {
       const slot = slots === undefined ? i : slots[i]!;
+      const event = events[slot];
+      if (event !== 'receive' && event !== 'condition') continue;
       const rule = rules[slot]!;
       if (rule.event === 'condition') {
         const holds = rule.condition(ctx, this.vars) && (rule.guard === undefined || rule.guard(ctx, this.vars, {}));
@@ -571,8 +604,9 @@ export class Replica<P = any, S = any> {
       }
       if (rule.event !== 'receive') continue;
       if (rule.staticBind === true) {
-        const indexed = this.groupsOf(ctx, rule, slot);
-        if (indexed.groups.length === 0) continue;
+        // (No index yet and nothing received: nothing to index.)
+        const indexed = this.index[slot] ?? (this.state.received.has(rule.message) ? this.groupsOf(ctx, rule, slot) : undefined);
+        if (indexed === undefined || indexed.groups.length === 0) continue;
         if (this.preconditionFails(ctx, rule)) continue;
         const groups = this.candidateGroups(ctx, rule, indexed);
         if (groups.length === 0) continue;
@@ -593,7 +627,7 @@ export class Replica<P = any, S = any> {
             });
           }
           if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-          this.markFired(rule, slot, group.key);
+          this.markGroupFired(rule, indexed, group);
           this.fire(rule, binding);
           return true;
         }
@@ -616,7 +650,7 @@ export class Replica<P = any, S = any> {
           best = { binding, sender, key };
         }
         if (best === undefined) continue;
-        this.markFired(rule, slot, best.key);
+        this.markFired(rule, best.key);
         this.fire(rule, best.binding);
         return true;
       }
@@ -644,7 +678,7 @@ export class Replica<P = any, S = any> {
         if (group.senders.size < threshold) continue;
         const binding = rule.collectAs === undefined ? group.binding : { ...group.binding, [rule.collectAs]: setOf(group.messages) };
         if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-        this.markFired(rule, slot, key);
+        this.markFired(rule, key);
         this.fire(rule, binding);
         return true;
       }
