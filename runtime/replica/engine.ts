@@ -190,18 +190,61 @@ interface Group {
   fired: boolean;
 }
 
-/** A rule's groups: the unfired ones in canonical order, all by key, and the unfired ones by pinned values. */
+/**
+ * A rule's groups: the unfired ones in canonical order, all of them by key, and the unfired
+ * ones by pinned values. (A replica indexes every static rule it runs, and most rules see a
+ * group or two: keys are searched in a list until there are more, which allocates less.)
+ */
 interface IndexedGroups {
   readonly groups: Group[];
-  readonly byKey: Map<string, Group>;
+  /** Every group, fired or not, while there are few; then `byKey`. */
+  readonly few: Group[];
+  byKey: Map<string, Group> | undefined;
   /** For rules with a `pin`. */
   readonly byPin: Map<string, Group[]> | undefined;
   /**
-   * For a quorum rule whose binding depends on the message alone: each message encoding's
-   * group (null: no match, or fired before the index was built). The copies of one message
+   * For a quorum rule whose binding depends on the message alone: bindings by message
+   * encoding, shared by every replica of the module (`RulePlan`). The copies of one message
    * from a quorum of senders then cost one binding, not one each.
    */
-  readonly byContent: Map<string, Group | null> | undefined;
+  readonly bound: Map<string, BoundMessage | null> | undefined;
+}
+
+/** What a group of a rule without `as msgs` collects (it never adds to it). */
+const NOTHING_COLLECTED: Data[] = [];
+
+/** How many groups a rule's index searches in a list before it keys them in a map. */
+const FEW_GROUPS = 8;
+
+function findGroup(indexed: IndexedGroups, key: string): Group | undefined {
+  if (indexed.byKey !== undefined) return indexed.byKey.get(key);
+  for (const group of indexed.few) if (group.key === key) return group;
+  return undefined;
+}
+
+function addGroup(indexed: IndexedGroups, group: Group): void {
+  if (indexed.byKey !== undefined) indexed.byKey.set(group.key, group);
+  else if (indexed.few.length < FEW_GROUPS) indexed.few.push(group);
+  else {
+    indexed.byKey = new Map(indexed.few.map((g) => [g.key, g]));
+    indexed.byKey.set(group.key, group);
+  }
+}
+
+/** A message's binding under one rule, and the key of its group. */
+interface BoundMessage {
+  readonly binding: Binding;
+  readonly key: string;
+}
+
+/** How many bindings a rule remembers across replicas before it starts afresh (a bound on memory, not on correctness). */
+const REMEMBERED_BINDINGS = 10_000;
+
+/** A message's binding under a static rule, and its group's key; null when the pattern does not match. */
+function bindMessage<P, S>(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, sender: Process, message: Tagged): BoundMessage | null {
+  const binding = rule.bind(message, sender, ctx, undefined as never);
+  if (binding === null) return null;
+  return { binding, key: flat(rule.quorum.kind === 'single' ? encodeOnce(binding) + '|' + sender : encodeOnce(binding)) };
 }
 
 /** Removes `item` from `list` (where it is). */
@@ -236,10 +279,13 @@ interface RulePlan<P, S> {
   /** Each slot's `event` (read on every step: one array, not rule objects of many shapes). */
   readonly events: readonly RuleDesc<P, S>['event'][];
   /**
-   * Per slot, whether it is a quorum rule whose binding depends on the message alone: a
-   * generated `bind` declares only the parameters it reads, and this one only the message.
+   * For each quorum rule whose binding depends on the message alone, the bindings of the
+   * messages seen so far by message encoding: every replica of a run (and of later runs)
+   * receives the same messages, so each is bound once. A binding is immutable data, so
+   * sharing it is safe. (A generated `bind` declares only the parameters it reads: such a
+   * rule's declares only the message.)
    */
-  readonly bindsMessageAlone: readonly boolean[];
+  readonly bound: readonly (Map<string, BoundMessage | null> | undefined)[];
   /** Per message type, the `receiving` rules reading it. */
   readonly byMessage: ReadonlyMap<string, MessageSlots>;
 }
@@ -269,11 +315,17 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
       if (rule.staticBind === true) slots.indexed.push(slot);
     });
     const events = rules.map((rule) => rule.event);
-    const bindsMessageAlone = rules.map((rule) => rule.event === 'receive' && rule.quorum.kind === 'count' && rule.bind.length <= 1);
-    byRole.set(role, (plan = { rules, events, bindsMessageAlone, byMessage }));
+    const bound = rules.map((rule) =>
+      rule.event === 'receive' && rule.quorum.kind === 'count' && rule.bind.length <= 1 ? new Map<string, BoundMessage | null>() : undefined,
+    );
+    byRole.set(role, (plan = { rules, events, bound, byMessage }));
   }
   return plan;
 }
+
+/** What a replica's sink holds before its first step (each step brings its own lists). */
+const NO_EFFECTS: Effect[] = [];
+const NO_FIRINGS: Firing[] = [];
 
 const NO_SLOTS: MessageSlots = { receiving: [], indexed: [] };
 
@@ -290,7 +342,8 @@ export class Replica<P = any, S = any> {
   private readonly roles: Map<string, RSet<Process>>;
   private readonly plan: RulePlan<P, S>;
   private readonly rulesFor: readonly RuleDesc<P, S>[];
-  private readonly children = new Map<string, Map<string, Replica>>();
+  /** Live sub-module replicas (made on first use). */
+  private childReplicas: Map<string, Map<string, Replica>> | undefined;
 
   constructor(
     readonly module: ProtocolModule<P, S>,
@@ -340,7 +393,7 @@ export class Replica<P = any, S = any> {
 
   restore(state: ReplicaState): void {
     this.state = snapshotState(state);
-    this.children.clear();
+    this.childReplicas = undefined;
   }
 
   /**
@@ -457,29 +510,34 @@ export class Replica<P = any, S = any> {
   }
 
   private addToIndex(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged, encoding: string): void {
-    let group: Group | null | undefined;
-    if (indexed.byContent === undefined) group = this.groupOf(ctx, rule, indexed, sender, message);
-    else {
-      group = indexed.byContent.get(encoding);
-      if (group === undefined) indexed.byContent.set(encoding, (group = this.groupOf(ctx, rule, indexed, sender, message)));
-    }
+    const group = this.groupOf(ctx, rule, indexed, sender, message, encoding);
     if (group === null || group.fired) return;
     if (!group.senders.includes(sender)) group.senders.push(sender);
     if (rule.collectAs !== undefined) group.messages.push({ ...message, sender });
   }
 
   /** The group of a message from `sender`, made if new; null if the pattern does not match or the rule fired for it. */
-  private groupOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged): Group | null {
-    const binding = rule.bind(message, sender, ctx, undefined as never);
-    if (binding === null) return null;
+  private groupOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged, encoding: string): Group | null {
+    let bound: BoundMessage | null | undefined;
+    if (indexed.bound === undefined) bound = bindMessage(ctx, rule, sender, message);
+    else {
+      bound = indexed.bound.get(encoding);
+      if (bound === undefined) {
+        bound = bindMessage(ctx, rule, sender, message);
+        if (indexed.bound.size >= REMEMBERED_BINDINGS) indexed.bound.clear();
+        indexed.bound.set(encoding, bound);
+      }
+    }
+    if (bound === null) return null;
+    const { binding, key } = bound;
     const single = rule.quorum.kind === 'single';
-    const key = flat(single ? encodeOnce(binding) + '|' + sender : encodeOnce(binding));
-    const known = indexed.byKey.get(key);
+    const known = findGroup(indexed, key);
     if (known !== undefined) return known;
     if (includesSorted(this.state.fired[rule.name] ?? [], key)) return null;
     const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
-    const group: Group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages: [], pin, fired: false };
-    indexed.byKey.set(key, group);
+    const messages = rule.collectAs === undefined ? NOTHING_COLLECTED : [];
+    const group: Group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages, pin, fired: false };
+    addGroup(indexed, group);
     insertGroup(indexed.groups, group);
     if (pin !== undefined) {
       let bucket = indexed.byPin!.get(pin);
@@ -495,9 +553,10 @@ export class Replica<P = any, S = any> {
     if (indexed === undefined) {
       indexed = {
         groups: [],
-        byKey: new Map(),
+        few: [],
+        byKey: undefined,
         byPin: rule.pin === undefined ? undefined : new Map(),
-        byContent: this.plan.bindsMessageAlone[slot] === true ? new Map() : undefined,
+        bound: this.plan.bound[slot],
       };
       this.index[slot] = indexed;
       // In any order: groups are kept in canonical order, and what they collect is a set.
@@ -516,7 +575,7 @@ export class Replica<P = any, S = any> {
   /** Marks an indexed group fired, and takes it out of the live groups. */
   private markGroupFired(rule: RuleDesc<P, S>, indexed: IndexedGroups, group: Group): void {
     this.markFired(rule, group.key);
-    // It stays in `byKey`, marked: more copies of its messages then cost one lookup.
+    // It stays findable by key, marked: more copies of its messages then cost one lookup.
     group.fired = true;
     removeFrom(indexed.groups, group);
     if (group.pin !== undefined) {
@@ -690,10 +749,11 @@ export class Replica<P = any, S = any> {
     const use = this.module.modules.find((m) => m.alias === alias);
     if (use === undefined) throw new Error(`internal: no sub-module '${alias}'`);
     const keyText = encode(key);
-    let instances = this.children.get(alias);
+    const children = (this.childReplicas ??= new Map());
+    let instances = children.get(alias);
     if (instances === undefined) {
       instances = new Map();
-      this.children.set(alias, instances);
+      children.set(alias, instances);
     }
     let replica = instances.get(keyText);
     if (replica === undefined) {
@@ -713,7 +773,7 @@ export class Replica<P = any, S = any> {
   /** Drops a keyed sub-module instance (its state is collected). */
   collect(alias: string, key: Data): void {
     const keyText = encode(key);
-    this.children.get(alias)?.delete(keyText);
+    this.childReplicas?.get(alias)?.delete(keyText);
     const instances = this.state.children[alias];
     if (instances !== undefined) {
       const copy = { ...instances };
@@ -752,11 +812,7 @@ export class Replica<P = any, S = any> {
   }
 
   /** Where the current step's outputs go (the shared context writes there). */
-  private readonly sink: Sink = {
-    effects: [],
-    firings: [],
-    pendingIndications: [],
-  };
+  private readonly sink: Sink = { effects: NO_EFFECTS, firings: NO_FIRINGS, pendingIndications: [] };
   private sharedContext: RuleContext<P> | undefined;
 
   private context(): RuleContext<P> {

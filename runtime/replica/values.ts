@@ -355,11 +355,16 @@ export function encode(v: unknown): string {
   if (typeof v === 'object' && v !== null) {
     const own = EncodingStamp.of(v);
     if (own !== undefined) return own;
+    if (Object.isExtensible(v)) {
+      // Never in `encodings`: an object that is extensible now always was.
+      const text = flat(encodeUncached(v));
+      EncodingStamp.stamp(v, text);
+      return text;
+    }
     const cached = encodings.get(v);
     if (cached !== undefined) return cached;
     const text = flat(encodeUncached(v));
-    if (Object.isExtensible(v)) EncodingStamp.stamp(v, text);
-    else encodings.set(v, text);
+    encodings.set(v, text);
     return text;
   }
   return encodeUncached(v);
