@@ -247,6 +247,13 @@ function bindMessage<P, S>(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, sender:
   return { binding, key: flat(rule.quorum.kind === 'single' ? encodeOnce(binding) + '|' + sender : encodeOnce(binding)) };
 }
 
+/** How many of `senders` are in `among` (counted, not filtered: this runs for every group on every step). */
+function countAmong(senders: readonly Process[], among: RSet<Process>): number {
+  let count = 0;
+  for (const p of senders) if (among.includes(p)) count++;
+  return count;
+}
+
 /** Removes `item` from `list` (where it is). */
 function removeFrom<T>(list: T[], item: T): void {
   const i = list.indexOf(item);
@@ -672,7 +679,7 @@ export class Replica<P = any, S = any> {
         const threshold = rule.quorum.kind === 'count' ? rule.quorum.threshold(ctx, this.vars) : 1;
         const among = rule.quorum.kind === 'count' ? rule.quorum.among?.(ctx, this.vars) : undefined;
         for (const group of groups) {
-          const count = among === undefined ? group.senders.length : group.senders.filter((p) => among.includes(p)).length;
+          const count = among === undefined ? group.senders.length : countAmong(group.senders, among);
           if (count < threshold) continue;
           let binding = group.binding;
           if (rule.collectAs !== undefined) {
