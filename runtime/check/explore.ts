@@ -14,14 +14,15 @@
  * while it runs).
  */
 import { getHeapStatistics } from 'node:v8';
-import type { ProtocolModule, Tagged, Wire } from '../replica/contract.js';
-import { encode, fingerprint, type Data, type Process } from '../replica/values.js';
+import type { ProtocolModule, Tagged, TypeDesc, Wire } from '../replica/contract.js';
+import { encode, type Data, type Process } from '../replica/values.js';
 import { allMessages } from '../sim/domain.js';
 import { PlanError } from '../sim/plan.js';
 import type { TraceStep, Violation } from '../sim/simulate.js';
 import type { ReplicaState } from '../replica/engine.js';
-import { encodeReplicaState, encodeWorldNetwork, encodeWorldState, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
-import { planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
+import { encodeReplicaState, encodeWorldState, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
+import { comparePrints, IntList, mix32, printOf, PrintBuilder, PrintSet, type Print } from './prints.js';
+import { permutations, planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
 
 export interface ExploreConfig<P = any> {
   readonly module: ProtocolModule<P, any>;
@@ -37,6 +38,11 @@ export interface ExploreConfig<P = any> {
   readonly maxStates: number;
   readonly maxDepth: number;
   readonly timeLimitMs: number;
+  /**
+   * How many times each process's timers may expire in all (abstract time lets a timer
+   * expire at any moment, so a retry timer alone makes the space infinite). Undefined: no bound.
+   */
+  readonly maxTimeouts?: number;
   /** Keep full encodings instead of fingerprints (no collisions, more memory). */
   readonly exact: boolean;
   /** Identify states that differ by a renaming of interchangeable processes (symmetry.ts). */
@@ -70,12 +76,19 @@ export interface ExploreResult {
   readonly maxDepthReached: number;
   /** True when every reachable state was explored (no bound cut the search). */
   readonly complete: boolean;
+  /**
+   * True when some timer could have expired again but for `maxTimeouts`: `complete` then
+   * means every state reachable within that bound was explored.
+   */
+  readonly timeoutsBounded: boolean;
   readonly cutBy?: 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory';
   /** Final states (nothing can happen) where an `eventually` property does not hold. */
   readonly deadlocks: number;
   readonly elapsedMs: number;
   /** Byzantine messages in the universe each Byzantine process may send. */
   readonly byzantineUniverse: number;
+  /** Forgeries (message, recipient) left out because no rule of the recipient could ever read them. */
+  readonly unreadableForgeries: number;
   readonly symmetry: SymmetryReport;
 }
 
@@ -96,17 +109,13 @@ export type SymmetryReport =
 /** The part of a search state beyond the world: which requests and forgeries already happened. */
 interface Extra {
   readonly requestsDone: readonly number[];
+  /** How many times each process's timers expired, by process (only with `maxTimeouts`). */
+  readonly timeouts: readonly number[];
   /** One character per possible forgery: '1' once it happened. */
   readonly forged: string;
   readonly crashes: number;
 }
 
-/** Every visited state keeps only how it was reached (for counterexamples). */
-interface Node {
-  readonly parent: number;
-  /** The steps that led here from the parent (two for a forged message: inject, deliver). */
-  readonly steps: readonly TraceStep[];
-}
 
 /** A state still to expand: its full snapshot, and each replica's encoding (reused by children). */
 interface Pending {
@@ -114,7 +123,8 @@ interface Pending {
   readonly world: WorldState;
   readonly extra: Extra;
   readonly depth: number;
-  readonly encodings: readonly string[];
+  /** Each replica's encoding, when state identity uses them (no symmetry reduction). */
+  readonly encodings?: readonly string[];
   /** What each process's encoding leaves out (deadMessages 'ignore'). */
   readonly ignored: readonly (Ignored | undefined)[];
 }
@@ -156,24 +166,51 @@ export function explore(config: ExploreConfig): ExploreResult {
       universe.push(...all);
     }
   }
+  // A forgery no rule of its recipient could ever read (e.g. a SEND when the rule reads SEND
+  // only `from sender`) would change nothing but the record that it happened: left out.
   const forgeries: { from: Process; to: Process; message: Wire }[] = [];
+  let unreadable = 0;
   for (const from of config.byzantine) {
     for (const message of universe) {
       for (const to of world.processes) {
         if (to === from || config.byzantine.includes(to)) continue;
-        forgeries.push({ from, to, message });
+        if (world.replica(to)?.canEverRead(from, message) === false) unreadable++;
+        else forgeries.push({ from, to, message });
       }
     }
   }
+  /**
+   * Forgeries of a type their recipient ignores for good (`ignoredFor`) would change nothing
+   * (receipt only stores them, and the identity leaves them out): they are not made, and
+   * whether they were made is forgotten, so that two states differing only there are one.
+   */
+  const forgetIgnoredForgeries = (extra: Extra, ignored: readonly (Ignored | undefined)[]): Extra => {
+    if (forgeries.length === 0 || !ignoring) return extra;
+    let forged: string | undefined;
+    forgeries.forEach((f, i) => {
+      if (extra.forged.charCodeAt(i) !== 49 || ignored[f.to]?.types.has(f.message.type) !== true) return;
+      forged ??= extra.forged;
+      forged = `${forged.slice(0, i)}0${forged.slice(i + 1)}`;
+    });
+    return forged === undefined ? extra : { ...extra, forged };
+  };
 
+  /** Set once a timer could have expired but for `maxTimeouts`: the space explored is then bounded. */
+  let timeoutsBounded = false;
+  /** Whether the last `movesOf` left out a timeout for the bound (such a state is not final). */
+  let skippedTimeout = false;
   /** The moves possible in the live world, given what already happened. */
-  const movesOf = (extra: Extra): Move[] => {
+  const movesOf = (extra: Extra, ignored: readonly (Ignored | undefined)[]): Move[] => {
     const moves: Move[] = [];
+    skippedTimeout = false;
     for (const [from, to, message] of world.pending()) {
       moves.push({ kind: 'world', event: { kind: 'deliver', from, to, message } });
       if (config.lossy) moves.push({ kind: 'world', event: { kind: 'lose', from, to, message } });
     }
-    for (const [process, timer, args] of world.runningTimers()) moves.push({ kind: 'world', event: { kind: 'timeout', process, timer, args } });
+    for (const [process, timer, args] of world.runningTimers()) {
+      if (config.maxTimeouts !== undefined && extra.timeouts[process]! >= config.maxTimeouts) timeoutsBounded = skippedTimeout = true;
+      else moves.push({ kind: 'world', event: { kind: 'timeout', process, timer, args } });
+    }
     config.workload.forEach((w, i) => {
       if (!extra.requestsDone.includes(i) && !world.isCrashed(w.process)) moves.push({ kind: 'request', index: i });
     });
@@ -181,7 +218,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       for (const p of world.correct) moves.push({ kind: 'world', event: { kind: 'crash', process: p } });
     }
     forgeries.forEach((f, i) => {
-      if (extra.forged.charCodeAt(i) === 48) moves.push({ kind: 'forge', index: i, ...f });
+      if (extra.forged.charCodeAt(i) === 48 && ignored[f.to]?.types.has(f.message.type) !== true) moves.push({ kind: 'forge', index: i, ...f });
     });
     return moves;
   };
@@ -199,6 +236,10 @@ export function explore(config: ExploreConfig): ExploreResult {
     if (move.kind === 'world') {
       event = move.event;
       if (event.kind === 'crash') extra = { ...extra, crashes: extra.crashes + 1 };
+      if (event.kind === 'timeout' && config.maxTimeouts !== undefined) {
+        const p = event.process;
+        extra = { ...extra, timeouts: extra.timeouts.map((k, q) => (q === p ? k + 1 : k)) };
+      }
     } else if (move.kind === 'request') {
       const w = config.workload[move.index]!;
       event = { kind: 'request', process: w.process, request: w.request };
@@ -224,21 +265,32 @@ export function explore(config: ExploreConfig): ExploreResult {
     return { event, outcome, extra, steps, next };
   };
 
-  const extraText = (extra: Extra) => `${extra.requestsDone.join(',')}|${extra.forged}|${extra.crashes}`;
+  const extraText = (extra: Extra) => `${extra.requestsDone.join(',')}|${extra.forged}|${extra.crashes}|${extra.timeouts.join(',')}`;
 
   // Symmetry: which processes are interchangeable, and how renamings act on forgeries.
   const renamer = new Renamer(config.module);
   let symmetry: SymmetryPlan | undefined;
   let symmetryReport: SymmetryReport = { applied: false, reason: 'off (--no-symmetry)' };
   const forgeryIndex = new Map(forgeries.map((f, i) => [`${f.from}>${f.to}|${encode(f.message)}`, i]));
+  /** Where each renaming sends each forgery (computed once per renaming). */
+  const forgeryPermutations = new Map<string, Int32Array>();
+  const forgeryPermutation = (r: Renaming): Int32Array => {
+    let perm = forgeryPermutations.get(r.join(','));
+    if (perm === undefined) {
+      perm = new Int32Array(forgeries.length);
+      forgeries.forEach((f, i) => (perm![i] = forgeryIndex.get(`${r[f.from]}>${r[f.to]}|${encode(renamer.message(f.message, r))}`) ?? -1));
+      forgeryPermutations.set(r.join(','), perm);
+    }
+    return perm;
+  };
   const renameExtra = (extra: Extra, r: Renaming): Extra => {
-    if (forgeries.length === 0) return extra;
+    const timeouts = new Array<number>(extra.timeouts.length);
+    extra.timeouts.forEach((k, p) => (timeouts[r[p]!] = k));
+    if (forgeries.length === 0 || !extra.forged.includes('1')) return { ...extra, timeouts };
+    const perm = forgeryPermutation(r);
     const forged = new Array<string>(forgeries.length).fill('0');
-    forgeries.forEach((f, i) => {
-      if (extra.forged.charCodeAt(i) !== 49) return;
-      forged[forgeryIndex.get(`${r[f.from]}>${r[f.to]}|${encode(renamer.message(f.message, r))}`)!] = '1';
-    });
-    return { ...extra, forged: forged.join('') };
+    for (let i = 0; i < forgeries.length; i++) if (extra.forged.charCodeAt(i) === 49) forged[perm[i]!] = '1';
+    return { ...extra, forged: forged.join(''), timeouts };
   };
   /** The exact text of a snapshot with what happened since the start. */
   const textOf = (w: WorldState, extra: Extra, ignored = ignoredIn(w)) => `${encodeWorldState(w, ignored)}\u0007${extraText(extra)}`;
@@ -246,40 +298,137 @@ export function explore(config: ExploreConfig): ExploreResult {
   let orbitTotal = 0;
   let lastOrbitSize = 1;
 
-  const nodes: Node[] = [];
-  const visited = new Set<string>();
-  const identity = (encodings: readonly string[], ignored: readonly (Ignored | undefined)[], extra: Extra, snapshot: () => WorldState): string => {
-    if (symmetry !== undefined) return canonicalIdentity(snapshot(), extra, symmetry);
+  /** A state's identity: its exact text (--exact) or a 64-bit fingerprint. */
+  type Identity = string | Print;
+  const visitedTexts = new Set<string>();
+  const visitedPrints = new PrintSet();
+  const visitedCount = () => (config.exact ? visitedTexts.size : visitedPrints.size);
+  /** Records a state as visited; false when it already was. */
+  const firstVisit = (id: Identity): boolean => {
+    if (typeof id !== 'string') return visitedPrints.add(id);
+    if (visitedTexts.has(id)) return false;
+    visitedTexts.add(id);
+    return true;
+  };
+  const identity = (encodings: () => readonly string[], ignored: readonly (Ignored | undefined)[], extra: Extra, snapshot: () => WorldState): Identity => {
+    if (symmetry !== undefined) return canonicalIdentity(snapshot(), extra, symmetry, ignored);
     // As World.encode, but reusing the encodings of replicas the last step did not touch.
-    const text = `${encodings.join('\u0007')}\u0007${world.encodeNetwork(ignored)}\u0007${extraText(extra)}`;
-    return config.exact ? text : fingerprint(text);
+    const text = `${encodings().join('\u0007')}\u0007${world.encodeNetwork(ignored)}\u0007${extraText(extra)}`;
+    return config.exact ? text : printOf(text);
   };
 
   /**
    * The identity of a state up to renaming: the least, over the renamings of the group
    * (the identity included), of the renamed state's identity. With fingerprints, a renamed
-   * state's identity is a fingerprint of its parts' fingerprints (each replica's, cached per
-   * replica snapshot and renaming; each message's, cached per message and renaming), so
-   * renaming costs little more than a step; with --exact, it is the full renamed text.
+   * state's fingerprint combines its parts' fingerprints (each replica's, cached per replica
+   * snapshot and renaming; each message's, cached per message and renaming; messages in
+   * flight as a multiset), so renaming costs little more than a step; with --exact, it is
+   * the full renamed text.
    */
-  const canonicalIdentity = (w: WorldState, extra: Extra, plan: SymmetryPlan): string => {
-    const orbit = new Set<string>();
-    const ignored = ignoredIn(w);
-    for (let i = 0; i <= plan.renamings.length; i++) {
-      const r = i === 0 ? identityRenaming : plan.renamings[i - 1]!;
-      orbit.add(config.exact ? textOf(renamer.world(w, r), renameExtra(extra, r), renameIgnored(ignored, r)) : renamedFingerprint(w, extra, i, r, ignored));
+  const canonicalIdentity = (w: WorldState, extra: Extra, plan: SymmetryPlan, ignored: readonly (Ignored | undefined)[]): Identity => {
+    if (config.exact) {
+      const orbit = new Set<string>();
+      for (let i = 0; i <= plan.renamings.length; i++) {
+        const r = i === 0 ? identityRenaming : plan.renamings[i - 1]!;
+        orbit.add(textOf(renamer.world(w, r), renameExtra(extra, r), renameIgnored(ignored, r)));
+      }
+      lastOrbitSize = orbit.size;
+      let least: string | undefined;
+      for (const key of orbit) if (least === undefined || key < least) least = key;
+      return least!;
     }
-    lastOrbitSize = orbit.size;
-    let least: string | undefined;
-    for (const key of orbit) if (least === undefined || key < least) least = key;
+    // Only the renamings that sort each class by a renaming-invariant key of its members
+    // (ties in every order) are tried: the least over them is the same for every state of
+    // an orbit, since renaming a state permutes its keys along with it.
+    const keys = invariantKeys(w, plan, ignored);
+    const candidates = sortingRenamings(plan, keys);
+    let least: Print | undefined;
+    const distinct: Print[] = [];
+    for (const r of candidates) {
+      const print = renamedPrint(w, extra, r, ignored);
+      if (!distinct.some((o) => o.hi === print.hi && o.lo === print.lo)) distinct.push(print);
+      if (least === undefined || comparePrints(print, least) < 0) least = print;
+    }
+    // The candidates are one sorting renaming composed with the tie permutations T, and two
+    // give the same state exactly when they differ by a stabiliser of the state (which keeps
+    // keys, so lies in T): |orbit| = |group| / |stabiliser| = |group| * distinct / |T|.
+    lastOrbitSize = Math.round(((plan.renamings.length + 1) * distinct.length) / candidates.length);
     return least!;
   };
+
+  /**
+   * Per process, a fingerprint of its state and of the messages in flight to and from it,
+   * with every process id replaced by the least id of its class: the same for p in s as for
+   * r(p) in r(s), for every renaming r of the group.
+   */
+  const classOf = new Map<Process, number>();
+  const abstraction: Process[] = world.processes.map((p) => p);
+  const invariantKeys = (w: WorldState, plan: SymmetryPlan, ignored: readonly (Ignored | undefined)[]): Print[] => {
+    if (classOf.size === 0) {
+      plan.classes.forEach((c, k) => {
+        for (const p of c) {
+          classOf.set(p, k);
+          abstraction[p] = c[0]!;
+        }
+      });
+    }
+    const builders = w.replicas.map((s, p) => {
+      const b = new PrintBuilder();
+      if (classOf.has(p)) b.add(s === null ? CRASHED : abstractReplicaPrint(s, ignored[p]));
+      return b;
+    });
+    for (const [from, to, m, copies] of Object.values(w.inFlight)) {
+      if (ignored[to]?.types.has(m.type) === true) continue;
+      const print = messagePrint(m, abstraction);
+      if (classOf.has(to)) builders[to]!.addUnordered({ hi: print.hi ^ Math.imul(abstraction[from]! + 1, 0x9e3779b1), lo: mix32(print.lo + copies) });
+      if (classOf.has(from)) builders[from]!.addUnordered({ hi: mix32(print.hi ^ 0x5bd1e995), lo: print.lo ^ Math.imul(abstraction[to]! + 1, 0x85ebca6b) ^ copies });
+    }
+    for (const p of w.crashed) builders[p]!.addNumber(-2);
+    return builders.map((b) => b.done());
+  };
+  const abstractPrints = new WeakMap<ReplicaState, Print>();
+  const abstractReplicaPrint = (s: ReplicaState, ignored: Ignored | undefined): Print => {
+    let print = abstractPrints.get(s);
+    if (print === undefined) abstractPrints.set(s, (print = printOf(encodeReplicaState(renamer.replica(s, abstraction, false), ignored))));
+    return print;
+  };
+
+  /** The renamings that put each class's members in the order of their keys, ties in every order. */
+  const sortingRenamings = (plan: SymmetryPlan, keys: readonly Print[]): Renaming[] => {
+    let renamings: Process[][] = [world.processes.map((p) => p)];
+    for (const members of plan.classes) {
+      const slots = [...members].sort((a, b) => a - b);
+      const sorted = [...members].sort((a, b) => comparePrints(keys[a]!, keys[b]!) || a - b);
+      // Runs of equal keys: within a run, every order.
+      const runs: Process[][] = [];
+      for (const p of sorted) {
+        const run = runs[runs.length - 1];
+        if (run !== undefined && comparePrints(keys[run[0]!]!, keys[p]!) === 0) run.push(p);
+        else runs.push([p]);
+      }
+      let orders: Process[][] = [[]];
+      for (const run of runs) orders = orders.flatMap((prefix) => permutations(run).map((perm) => [...prefix, ...perm]));
+      // The k-th process of an order goes to the class's k-th least id.
+      renamings = renamings.flatMap((r) => orders.map((order) => {
+        const next = [...r];
+        order.forEach((p, k) => (next[p] = slots[k]!));
+        return next;
+      }));
+    }
+    return renamings;
+  };
+
   const identityRenaming: Renaming = world.processes.map((p) => p);
-  const replicaPrints = new WeakMap<ReplicaState, string[]>();
-  const replicaPrint = (s: ReplicaState, i: number, r: Renaming, ignored: Ignored | undefined): string => {
+  /** A renaming's cache key: '' for the identity. */
+  const keyOf = (r: Renaming): string => (r.every((q, p) => q === p) ? '' : r.join(','));
+  /** A replica snapshot's fingerprint under each renaming tried on it. */
+  const replicaPrints = new WeakMap<ReplicaState, Map<string, Print>>();
+  const replicaPrint = (s: ReplicaState, r: Renaming, key: string, ignored: Ignored | undefined): Print => {
     let prints = replicaPrints.get(s);
-    if (prints === undefined) replicaPrints.set(s, (prints = []));
-    return (prints[i] ??= fingerprint(encodeReplicaState(i === 0 ? s : renamer.replica(s, r), ignored)));
+    if (prints === undefined) replicaPrints.set(s, (prints = new Map()));
+    let print = prints.get(key);
+    if (print === undefined) prints.set(key, (print = printOf(encodeReplicaState(key === '' ? s : renamer.replica(s, r), ignored))));
+    return print;
   };
   /** What is left out moves with the process: p's part of a renamed state is r[p]'s. */
   const renameIgnored = (ignored: readonly (Ignored | undefined)[], r: Renaming) => {
@@ -287,25 +436,71 @@ export function explore(config: ExploreConfig): ExploreResult {
     ignored.forEach((x, p) => (out[r[p]!] = x));
     return out;
   };
-  const messagePrints = new WeakMap<Wire, string[]>();
-  const messagePrint = (m: Wire, i: number, r: Renaming): string => {
-    let prints = messagePrints.get(m);
-    if (prints === undefined) messagePrints.set(m, (prints = []));
-    return (prints[i] ??= fingerprint(encode(i === 0 ? m : renamer.message(m, r))));
+  /** Whether a message or indication type has a field that holds process ids (renaming changes it). */
+  const holdsProcesses = (t: TypeDesc): boolean =>
+    t.kind === 'process' || ((t.kind === 'option' || t.kind === 'set' || t.kind === 'seq') && holdsProcesses(t.of)) ||
+    (t.kind === 'map' && (holdsProcesses(t.key) || holdsProcesses(t.value))) || (t.kind === 'tuple' && t.elements.some(holdsProcesses)) ||
+    (t.kind === 'record' && t.fields.some((f) => holdsProcesses(f.type)));
+  const renamedTypes = new Set([...config.module.messages, ...config.module.indications].filter((d) => d.fields.some((f) => holdsProcesses(f.type))).map((d) => d.name));
+  const taggedPrints = new WeakMap<object, Map<string, Print>>();
+  /** A message's or indication's fingerprint under a renaming (types without process ids: one for all). */
+  const taggedPrint = (m: Tagged, r: Renaming, key: string, rename: (m: Tagged, r: Renaming) => Tagged): Print => {
+    const k = renamedTypes.has(m.type) ? key : '';
+    let prints = taggedPrints.get(m);
+    if (prints === undefined) taggedPrints.set(m, (prints = new Map()));
+    let print = prints.get(k);
+    if (print === undefined) prints.set(k, (print = printOf(encode(k === '' ? m : rename(m, r)))));
+    return print;
   };
-  const renamedFingerprint = (w: WorldState, extra: Extra, i: number, r: Renaming, ignored: readonly (Ignored | undefined)[]): string => {
-    const replicas = new Array<string>(w.replicas.length);
-    w.replicas.forEach((s, p) => (replicas[r[p]!] = s === null ? '-' : replicaPrint(s, i, r, ignored[p])));
-    const flight = Object.values(w.inFlight)
-      .filter(([, to, m]) => !(ignored[to]?.types.has(m.type) ?? false))
-      .map(([from, to, m, copies]) => `${r[from]}>${r[to]}|${messagePrint(m, i, r)}*${copies}`)
-      .sort();
-    const { inFlight: _, ...rest } = renamer.network({ ...w, inFlight: {} }, r);
-    return fingerprint(`${replicas.join('')}\u0007${flight.join('')}\u0007${encodeWorldNetwork({ ...rest, inFlight: {} })}\u0007${extraText(renameExtra(extra, r))}`);
+  const renameMessage = (m: Tagged, r: Renaming) => renamer.message(m, r) as Tagged;
+  const renameIndication = (m: Tagged, r: Renaming) => renamer.indication(m, r);
+  const messagePrint = (m: Wire, r: Renaming, key = keyOf(r)): Print => taggedPrint(m as Tagged, r, key, renameMessage);
+  const CRASHED: Print = { hi: 0x2d2d2d2d, lo: 0x2d2d2d2d };
+  const renamedPrint = (w: WorldState, extra: Extra, r: Renaming, ignored: readonly (Ignored | undefined)[]): Print => {
+    const key = keyOf(r);
+    const builder = new PrintBuilder();
+    const byPosition = new Array<Print>(w.replicas.length);
+    w.replicas.forEach((s, p) => (byPosition[r[p]!] = s === null ? CRASHED : replicaPrint(s, r, key, ignored[p])));
+    for (const print of byPosition) builder.add(print);
+    for (const [from, to, m, copies] of Object.values(w.inFlight)) {
+      if (ignored[to]?.types.has(m.type) === true) continue;
+      const print = messagePrint(m, r, key);
+      const route = Math.imul((r[from]! << 12) | (r[to]! << 1) | 1, 0x9e3779b1) ^ Math.imul(copies, 0x85ebca6b);
+      builder.addUnordered({ hi: print.hi ^ route, lo: mix32(print.lo ^ route) });
+    }
+    // Timers as a multiset; the crashed and started sets in order; each process's
+    // indications in order, at its renamed position.
+    for (const [p, timer, args] of Object.values(w.timers)) builder.addUnordered(printOf(renamer.timerKey(p, timer, args, r)));
+    for (const set of [w.crashed, w.started]) {
+      for (const p of set.map((q) => r[q]!).sort((x, y) => x - y)) builder.addNumber(p);
+      builder.addNumber(-1);
+    }
+    const shown = new Array<Print>(w.indications.length);
+    w.indications.forEach((list, p) => {
+      const inOrder = new PrintBuilder();
+      for (const indication of list) inOrder.add(taggedPrint(indication, r, key, renameIndication));
+      shown[r[p]!] = inOrder.addNumber(list.length).done();
+    });
+    for (const print of shown) builder.add(print);
+    // What happened since the start: requests made, forgeries made (renamed), crashes.
+    for (const request of extra.requestsDone) builder.addNumber(request);
+    builder.addNumber(-1);
+    if (extra.forged.includes('1')) {
+      const perm = key === '' ? undefined : forgeryPermutation(r);
+      const forged = new PrintBuilder();
+      for (let j = 0; j < forgeries.length; j++) if (extra.forged.charCodeAt(j) === 49) forged.addUnordered({ hi: perm === undefined ? j : perm[j]!, lo: 0x51ed270b });
+      builder.add(forged.done());
+    }
+    builder.addNumber(extra.crashes);
+    if (config.maxTimeouts !== undefined) {
+      const byPosition = new Array<number>(extra.timeouts.length);
+      extra.timeouts.forEach((k, p) => (byPosition[r[p]!] = k));
+      for (const k of byPosition) builder.addNumber(k);
+    }
+    return builder.done();
   };
-  const rootExtra: Extra = { requestsDone: [], forged: '0'.repeat(forgeries.length), crashes: 0 };
+  const rootExtra: Extra = { requestsDone: [], forged: '0'.repeat(forgeries.length), crashes: 0, timeouts: config.maxTimeouts === undefined ? [] : world.processes.map(() => 0) };
   const rootIgnored = world.processes.map(ignoredAt);
-  const rootEncodings = world.processes.map((p) => world.encodeReplica(p, rootIgnored[p]));
   const root = world.snapshot();
 
   if (config.symmetry === true) {
@@ -332,14 +527,15 @@ export function explore(config: ExploreConfig): ExploreResult {
     const successors = (w: WorldState, extra: Extra) => {
       const out: { w: WorldState; extra: Extra; text: string }[] = [];
       world.restore(w);
-      for (const move of movesOf(extra)) {
+      for (const move of movesOf(extra, ignoredIn(w))) {
         let script: readonly number[] | undefined = [];
         while (script !== undefined) {
           const done = perform(w, extra, move, script, 0);
           if (done === undefined) break;
           script = done.next;
           const next = world.snapshot(w);
-          out.push({ w: next, extra: done.extra, text: textOf(next, done.extra) });
+          const nextExtra = forgetIgnoredForgeries(done.extra, ignoredIn(next));
+          out.push({ w: next, extra: nextExtra, text: textOf(next, nextExtra) });
         }
       }
       return out;
@@ -372,11 +568,19 @@ export function explore(config: ExploreConfig): ExploreResult {
   }
 
   world.restore(root);
-  visited.add(identity(rootEncodings, rootIgnored, rootExtra, () => root));
+  const usesEncodings = symmetry === undefined;
+  const rootEncodings = usesEncodings ? world.processes.map((p) => world.encodeReplica(p, rootIgnored[p])) : undefined;
+  firstVisit(identity(() => rootEncodings!, rootIgnored, rootExtra, () => root));
   orbitTotal += lastOrbitSize;
-  nodes.push({ parent: -1, steps: [] });
+  // How each visited state was first reached, for counterexamples: its parent, the move's
+  // index among the parent's moves (movesOf's order), and the choices made, when any.
+  const parents = new IntList();
+  const moveIndices = new IntList();
+  const choicesMade = new Map<number, readonly number[]>();
+  parents.push(-1);
+  moveIndices.push(-1);
   // BFS takes from the front (an index, not Array.shift, which is O(n)); DFS from the back.
-  const frontier: Pending[] = [{ index: 0, world: root, extra: rootExtra, depth: 0, encodings: rootEncodings, ignored: rootIgnored }];
+  const frontier: Pending[] = [{ index: 0, world: root, extra: rootExtra, depth: 0, ignored: rootIgnored, ...(rootEncodings === undefined ? {} : { encodings: rootEncodings }) }];
   let head = 0;
   let transitions = 0;
   let maxDepthReached = 0;
@@ -384,15 +588,30 @@ export function explore(config: ExploreConfig): ExploreResult {
   let cutBy: ExploreResult['cutBy'];
   let lastProgress = started;
 
+  /** The steps from the initial state to a visited state, made again from its recorded moves. */
   const pathTo = (index: number): TraceStep[] => {
-    const parts: (readonly TraceStep[])[] = [];
-    for (let i = index; i > 0; i = nodes[i]!.parent) parts.push(nodes[i]!.steps);
-    return parts.reverse().flat();
+    const chain: number[] = [];
+    for (let i = index; i > 0; i = parents.get(i)) chain.push(i);
+    chain.reverse();
+    const steps: TraceStep[] = [];
+    let w = root;
+    let extra = rootExtra;
+    let ignored: readonly (Ignored | undefined)[] = rootIgnored;
+    chain.forEach((i, depth) => {
+      world.restore(w);
+      const move = movesOf(extra, ignored)[moveIndices.get(i)]!;
+      const done = perform(w, extra, move, choicesMade.get(i) ?? [], depth + 1)!;
+      steps.push(...done.steps);
+      w = world.snapshot(w);
+      ignored = ignoredIn(w);
+      extra = forgetIgnoredForgeries(done.extra, ignored);
+    });
+    return steps;
   };
   const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): ExploreResult => ({
-    verdict, states: visited.size, transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
-    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length,
-    symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visited.size },
+    verdict, states: visitedCount(), transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
+    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable, timeoutsBounded,
+    symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visitedCount() },
     ...extra,
   });
 
@@ -414,15 +633,16 @@ export function explore(config: ExploreConfig): ExploreResult {
       continue;
     }
     world.restore(node.world);
-    const moves = movesOf(node.extra);
-
-    let progressed = false;
-    for (const move of moves) {
+    const moves = movesOf(node.extra, node.ignored);
+    // A state whose only moves are timeouts past the bound is not final.
+    let progressed = skippedTimeout;
+    for (let moveIndex = 0; moveIndex < moves.length; moveIndex++) {
+      const move = moves[moveIndex]!;
       let script: readonly number[] | undefined = [];
       while (script !== undefined) {
         const done = perform(node.world, node.extra, move, script, node.depth + 1);
         if (done === undefined) break;
-        const { event, outcome, extra, steps } = done;
+        const { event, outcome, steps } = done;
         script = done.next;
         transitions++;
         progressed = true;
@@ -443,22 +663,24 @@ export function explore(config: ExploreConfig): ExploreResult {
         // Only the process the event happened at changed; the others keep their encodings.
         const at = event.kind === 'deliver' ? event.to : 'process' in event ? event.process : -1;
         const ignored = at < 0 ? node.ignored : node.ignored.map((x, p) => (p === at ? ignoredAt(p) : x));
-        const encodings = at < 0 ? node.encodings : node.encodings.map((e, p) => (p === at ? world.encodeReplica(p, ignored[p]) : e));
+        const encodings = !usesEncodings || at < 0 ? node.encodings : node.encodings!.map((e, p) => (p === at ? world.encodeReplica(p, ignored[p]) : e));
+        const extra = forgetIgnoredForgeries(done.extra, ignored);
         let snapshot: WorldState | undefined;
         const snap = () => (snapshot ??= world.snapshot(node.world));
-        const id = identity(encodings, ignored, extra, snap);
-        if (visited.has(id)) continue;
-        visited.add(id);
+        const id = identity(() => encodings!, ignored, extra, snap);
+        if (!firstVisit(id)) continue;
         orbitTotal += lastOrbitSize;
-        nodes.push({ parent: index, steps });
-        frontier.push({ index: nodes.length - 1, world: snap(), extra, depth: node.depth + 1, encodings, ignored });
+        parents.push(index);
+        moveIndices.push(moveIndex);
+        if (outcome.choices.length > 0) choicesMade.set(parents.length - 1, outcome.choices);
+        frontier.push({ index: parents.length - 1, world: snap(), extra, depth: node.depth + 1, ignored, ...(encodings === undefined ? {} : { encodings }) });
         maxDepthReached = Math.max(maxDepthReached, node.depth + 1);
-        if (visited.size >= config.maxStates) {
+        if (visitedCount() >= config.maxStates) {
           cutBy = 'maxStates';
           return finish('ok');
         }
         // Stop cleanly before the heap runs out (V8 would abort the process instead).
-        if ((visited.size & 0x3ff) === 0 && process.memoryUsage().heapUsed > heapBudget) {
+        if ((visitedCount() & 0x3ff) === 0 && process.memoryUsage().heapUsed > heapBudget) {
           cutBy = 'memory';
           return finish('ok');
         }
@@ -477,7 +699,7 @@ export function explore(config: ExploreConfig): ExploreResult {
 
     if (config.onProgress !== undefined && now - lastProgress >= 200) {
       lastProgress = now;
-      config.onProgress({ states: visited.size, queue: frontier.length - head, depth: node.depth, transitions, elapsedMs: now - started });
+      config.onProgress({ states: visitedCount(), queue: frontier.length - head, depth: node.depth, transitions, elapsedMs: now - started });
     }
   }
   return finish('ok');

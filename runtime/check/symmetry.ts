@@ -87,7 +87,7 @@ function factorial(k: number): number {
   return k <= 1 ? 1 : k * factorial(k - 1);
 }
 
-function permutations<T>(items: readonly T[]): T[][] {
+export function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
   return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
 }
@@ -148,14 +148,15 @@ export class Renamer {
     return renamed;
   }
 
-  replica(s: ReplicaState, r: Renaming): ReplicaState {
+  /** `cacheMessages` false: renamed messages are not kept (for one-off renamings). */
+  replica(s: ReplicaState, r: Renaming, cacheMessages = true): ReplicaState {
     const vars: Record<string, Data> = {};
     for (const [name, v] of Object.entries(s.vars)) vars[name] = renameData(v, this.module.stateTypes[name] ?? { kind: 'nat' }, r);
     const received = new Map<string, Map<string, ReceivedCopies>>();
     for (const [type, byEncoding] of s.received) {
       const out = new Map<string, ReceivedCopies>();
       for (const copies of byEncoding.values()) {
-        const message = this.message(copies.message, r) as Tagged;
+        const message = (cacheMessages ? this.message(copies.message, r) : renameTagged(copies.message, this.module.messages, r)) as Tagged;
         // A renaming is a bijection: distinct messages stay distinct.
         out.set(encode(message), { message, senders: copies.senders.map((p) => r[p]!).sort((a, b) => a - b) });
       }
@@ -184,6 +185,17 @@ export class Renamer {
     return { ...this.network(w, r), replicas };
   }
 
+  /** An indication with its process ids renamed. */
+  indication(i: Tagged, r: Renaming): Tagged {
+    return renameTagged(i, this.module.indications, r);
+  }
+
+  /** The key of a running timer of process p, renamed. */
+  timerKey(p: Process, timer: string, args: readonly Data[], r: Renaming): string {
+    const desc = this.module.timers.find((t) => t.name === timer);
+    return timerKey(r[p]!, timer, desc === undefined ? args : args.map((a, i) => renameData(a, desc.fields[i]!.type, r)));
+  }
+
   /** Everything but the replicas: messages in flight, timers, faults, indications. */
   network(w: WorldState, r: Renaming): Omit<WorldState, 'replicas'> {
     const inFlight: Record<string, readonly [Process, Process, Wire, number]> = {};
@@ -198,7 +210,7 @@ export class Renamer {
       timers[timerKey(r[p]!, timer, renamed)] = [r[p]!, timer, renamed];
     }
     const indications: Tagged[][] = w.indications.map(() => []);
-    w.indications.forEach((list, p) => (indications[r[p]!] = list.map((i) => renameTagged(i, this.module.indications, r))));
+    w.indications.forEach((list, p) => (indications[r[p]!] = list.map((i) => this.indication(i, r))));
     const sorted = (ps: RSet<Process>) => ps.map((p) => r[p]!).sort((a, b) => a - b);
     return { inFlight, timers, crashed: sorted(w.crashed), started: sorted(w.started), indications };
   }
