@@ -11,7 +11,13 @@
 import type { KvOp, KvResult } from './command.js';
 import { CLIENT_ID_LIMIT } from './service.js';
 
-export type KvOutcome = { readonly ok: true; readonly id: number; readonly index: number; readonly result: KvResult } | { readonly ok: false; readonly id: number; readonly reason: string };
+export type KvOutcome = { readonly ok: true; readonly id: number; readonly index: number; readonly result: KvResult } | {
+  readonly ok: false;
+  readonly id: number;
+  readonly reason: string;
+  /** False when the operation certainly never reached the process (the connection was refused). */
+  readonly sent: boolean;
+};
 
 const PER_CLIENT = 2 ** 20;
 
@@ -65,16 +71,17 @@ export class KvClient {
         ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
       });
     } catch (error) {
-      return { ok: false, id, reason: (error as Error).cause === undefined ? (error as Error).message : String((error as Error).cause) };
+      const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+      return { ok: false, id, reason: cause === undefined ? (error as Error).message : String(cause), sent: cause?.code !== 'ECONNREFUSED' };
     }
     let answer: { index?: number; result?: KvResult; error?: string };
     try {
       answer = (await res.json()) as typeof answer;
     } catch (error) {
-      return { ok: false, id, reason: `the answer was cut off: ${(error as Error).message}` };
+      return { ok: false, id, reason: `the answer was cut off: ${(error as Error).message}`, sent: true };
     }
     if (res.status === 200) return { ok: true, id, index: answer.index!, result: answer.result! };
-    if (res.status === 504) return { ok: false, id, reason: answer.error ?? 'timeout' };
+    if (res.status === 504) return { ok: false, id, reason: answer.error ?? 'timeout', sent: true };
     throw new Error(`${method} ${path}: ${res.status} ${answer.error ?? res.statusText}`);
   }
 }
