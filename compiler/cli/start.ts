@@ -51,6 +51,7 @@ export function clusterParams(module: ProtocolModule<any, any>, specFile: string
 export async function runStart(args: StartArgs, io: Io): Promise<number> {
   if (!Number.isInteger(args.id) || args.id < 0) throw new UsageError(`--id must be a process number (0, 1, ...), not ${String(args.id)}`);
   if (!(args.tickMs > 0)) throw new UsageError(`--tick-ms must be a positive number of milliseconds, not ${String(args.tickMs)}`);
+  if (args.app !== undefined && !(APPS as readonly string[]).includes(args.app)) throw new UsageError(`--app '${args.app}': the applications are ${APPS.join(', ')}`);
   let config: ClusterConfig;
   try {
     config = readConfig(args.config);
@@ -58,7 +59,6 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  if (args.app !== undefined && !(APPS as readonly string[]).includes(args.app)) throw new UsageError(`--app '${args.app}': the applications are ${APPS.join(', ')}`);
   if (args.id >= config.nodes.length) throw new UsageError(`--id ${args.id}: the configuration has nodes 0..${config.nodes.length - 1}`);
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
