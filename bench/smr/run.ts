@@ -18,7 +18,9 @@
  * p99 latency, and the throughput ratio rio/etcd per C. etcd is skipped, with a line saying
  * so, when no `etcd` is installed (Debian: apt-get install etcd-server).
  * Environment: DURATION_MS (default 8000), CLIENTS (default "16,64"), SYSTEMS (default
- * "raft,multi-paxos,etcd").
+ * "raft,multi-paxos,etcd"), REPEAT (default 1): rounds of all runs, interleaved so that
+ * the load of a busy machine falls on every system alike; each figure is then the run with
+ * the median throughput (of an even count, the higher middle one).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +35,7 @@ import { freePorts, launchNode, stopNode, type Launched } from '../../runtime/ne
 const DURATION_MS = Number(process.env['DURATION_MS'] ?? 8_000);
 const CLIENTS = (process.env['CLIENTS'] ?? '16,64').split(',').map(Number);
 const SYSTEMS = (process.env['SYSTEMS'] ?? 'raft,multi-paxos,etcd').split(',');
+const REPEAT = Number(process.env['REPEAT'] ?? 1);
 const WARMUP_MS = 1_000;
 const MEMBERS = 3;
 const distRoot = resolve(import.meta.dirname, '..', '..');
@@ -149,23 +152,33 @@ async function benchEtcd(clients: number): Promise<Figures> {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench/smr: 3 members on 127.0.0.1, closed-loop clients doing puts (1-byte values, 16 keys), ${DURATION_MS} ms per run after a ${WARMUP_MS} ms warm-up`);
-  const rows: Figures[] = [];
+  console.log(`bench/smr: 3 members on 127.0.0.1, closed-loop clients doing puts (1-byte values, 16 keys), ${DURATION_MS} ms per run after a ${WARMUP_MS} ms warm-up, ${REPEAT} round${REPEAT === 1 ? '' : 's'}`);
+  const runs: Figures[] = [];
   const show = (f: Figures) =>
     console.log(`${f.system.padEnd(16)} ${String(f.clients).padStart(3)} clients  ${f.perSecond.toFixed(0).padStart(6)} puts/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms  (${f.puts} answered, ${f.unanswered} not; ${f.note})`);
   const haveEtcd = etcdInstalled();
+  for (const system of SYSTEMS) if (system !== 'etcd' && SPECS[system] === undefined) throw new Error(`unknown system '${system}' in SYSTEMS (raft, multi-paxos, etcd)`);
+  if (SYSTEMS.includes('etcd') && !haveEtcd) console.log(`etcd skipped: no 'etcd' on PATH (Debian: apt-get install etcd-server etcd-client)`);
+  for (let round = 1; round <= REPEAT; round++) {
+    for (const clients of CLIENTS) {
+      for (const system of SYSTEMS) {
+        if (system === 'etcd' && !haveEtcd) continue;
+        runs.push(system === 'etcd' ? await benchEtcd(clients) : await benchRio(system, clients));
+        show(runs[runs.length - 1]!);
+      }
+    }
+  }
+  // Per system and client count, the run with the median throughput.
+  const rows: Figures[] = [];
   for (const clients of CLIENTS) {
     for (const system of SYSTEMS) {
-      if (system === 'etcd') {
-        if (!haveEtcd) {
-          console.log(`etcd             ${String(clients).padStart(3)} clients  skipped: no 'etcd' on PATH (Debian: apt-get install etcd-server)`);
-          continue;
-        }
-        rows.push(await benchEtcd(clients));
-      } else if (SPECS[system] !== undefined) rows.push(await benchRio(system, clients));
-      else throw new Error(`unknown system '${system}' in SYSTEMS (raft, multi-paxos, etcd)`);
-      show(rows[rows.length - 1]!);
+      const mine = runs.filter((r) => r.clients === clients && (system === 'etcd' ? r.system === 'etcd' : r.system === `rio ${system}`)).sort((a, b) => a.perSecond - b.perSecond);
+      if (mine.length > 0) rows.push(mine[Math.floor(mine.length / 2)]!);
     }
+  }
+  if (REPEAT > 1) {
+    console.log('medians:');
+    rows.forEach(show);
   }
   for (const clients of CLIENTS) {
     const etcd = rows.find((r) => r.system === 'etcd' && r.clients === clients);
