@@ -79,7 +79,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   if (args.json) {
     io.out(JSON.stringify({
       verdict: result.verdict, spec: specFile, protocol: module.name, params, byzantine, crashes,
-      states: result.states, transitions: result.transitions, depth: result.maxDepthReached, complete: result.complete,
+      states: result.states, transitions: result.transitions, byzantineUniverse: result.byzantineUniverse, unreadableForgeries: result.unreadableForgeries, depth: result.maxDepthReached, complete: result.complete,
       ...(result.cutBy === undefined ? {} : { cutBy: result.cutBy }), deadlocks: result.deadlocks, seconds: result.elapsedMs / 1000,
       ...(result.violation === undefined ? {} : { property: result.violation.property, counterexample: result.counterexample }),
       ...(tracePath === undefined ? {} : { trace: tracePath }), fingerprints: args.exact ? 'exact' : '64-bit',
@@ -89,6 +89,9 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
     io.out(`rio explore ${specFile} (${module.name})`);
     io.out(`  parameters: ${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}; Byzantine: ${byzantine.map((p) => `p${p}`).join(', ') || 'none'}; crashes: up to ${crashes}; values: ${args.values}; ${args.lossy ? 'lossy' : 'reliable'} network`);
     io.out(`  workload: ${workload.map((w) => `p${w.process} ${w.request.type}`).join(', ') || 'none'}; search: ${args.dfs ? `depth-first (max depth ${args.maxDepth})` : 'breadth-first'}; ${symmetryNote}`);
+    if (byzantine.length > 0) {
+      io.out(`  Byzantine messages: ${result.byzantineUniverse} well-typed messages${result.unreadableForgeries > 0 ? `; ${result.unreadableForgeries} (message, recipient) pairs left out because no rule of the recipient could ever read them` : ''}`);
+    }
     if (report !== undefined) {
       io.out('');
       io.out(`VIOLATION of '${result.violation!.property}': a shortest counterexample has ${result.counterexample!.length} steps`);

@@ -15,12 +15,13 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import type { ProtocolModule, Tagged, Wire } from '../replica/contract.js';
-import { encode, fingerprint, type Data, type Process } from '../replica/values.js';
+import { encode, type Data, type Process } from '../replica/values.js';
 import { allMessages } from '../sim/domain.js';
 import { PlanError } from '../sim/plan.js';
 import type { TraceStep, Violation } from '../sim/simulate.js';
 import type { ReplicaState } from '../replica/engine.js';
-import { encodeReplicaState, encodeWorldNetwork, encodeWorldState, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
+import { encodeReplicaState, encodeWorldState, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
+import { comparePrints, IntList, mix32, printOf, PrintBuilder, PrintSet, type Print } from './prints.js';
 import { planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
 
 export interface ExploreConfig<P = any> {
@@ -76,6 +77,8 @@ export interface ExploreResult {
   readonly elapsedMs: number;
   /** Byzantine messages in the universe each Byzantine process may send. */
   readonly byzantineUniverse: number;
+  /** Forgeries (message, recipient) left out because no rule of the recipient could ever read them. */
+  readonly unreadableForgeries: number;
   readonly symmetry: SymmetryReport;
 }
 
@@ -101,12 +104,6 @@ interface Extra {
   readonly crashes: number;
 }
 
-/** Every visited state keeps only how it was reached (for counterexamples). */
-interface Node {
-  readonly parent: number;
-  /** The steps that led here from the parent (two for a forged message: inject, deliver). */
-  readonly steps: readonly TraceStep[];
-}
 
 /** A state still to expand: its full snapshot, and each replica's encoding (reused by children). */
 interface Pending {
@@ -114,7 +111,8 @@ interface Pending {
   readonly world: WorldState;
   readonly extra: Extra;
   readonly depth: number;
-  readonly encodings: readonly string[];
+  /** Each replica's encoding, when state identity uses them (no symmetry reduction). */
+  readonly encodings?: readonly string[];
   /** What each process's encoding leaves out (deadMessages 'ignore'). */
   readonly ignored: readonly (Ignored | undefined)[];
 }
@@ -156,18 +154,37 @@ export function explore(config: ExploreConfig): ExploreResult {
       universe.push(...all);
     }
   }
+  // A forgery no rule of its recipient could ever read (e.g. a SEND when the rule reads SEND
+  // only `from sender`) would change nothing but the record that it happened: left out.
   const forgeries: { from: Process; to: Process; message: Wire }[] = [];
+  let unreadable = 0;
   for (const from of config.byzantine) {
     for (const message of universe) {
       for (const to of world.processes) {
         if (to === from || config.byzantine.includes(to)) continue;
-        forgeries.push({ from, to, message });
+        if (world.replica(to)?.canEverRead(from, message) === false) unreadable++;
+        else forgeries.push({ from, to, message });
       }
     }
   }
+  /**
+   * Forgeries of a type their recipient ignores for good (`ignoredFor`) would change nothing
+   * (receipt only stores them, and the identity leaves them out): they are not made, and
+   * whether they were made is forgotten, so that two states differing only there are one.
+   */
+  const forgetIgnoredForgeries = (extra: Extra, ignored: readonly (Ignored | undefined)[]): Extra => {
+    if (forgeries.length === 0 || !ignoring) return extra;
+    let forged: string | undefined;
+    forgeries.forEach((f, i) => {
+      if (extra.forged.charCodeAt(i) !== 49 || ignored[f.to]?.types.has(f.message.type) !== true) return;
+      forged ??= extra.forged;
+      forged = `${forged.slice(0, i)}0${forged.slice(i + 1)}`;
+    });
+    return forged === undefined ? extra : { ...extra, forged };
+  };
 
   /** The moves possible in the live world, given what already happened. */
-  const movesOf = (extra: Extra): Move[] => {
+  const movesOf = (extra: Extra, ignored: readonly (Ignored | undefined)[]): Move[] => {
     const moves: Move[] = [];
     for (const [from, to, message] of world.pending()) {
       moves.push({ kind: 'world', event: { kind: 'deliver', from, to, message } });
@@ -181,7 +198,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       for (const p of world.correct) moves.push({ kind: 'world', event: { kind: 'crash', process: p } });
     }
     forgeries.forEach((f, i) => {
-      if (extra.forged.charCodeAt(i) === 48) moves.push({ kind: 'forge', index: i, ...f });
+      if (extra.forged.charCodeAt(i) === 48 && ignored[f.to]?.types.has(f.message.type) !== true) moves.push({ kind: 'forge', index: i, ...f });
     });
     return moves;
   };
@@ -231,13 +248,22 @@ export function explore(config: ExploreConfig): ExploreResult {
   let symmetry: SymmetryPlan | undefined;
   let symmetryReport: SymmetryReport = { applied: false, reason: 'off (--no-symmetry)' };
   const forgeryIndex = new Map(forgeries.map((f, i) => [`${f.from}>${f.to}|${encode(f.message)}`, i]));
+  /** Where each renaming sends each forgery (computed once per renaming). */
+  const forgeryPermutations = new Map<Renaming, Int32Array>();
+  const forgeryPermutation = (r: Renaming): Int32Array => {
+    let perm = forgeryPermutations.get(r);
+    if (perm === undefined) {
+      perm = new Int32Array(forgeries.length);
+      forgeries.forEach((f, i) => (perm![i] = forgeryIndex.get(`${r[f.from]}>${r[f.to]}|${encode(renamer.message(f.message, r))}`) ?? -1));
+      forgeryPermutations.set(r, perm);
+    }
+    return perm;
+  };
   const renameExtra = (extra: Extra, r: Renaming): Extra => {
-    if (forgeries.length === 0) return extra;
+    if (forgeries.length === 0 || !extra.forged.includes('1')) return extra;
+    const perm = forgeryPermutation(r);
     const forged = new Array<string>(forgeries.length).fill('0');
-    forgeries.forEach((f, i) => {
-      if (extra.forged.charCodeAt(i) !== 49) return;
-      forged[forgeryIndex.get(`${r[f.from]}>${r[f.to]}|${encode(renamer.message(f.message, r))}`)!] = '1';
-    });
+    for (let i = 0; i < forgeries.length; i++) if (extra.forged.charCodeAt(i) === 49) forged[perm[i]!] = '1';
     return { ...extra, forged: forged.join('') };
   };
   /** The exact text of a snapshot with what happened since the start. */
@@ -246,40 +272,62 @@ export function explore(config: ExploreConfig): ExploreResult {
   let orbitTotal = 0;
   let lastOrbitSize = 1;
 
-  const nodes: Node[] = [];
-  const visited = new Set<string>();
-  const identity = (encodings: readonly string[], ignored: readonly (Ignored | undefined)[], extra: Extra, snapshot: () => WorldState): string => {
-    if (symmetry !== undefined) return canonicalIdentity(snapshot(), extra, symmetry);
+  /** A state's identity: its exact text (--exact) or a 64-bit fingerprint. */
+  type Identity = string | Print;
+  const visitedTexts = new Set<string>();
+  const visitedPrints = new PrintSet();
+  const visitedCount = () => (config.exact ? visitedTexts.size : visitedPrints.size);
+  /** Records a state as visited; false when it already was. */
+  const firstVisit = (id: Identity): boolean => {
+    if (typeof id !== 'string') return visitedPrints.add(id);
+    if (visitedTexts.has(id)) return false;
+    visitedTexts.add(id);
+    return true;
+  };
+  const identity = (encodings: () => readonly string[], ignored: readonly (Ignored | undefined)[], extra: Extra, snapshot: () => WorldState): Identity => {
+    if (symmetry !== undefined) return canonicalIdentity(snapshot(), extra, symmetry, ignored);
     // As World.encode, but reusing the encodings of replicas the last step did not touch.
-    const text = `${encodings.join('\u0007')}\u0007${world.encodeNetwork(ignored)}\u0007${extraText(extra)}`;
-    return config.exact ? text : fingerprint(text);
+    const text = `${encodings().join('\u0007')}\u0007${world.encodeNetwork(ignored)}\u0007${extraText(extra)}`;
+    return config.exact ? text : printOf(text);
   };
 
   /**
    * The identity of a state up to renaming: the least, over the renamings of the group
    * (the identity included), of the renamed state's identity. With fingerprints, a renamed
-   * state's identity is a fingerprint of its parts' fingerprints (each replica's, cached per
-   * replica snapshot and renaming; each message's, cached per message and renaming), so
-   * renaming costs little more than a step; with --exact, it is the full renamed text.
+   * state's fingerprint combines its parts' fingerprints (each replica's, cached per replica
+   * snapshot and renaming; each message's, cached per message and renaming; messages in
+   * flight as a multiset), so renaming costs little more than a step; with --exact, it is
+   * the full renamed text.
    */
-  const canonicalIdentity = (w: WorldState, extra: Extra, plan: SymmetryPlan): string => {
-    const orbit = new Set<string>();
-    const ignored = ignoredIn(w);
+  const canonicalIdentity = (w: WorldState, extra: Extra, plan: SymmetryPlan, ignored: readonly (Ignored | undefined)[]): Identity => {
+    if (config.exact) {
+      const orbit = new Set<string>();
+      for (let i = 0; i <= plan.renamings.length; i++) {
+        const r = i === 0 ? identityRenaming : plan.renamings[i - 1]!;
+        orbit.add(textOf(renamer.world(w, r), renameExtra(extra, r), renameIgnored(ignored, r)));
+      }
+      lastOrbitSize = orbit.size;
+      let least: string | undefined;
+      for (const key of orbit) if (least === undefined || key < least) least = key;
+      return least!;
+    }
+    let least: Print | undefined;
+    const orbit: Print[] = [];
     for (let i = 0; i <= plan.renamings.length; i++) {
       const r = i === 0 ? identityRenaming : plan.renamings[i - 1]!;
-      orbit.add(config.exact ? textOf(renamer.world(w, r), renameExtra(extra, r), renameIgnored(ignored, r)) : renamedFingerprint(w, extra, i, r, ignored));
+      const print = renamedPrint(w, extra, i, r, ignored);
+      if (!orbit.some((o) => o.hi === print.hi && o.lo === print.lo)) orbit.push(print);
+      if (least === undefined || comparePrints(print, least) < 0) least = print;
     }
-    lastOrbitSize = orbit.size;
-    let least: string | undefined;
-    for (const key of orbit) if (least === undefined || key < least) least = key;
+    lastOrbitSize = orbit.length;
     return least!;
   };
   const identityRenaming: Renaming = world.processes.map((p) => p);
-  const replicaPrints = new WeakMap<ReplicaState, string[]>();
-  const replicaPrint = (s: ReplicaState, i: number, r: Renaming, ignored: Ignored | undefined): string => {
+  const replicaPrints = new WeakMap<ReplicaState, Print[]>();
+  const replicaPrint = (s: ReplicaState, i: number, r: Renaming, ignored: Ignored | undefined): Print => {
     let prints = replicaPrints.get(s);
     if (prints === undefined) replicaPrints.set(s, (prints = []));
-    return (prints[i] ??= fingerprint(encodeReplicaState(i === 0 ? s : renamer.replica(s, r), ignored)));
+    return (prints[i] ??= printOf(encodeReplicaState(i === 0 ? s : renamer.replica(s, r), ignored)));
   };
   /** What is left out moves with the process: p's part of a renamed state is r[p]'s. */
   const renameIgnored = (ignored: readonly (Ignored | undefined)[], r: Renaming) => {
@@ -287,25 +335,59 @@ export function explore(config: ExploreConfig): ExploreResult {
     ignored.forEach((x, p) => (out[r[p]!] = x));
     return out;
   };
-  const messagePrints = new WeakMap<Wire, string[]>();
-  const messagePrint = (m: Wire, i: number, r: Renaming): string => {
+  const messagePrints = new WeakMap<Wire, Print[]>();
+  const messagePrint = (m: Wire, i: number, r: Renaming): Print => {
     let prints = messagePrints.get(m);
     if (prints === undefined) messagePrints.set(m, (prints = []));
-    return (prints[i] ??= fingerprint(encode(i === 0 ? m : renamer.message(m, r))));
+    return (prints[i] ??= printOf(encode(i === 0 ? m : renamer.message(m, r))));
   };
-  const renamedFingerprint = (w: WorldState, extra: Extra, i: number, r: Renaming, ignored: readonly (Ignored | undefined)[]): string => {
-    const replicas = new Array<string>(w.replicas.length);
-    w.replicas.forEach((s, p) => (replicas[r[p]!] = s === null ? '-' : replicaPrint(s, i, r, ignored[p])));
-    const flight = Object.values(w.inFlight)
-      .filter(([, to, m]) => !(ignored[to]?.types.has(m.type) ?? false))
-      .map(([from, to, m, copies]) => `${r[from]}>${r[to]}|${messagePrint(m, i, r)}*${copies}`)
-      .sort();
-    const { inFlight: _, ...rest } = renamer.network({ ...w, inFlight: {} }, r);
-    return fingerprint(`${replicas.join('')}\u0007${flight.join('')}\u0007${encodeWorldNetwork({ ...rest, inFlight: {} })}\u0007${extraText(renameExtra(extra, r))}`);
+  const indicationPrints = new WeakMap<object, Print[]>();
+  const indicationPrint = (indication: Tagged, i: number, r: Renaming): Print => {
+    let prints = indicationPrints.get(indication);
+    if (prints === undefined) indicationPrints.set(indication, (prints = []));
+    return (prints[i] ??= printOf(encode(i === 0 ? indication : renamer.indication(indication, r))));
+  };
+  const timerKeyRenamed = (p: Process, timer: string, args: readonly Data[], r: Renaming): string => renamer.timerKey(p, timer, args, r);
+  const CRASHED: Print = { hi: 0x2d2d2d2d, lo: 0x2d2d2d2d };
+  const renamedPrint = (w: WorldState, extra: Extra, i: number, r: Renaming, ignored: readonly (Ignored | undefined)[]): Print => {
+    const builder = new PrintBuilder();
+    const byPosition = new Array<Print>(w.replicas.length);
+    w.replicas.forEach((s, p) => (byPosition[r[p]!] = s === null ? CRASHED : replicaPrint(s, i, r, ignored[p])));
+    for (const print of byPosition) builder.add(print);
+    for (const [from, to, m, copies] of Object.values(w.inFlight)) {
+      if (ignored[to]?.types.has(m.type) === true) continue;
+      const print = messagePrint(m, i, r);
+      const route = Math.imul((r[from]! << 12) | (r[to]! << 1) | 1, 0x9e3779b1) ^ Math.imul(copies, 0x85ebca6b);
+      builder.addUnordered({ hi: print.hi ^ route, lo: mix32(print.lo ^ route) });
+    }
+    // Timers as a multiset; the crashed and started sets in order; each process's
+    // indications in order, at its renamed position.
+    for (const [p, timer, args] of Object.values(w.timers)) builder.addUnordered(printOf(timerKeyRenamed(p, timer, args, r)));
+    for (const set of [w.crashed, w.started]) {
+      for (const p of set.map((q) => r[q]!).sort((x, y) => x - y)) builder.addNumber(p);
+      builder.addNumber(-1);
+    }
+    const shown = new Array<Print>(w.indications.length);
+    w.indications.forEach((list, p) => {
+      const inOrder = new PrintBuilder();
+      for (const indication of list) inOrder.add(indicationPrint(indication, i, r));
+      shown[r[p]!] = inOrder.addNumber(list.length).done();
+    });
+    for (const print of shown) builder.add(print);
+    // What happened since the start: requests made, forgeries made (renamed), crashes.
+    for (const request of extra.requestsDone) builder.addNumber(request);
+    builder.addNumber(-1);
+    if (extra.forged.includes('1')) {
+      const perm = i === 0 ? undefined : forgeryPermutation(r);
+      const forged = new PrintBuilder();
+      for (let j = 0; j < forgeries.length; j++) if (extra.forged.charCodeAt(j) === 49) forged.addUnordered({ hi: perm === undefined ? j : perm[j]!, lo: 0x51ed270b });
+      builder.add(forged.done());
+    }
+    builder.addNumber(extra.crashes);
+    return builder.done();
   };
   const rootExtra: Extra = { requestsDone: [], forged: '0'.repeat(forgeries.length), crashes: 0 };
   const rootIgnored = world.processes.map(ignoredAt);
-  const rootEncodings = world.processes.map((p) => world.encodeReplica(p, rootIgnored[p]));
   const root = world.snapshot();
 
   if (config.symmetry === true) {
@@ -332,14 +414,15 @@ export function explore(config: ExploreConfig): ExploreResult {
     const successors = (w: WorldState, extra: Extra) => {
       const out: { w: WorldState; extra: Extra; text: string }[] = [];
       world.restore(w);
-      for (const move of movesOf(extra)) {
+      for (const move of movesOf(extra, ignoredIn(w))) {
         let script: readonly number[] | undefined = [];
         while (script !== undefined) {
           const done = perform(w, extra, move, script, 0);
           if (done === undefined) break;
           script = done.next;
           const next = world.snapshot(w);
-          out.push({ w: next, extra: done.extra, text: textOf(next, done.extra) });
+          const nextExtra = forgetIgnoredForgeries(done.extra, ignoredIn(next));
+          out.push({ w: next, extra: nextExtra, text: textOf(next, nextExtra) });
         }
       }
       return out;
@@ -372,11 +455,19 @@ export function explore(config: ExploreConfig): ExploreResult {
   }
 
   world.restore(root);
-  visited.add(identity(rootEncodings, rootIgnored, rootExtra, () => root));
+  const usesEncodings = symmetry === undefined;
+  const rootEncodings = usesEncodings ? world.processes.map((p) => world.encodeReplica(p, rootIgnored[p])) : undefined;
+  firstVisit(identity(() => rootEncodings!, rootIgnored, rootExtra, () => root));
   orbitTotal += lastOrbitSize;
-  nodes.push({ parent: -1, steps: [] });
+  // How each visited state was first reached, for counterexamples: its parent, the move's
+  // index among the parent's moves (movesOf's order), and the choices made, when any.
+  const parents = new IntList();
+  const moveIndices = new IntList();
+  const choicesMade = new Map<number, readonly number[]>();
+  parents.push(-1);
+  moveIndices.push(-1);
   // BFS takes from the front (an index, not Array.shift, which is O(n)); DFS from the back.
-  const frontier: Pending[] = [{ index: 0, world: root, extra: rootExtra, depth: 0, encodings: rootEncodings, ignored: rootIgnored }];
+  const frontier: Pending[] = [{ index: 0, world: root, extra: rootExtra, depth: 0, ignored: rootIgnored, ...(rootEncodings === undefined ? {} : { encodings: rootEncodings }) }];
   let head = 0;
   let transitions = 0;
   let maxDepthReached = 0;
@@ -384,15 +475,30 @@ export function explore(config: ExploreConfig): ExploreResult {
   let cutBy: ExploreResult['cutBy'];
   let lastProgress = started;
 
+  /** The steps from the initial state to a visited state, made again from its recorded moves. */
   const pathTo = (index: number): TraceStep[] => {
-    const parts: (readonly TraceStep[])[] = [];
-    for (let i = index; i > 0; i = nodes[i]!.parent) parts.push(nodes[i]!.steps);
-    return parts.reverse().flat();
+    const chain: number[] = [];
+    for (let i = index; i > 0; i = parents.get(i)) chain.push(i);
+    chain.reverse();
+    const steps: TraceStep[] = [];
+    let w = root;
+    let extra = rootExtra;
+    let ignored: readonly (Ignored | undefined)[] = rootIgnored;
+    chain.forEach((i, depth) => {
+      world.restore(w);
+      const move = movesOf(extra, ignored)[moveIndices.get(i)]!;
+      const done = perform(w, extra, move, choicesMade.get(i) ?? [], depth + 1)!;
+      steps.push(...done.steps);
+      w = world.snapshot(w);
+      ignored = ignoredIn(w);
+      extra = forgetIgnoredForgeries(done.extra, ignored);
+    });
+    return steps;
   };
   const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): ExploreResult => ({
-    verdict, states: visited.size, transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
-    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length,
-    symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visited.size },
+    verdict, states: visitedCount(), transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
+    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable,
+    symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visitedCount() },
     ...extra,
   });
 
@@ -414,15 +520,16 @@ export function explore(config: ExploreConfig): ExploreResult {
       continue;
     }
     world.restore(node.world);
-    const moves = movesOf(node.extra);
+    const moves = movesOf(node.extra, node.ignored);
 
     let progressed = false;
-    for (const move of moves) {
+    for (let moveIndex = 0; moveIndex < moves.length; moveIndex++) {
+      const move = moves[moveIndex]!;
       let script: readonly number[] | undefined = [];
       while (script !== undefined) {
         const done = perform(node.world, node.extra, move, script, node.depth + 1);
         if (done === undefined) break;
-        const { event, outcome, extra, steps } = done;
+        const { event, outcome, steps } = done;
         script = done.next;
         transitions++;
         progressed = true;
@@ -443,22 +550,24 @@ export function explore(config: ExploreConfig): ExploreResult {
         // Only the process the event happened at changed; the others keep their encodings.
         const at = event.kind === 'deliver' ? event.to : 'process' in event ? event.process : -1;
         const ignored = at < 0 ? node.ignored : node.ignored.map((x, p) => (p === at ? ignoredAt(p) : x));
-        const encodings = at < 0 ? node.encodings : node.encodings.map((e, p) => (p === at ? world.encodeReplica(p, ignored[p]) : e));
+        const encodings = !usesEncodings || at < 0 ? node.encodings : node.encodings!.map((e, p) => (p === at ? world.encodeReplica(p, ignored[p]) : e));
+        const extra = forgetIgnoredForgeries(done.extra, ignored);
         let snapshot: WorldState | undefined;
         const snap = () => (snapshot ??= world.snapshot(node.world));
-        const id = identity(encodings, ignored, extra, snap);
-        if (visited.has(id)) continue;
-        visited.add(id);
+        const id = identity(() => encodings!, ignored, extra, snap);
+        if (!firstVisit(id)) continue;
         orbitTotal += lastOrbitSize;
-        nodes.push({ parent: index, steps });
-        frontier.push({ index: nodes.length - 1, world: snap(), extra, depth: node.depth + 1, encodings, ignored });
+        parents.push(index);
+        moveIndices.push(moveIndex);
+        if (outcome.choices.length > 0) choicesMade.set(parents.length - 1, outcome.choices);
+        frontier.push({ index: parents.length - 1, world: snap(), extra, depth: node.depth + 1, ignored, ...(encodings === undefined ? {} : { encodings }) });
         maxDepthReached = Math.max(maxDepthReached, node.depth + 1);
-        if (visited.size >= config.maxStates) {
+        if (visitedCount() >= config.maxStates) {
           cutBy = 'maxStates';
           return finish('ok');
         }
         // Stop cleanly before the heap runs out (V8 would abort the process instead).
-        if ((visited.size & 0x3ff) === 0 && process.memoryUsage().heapUsed > heapBudget) {
+        if ((visitedCount() & 0x3ff) === 0 && process.memoryUsage().heapUsed > heapBudget) {
           cutBy = 'memory';
           return finish('ok');
         }
@@ -477,7 +586,7 @@ export function explore(config: ExploreConfig): ExploreResult {
 
     if (config.onProgress !== undefined && now - lastProgress >= 200) {
       lastProgress = now;
-      config.onProgress({ states: visited.size, queue: frontier.length - head, depth: node.depth, transitions, elapsedMs: now - started });
+      config.onProgress({ states: visitedCount(), queue: frontier.length - head, depth: node.depth, transitions, elapsedMs: now - started });
     }
   }
   return finish('ok');

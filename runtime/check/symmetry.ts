@@ -187,6 +187,17 @@ export class Renamer {
     return { ...this.network(w, r), replicas };
   }
 
+  /** An indication with its process ids renamed. */
+  indication(i: Tagged, r: Renaming): Tagged {
+    return renameTagged(i, this.module.indications, r);
+  }
+
+  /** The key of a running timer of process p, renamed. */
+  timerKey(p: Process, timer: string, args: readonly Data[], r: Renaming): string {
+    const desc = this.module.timers.find((t) => t.name === timer);
+    return timerKey(r[p]!, timer, desc === undefined ? args : args.map((a, i) => renameData(a, desc.fields[i]!.type, r)));
+  }
+
   /** Everything but the replicas: messages in flight, timers, faults, indications. */
   network(w: WorldState, r: Renaming): Omit<WorldState, 'replicas'> {
     const inFlight: Record<string, readonly [Process, Process, Wire, number]> = {};
@@ -201,7 +212,7 @@ export class Renamer {
       timers[timerKey(r[p]!, timer, renamed)] = [r[p]!, timer, renamed];
     }
     const indications: Tagged[][] = w.indications.map(() => []);
-    w.indications.forEach((list, p) => (indications[r[p]!] = list.map((i) => renameTagged(i, this.module.indications, r))));
+    w.indications.forEach((list, p) => (indications[r[p]!] = list.map((i) => this.indication(i, r))));
     const sorted = (ps: RSet<Process>) => ps.map((p) => r[p]!).sort((a, b) => a - b);
     return { inFlight, timers, crashed: sorted(w.crashed), started: sorted(w.started), indications };
   }

@@ -233,6 +233,22 @@ export class Replica<P = any, S = any> {
   }
 
   /**
+   * False when no rule of this replica's role could ever read `message` from `from`, in any
+   * state: every receive rule for its type binds from the message, sender and parameters
+   * only (`staticBind`) and rejects it (e.g. `from sender` when `from` is someone else).
+   * Messages for sub-modules (envelopes) are always considered readable.
+   */
+  canEverRead(from: Process, message: Wire): boolean {
+    if (isEnvelope(message)) return true;
+    const ctx = (this.sharedContext ??= this.context());
+    for (const rule of this.rulesFor) {
+      if (rule.event !== 'receive' || rule.message !== message.type) continue;
+      if (rule.staticBind !== true || rule.bind(message, from, ctx, this.vars) !== null) return true;
+    }
+    return false;
+  }
+
+  /**
    * What this replica can never react to again, given its variables `vars`: the message
    * types every rule reading them has stopped (`stopsWhen`), or no rule of its role reads,
    * and the receive rules that stopped. Receiving such a message only stores it, so the

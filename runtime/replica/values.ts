@@ -395,8 +395,8 @@ function encodeUncached(v: unknown): string {
   }
 }
 
-/** A 64-bit FNV-1a fingerprint of a string, as a 16-digit hex string. */
-export function fingerprint(text: string): string {
+/** A 64-bit FNV-1a-style fingerprint of a string, as two 32-bit unsigned lanes. */
+export function fingerprintLanes(text: string): { readonly hi: number; readonly lo: number } {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < text.length; i++) {
@@ -404,5 +404,11 @@ export function fingerprint(text: string): string {
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
   }
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+  return { hi: h1 >>> 0, lo: h2 >>> 0 };
+}
+
+/** `fingerprintLanes` as a 16-digit hex string. */
+export function fingerprint(text: string): string {
+  const { hi, lo } = fingerprintLanes(text);
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }

@@ -211,6 +211,20 @@ describe('a Byzantine counterexample', () => {
     expect(dfs.violation?.property).toBe('agreement');
     expect(dfs.counterexample!.length).toBeGreaterThanOrEqual(4);
   });
+
+  // p3 is not the sender, and SEND is read only `from sender`: SEND(0) and SEND(1) forged by p3
+  // to p0, p1, p2 (6 pairs) could never be read, so they are not made. Universe: 3 types x 2 values.
+  it('leaves out forgeries no rule could ever read, and only those', () => {
+    const config: ExploreConfig = {
+      ...base(module, { n: 4, f: 1, sender: 0 }), byzantine: [3], maxStates: 50,
+      workload: [{ process: 0, request: { type: 'broadcast', m: 0 } }],
+    };
+    const r = explore(config);
+    expect(r.byzantineUniverse).toBe(6);
+    expect(r.unreadableForgeries).toBe(6);
+    // With p3 as the sender, p3's SENDs are read: nothing is left out.
+    expect(explore({ ...config, params: { n: 4, f: 1, sender: 3 }, workload: [] }).unreadableForgeries).toBe(0);
+  });
 });
 
 // ---------------------------------------------------------------------------------------
