@@ -11,6 +11,9 @@
  *   value (1..255 for rio; one character for etcd);
  * - durable writes on both sides: rio fsyncs its SQLite WAL per step, etcd its WAL per
  *   batch (its defaults; both on the same disk, in the system's temporary folder);
+ * - the same timing: with 2 ms time units, rio's election (suspicion) timeout is 1-2 s and
+ *   its heartbeat 100 ms, as etcd's defaults (election 1 s, randomised up to 2 s; heartbeat
+ *   100 ms), so that a busy machine does not cause elections on one side only;
  * - etcd through its HTTP/JSON gateway (POST /v3/kv/put, base64 key and value), as rio is
  *   reached over HTTP/JSON.
  *
@@ -43,8 +46,8 @@ const repoRoot = resolve(distRoot, '..');
 const cli = join(distRoot, 'compiler', 'cli', 'main.js');
 
 const SPECS: Record<string, { file: string; params: Record<string, number> }> = {
-  raft: { file: 'raft.rio', params: { n: 3, f: 1, electionMin: 150, electionMax: 300, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000 } },
-  'multi-paxos': { file: 'multi-paxos.rio', params: { n: 3, f: 1, suspectMin: 150, suspectMax: 300, heartbeat: 50, maxRound: 1_000_000, maxHeartbeats: 1_000_000 } },
+  raft: { file: 'raft.rio', params: { n: 3, f: 1, electionMin: 500, electionMax: 1000, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000_000 } },
+  'multi-paxos': { file: 'multi-paxos.rio', params: { n: 3, f: 1, suspectMin: 500, suspectMax: 1000, heartbeat: 50, maxRound: 1_000_000, maxHeartbeats: 1_000_000_000 } },
 };
 
 interface Figures {
@@ -98,7 +101,8 @@ async function benchRio(protocol: string, clients: number): Promise<Figures> {
       return outcome.ok ? { ok: true, result: outcome.result } : { ok: false, sent: outcome.sent };
     });
     const commits = await Promise.all(urls.map(async (u) => ((await (await fetch(new URL('/status', u))).json()) as { counters: { durableCommits: number } }).counters.durableCommits));
-    return { ...figures, note: `durable commits (fsyncs) per member: ${commits.join('/')}` };
+    const term = ((await (await fetch(new URL('/state', urls[0]!))).json()) as { vars: Record<string, unknown> }).vars['currentTerm'];
+    return { ...figures, note: `durable commits (fsyncs) per member: ${commits.join('/')}${typeof term === 'number' ? `; Raft term ${term} at the end` : ''}` };
   } finally {
     await Promise.all(nodes.map((n) => stopNode(n, 2_000)));
     rmSync(dir, { recursive: true, force: true });
