@@ -20,6 +20,8 @@ export interface ExploreArgs {
   readonly maxStates: number;
   readonly maxDepth: number;
   readonly timeLimit: number;
+  /** A count, or 'none'. */
+  readonly maxTimeouts?: string;
   readonly dfs: boolean;
   readonly exact: boolean;
   readonly symmetry: boolean;
@@ -34,6 +36,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   checkCount('max-depth', args.maxDepth, 0);
   if (!(args.timeLimit > 0)) throw new UsageError(`--time-limit ${String(args.timeLimit)}: expected a positive number of seconds`);
   if (args.crashes !== undefined) checkCount('crashes', args.crashes, 0);
+  const maxTimeouts = parseMaxTimeouts(args.maxTimeouts ?? '2');
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
   const { module, specFile } = loaded;
@@ -52,6 +55,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   const result: ExploreResult = explore({
     module, params, byzantine, crashes, workload, values: args.values, lossy: args.lossy,
     search: args.dfs ? 'dfs' : 'bfs', maxStates: args.maxStates, maxDepth: args.maxDepth, timeLimitMs: args.timeLimit * 1000, exact: args.exact, symmetry: args.symmetry,
+    ...(maxTimeouts === undefined ? {} : { maxTimeouts }),
     onProgress: (p) => progress.update(`${p.states} states, queue ${p.queue}, depth ${p.depth}, ${Math.round(p.states / Math.max(p.elapsedMs / 1000, 1e-3))} states/s, ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`),
   });
   progress.done();
@@ -80,7 +84,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
     io.out(JSON.stringify({
       verdict: result.verdict, spec: specFile, protocol: module.name, params, byzantine, crashes,
       states: result.states, transitions: result.transitions, byzantineUniverse: result.byzantineUniverse, unreadableForgeries: result.unreadableForgeries, depth: result.maxDepthReached, complete: result.complete,
-      ...(result.cutBy === undefined ? {} : { cutBy: result.cutBy }), deadlocks: result.deadlocks, seconds: result.elapsedMs / 1000,
+      ...(result.cutBy === undefined ? {} : { cutBy: result.cutBy }), timeoutsBounded: result.timeoutsBounded, maxTimeouts: maxTimeouts ?? 'none', deadlocks: result.deadlocks, seconds: result.elapsedMs / 1000,
       ...(result.violation === undefined ? {} : { property: result.violation.property, counterexample: result.counterexample }),
       ...(tracePath === undefined ? {} : { trace: tracePath }), fingerprints: args.exact ? 'exact' : '64-bit',
       symmetry: s.applied ? { applied: true, classes: s.classes, renamings: s.renamings, factor: Number(s.factor.toFixed(3)) } : { applied: false, reason: s.reason },
@@ -100,11 +104,20 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
     }
     io.out('');
     const cut = result.cutBy === 'memory' ? 'memory: the heap was nearly full; try --dfs with --max-depth, or fewer values' : result.cutBy ?? 'the violation';
-    io.out(`${result.complete ? 'fully explored' : `NOT fully explored (cut by ${cut})`}: ${result.states} distinct states, ${result.transitions} transitions, depth ${result.maxDepthReached}, ${(result.elapsedMs / 1000).toFixed(1)} s, ${Math.round(result.states / Math.max(result.elapsedMs / 1000, 1e-3))} states/s`);
+    const within = result.timeoutsBounded ? ` within the timeout bound (each process's timers expire at most ${maxTimeouts} times; --max-timeouts)` : '';
+    io.out(`${result.complete ? `fully explored${within}` : `NOT fully explored (cut by ${cut})`}: ${result.states} distinct states, ${result.transitions} transitions, depth ${result.maxDepthReached}, ${(result.elapsedMs / 1000).toFixed(1)} s, ${Math.round(result.states / Math.max(result.elapsedMs / 1000, 1e-3))} states/s`);
     if (s.applied) io.out(`symmetry reduction factor: ${s.factor.toFixed(2)} (the states the search would have visited without it, ${Math.round(s.factor * result.states)}, over those it visited${result.complete ? '' : '; the search was cut, so this is for the explored part'})`);
     io.out(`state identity: ${args.exact ? 'exact encodings' : `64-bit fingerprints (collision probability about ${(result.states * result.states / 2 ** 65).toExponential(1)}; --exact to rule it out)`}; messages no rule will read again are left out (docs/explore.md)`);
     if (result.deadlocks > 0) io.out(`warning: ${result.deadlocks} final state${result.deadlocks === 1 ? '' : 's'} where an eventually-property does not hold (nothing can happen, yet a process awaits progress)`);
     if (result.verdict === 'ok') io.out(`ok: every always-property held in every explored state: ${module.properties.filter((p) => p.kind === 'always').map((p) => p.name).join(', ') || 'none declared'}`);
   }
   return result.verdict === 'ok' ? 0 : 1;
+}
+
+/** `--max-timeouts`: a count of timer expiries per process, or 'none' (undefined: no bound). */
+function parseMaxTimeouts(text: string): number | undefined {
+  if (text.trim() === 'none') return undefined;
+  const k = Number(text);
+  if (text.trim() === '' || !Number.isInteger(k) || k < 0) throw new UsageError(`--max-timeouts '${text}': expected a count (0, 1, 2, ...) or 'none'`);
+  return k;
 }

@@ -14,7 +14,7 @@
  * while it runs).
  */
 import { getHeapStatistics } from 'node:v8';
-import type { ProtocolModule, Tagged, Wire } from '../replica/contract.js';
+import type { ProtocolModule, Tagged, TypeDesc, Wire } from '../replica/contract.js';
 import { encode, type Data, type Process } from '../replica/values.js';
 import { allMessages } from '../sim/domain.js';
 import { PlanError } from '../sim/plan.js';
@@ -22,7 +22,7 @@ import type { TraceStep, Violation } from '../sim/simulate.js';
 import type { ReplicaState } from '../replica/engine.js';
 import { encodeReplicaState, encodeWorldState, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
 import { comparePrints, IntList, mix32, printOf, PrintBuilder, PrintSet, type Print } from './prints.js';
-import { planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
+import { permutations, planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
 
 export interface ExploreConfig<P = any> {
   readonly module: ProtocolModule<P, any>;
@@ -38,6 +38,11 @@ export interface ExploreConfig<P = any> {
   readonly maxStates: number;
   readonly maxDepth: number;
   readonly timeLimitMs: number;
+  /**
+   * How many times each process's timers may expire in all (abstract time lets a timer
+   * expire at any moment, so a retry timer alone makes the space infinite). Undefined: no bound.
+   */
+  readonly maxTimeouts?: number;
   /** Keep full encodings instead of fingerprints (no collisions, more memory). */
   readonly exact: boolean;
   /** Identify states that differ by a renaming of interchangeable processes (symmetry.ts). */
@@ -71,6 +76,11 @@ export interface ExploreResult {
   readonly maxDepthReached: number;
   /** True when every reachable state was explored (no bound cut the search). */
   readonly complete: boolean;
+  /**
+   * True when some timer could have expired again but for `maxTimeouts`: `complete` then
+   * means every state reachable within that bound was explored.
+   */
+  readonly timeoutsBounded: boolean;
   readonly cutBy?: 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory';
   /** Final states (nothing can happen) where an `eventually` property does not hold. */
   readonly deadlocks: number;
@@ -99,6 +109,8 @@ export type SymmetryReport =
 /** The part of a search state beyond the world: which requests and forgeries already happened. */
 interface Extra {
   readonly requestsDone: readonly number[];
+  /** How many times each process's timers expired, by process (only with `maxTimeouts`). */
+  readonly timeouts: readonly number[];
   /** One character per possible forgery: '1' once it happened. */
   readonly forged: string;
   readonly crashes: number;
@@ -183,14 +195,22 @@ export function explore(config: ExploreConfig): ExploreResult {
     return forged === undefined ? extra : { ...extra, forged };
   };
 
+  /** Set once a timer could have expired but for `maxTimeouts`: the space explored is then bounded. */
+  let timeoutsBounded = false;
+  /** Whether the last `movesOf` left out a timeout for the bound (such a state is not final). */
+  let skippedTimeout = false;
   /** The moves possible in the live world, given what already happened. */
   const movesOf = (extra: Extra, ignored: readonly (Ignored | undefined)[]): Move[] => {
     const moves: Move[] = [];
+    skippedTimeout = false;
     for (const [from, to, message] of world.pending()) {
       moves.push({ kind: 'world', event: { kind: 'deliver', from, to, message } });
       if (config.lossy) moves.push({ kind: 'world', event: { kind: 'lose', from, to, message } });
     }
-    for (const [process, timer, args] of world.runningTimers()) moves.push({ kind: 'world', event: { kind: 'timeout', process, timer, args } });
+    for (const [process, timer, args] of world.runningTimers()) {
+      if (config.maxTimeouts !== undefined && extra.timeouts[process]! >= config.maxTimeouts) timeoutsBounded = skippedTimeout = true;
+      else moves.push({ kind: 'world', event: { kind: 'timeout', process, timer, args } });
+    }
     config.workload.forEach((w, i) => {
       if (!extra.requestsDone.includes(i) && !world.isCrashed(w.process)) moves.push({ kind: 'request', index: i });
     });
@@ -216,6 +236,10 @@ export function explore(config: ExploreConfig): ExploreResult {
     if (move.kind === 'world') {
       event = move.event;
       if (event.kind === 'crash') extra = { ...extra, crashes: extra.crashes + 1 };
+      if (event.kind === 'timeout' && config.maxTimeouts !== undefined) {
+        const p = event.process;
+        extra = { ...extra, timeouts: extra.timeouts.map((k, q) => (q === p ? k + 1 : k)) };
+      }
     } else if (move.kind === 'request') {
       const w = config.workload[move.index]!;
       event = { kind: 'request', process: w.process, request: w.request };
@@ -241,7 +265,7 @@ export function explore(config: ExploreConfig): ExploreResult {
     return { event, outcome, extra, steps, next };
   };
 
-  const extraText = (extra: Extra) => `${extra.requestsDone.join(',')}|${extra.forged}|${extra.crashes}`;
+  const extraText = (extra: Extra) => `${extra.requestsDone.join(',')}|${extra.forged}|${extra.crashes}|${extra.timeouts.join(',')}`;
 
   // Symmetry: which processes are interchangeable, and how renamings act on forgeries.
   const renamer = new Renamer(config.module);
@@ -249,22 +273,24 @@ export function explore(config: ExploreConfig): ExploreResult {
   let symmetryReport: SymmetryReport = { applied: false, reason: 'off (--no-symmetry)' };
   const forgeryIndex = new Map(forgeries.map((f, i) => [`${f.from}>${f.to}|${encode(f.message)}`, i]));
   /** Where each renaming sends each forgery (computed once per renaming). */
-  const forgeryPermutations = new Map<Renaming, Int32Array>();
+  const forgeryPermutations = new Map<string, Int32Array>();
   const forgeryPermutation = (r: Renaming): Int32Array => {
-    let perm = forgeryPermutations.get(r);
+    let perm = forgeryPermutations.get(r.join(','));
     if (perm === undefined) {
       perm = new Int32Array(forgeries.length);
       forgeries.forEach((f, i) => (perm![i] = forgeryIndex.get(`${r[f.from]}>${r[f.to]}|${encode(renamer.message(f.message, r))}`) ?? -1));
-      forgeryPermutations.set(r, perm);
+      forgeryPermutations.set(r.join(','), perm);
     }
     return perm;
   };
   const renameExtra = (extra: Extra, r: Renaming): Extra => {
-    if (forgeries.length === 0 || !extra.forged.includes('1')) return extra;
+    const timeouts = new Array<number>(extra.timeouts.length);
+    extra.timeouts.forEach((k, p) => (timeouts[r[p]!] = k));
+    if (forgeries.length === 0 || !extra.forged.includes('1')) return { ...extra, timeouts };
     const perm = forgeryPermutation(r);
     const forged = new Array<string>(forgeries.length).fill('0');
     for (let i = 0; i < forgeries.length; i++) if (extra.forged.charCodeAt(i) === 49) forged[perm[i]!] = '1';
-    return { ...extra, forged: forged.join('') };
+    return { ...extra, forged: forged.join(''), timeouts };
   };
   /** The exact text of a snapshot with what happened since the start. */
   const textOf = (w: WorldState, extra: Extra, ignored = ignoredIn(w)) => `${encodeWorldState(w, ignored)}\u0007${extraText(extra)}`;
@@ -311,23 +337,98 @@ export function explore(config: ExploreConfig): ExploreResult {
       for (const key of orbit) if (least === undefined || key < least) least = key;
       return least!;
     }
+    // Only the renamings that sort each class by a renaming-invariant key of its members
+    // (ties in every order) are tried: the least over them is the same for every state of
+    // an orbit, since renaming a state permutes its keys along with it.
+    const keys = invariantKeys(w, plan, ignored);
+    const candidates = sortingRenamings(plan, keys);
     let least: Print | undefined;
-    const orbit: Print[] = [];
-    for (let i = 0; i <= plan.renamings.length; i++) {
-      const r = i === 0 ? identityRenaming : plan.renamings[i - 1]!;
-      const print = renamedPrint(w, extra, i, r, ignored);
-      if (!orbit.some((o) => o.hi === print.hi && o.lo === print.lo)) orbit.push(print);
+    const distinct: Print[] = [];
+    for (const r of candidates) {
+      const print = renamedPrint(w, extra, r, ignored);
+      if (!distinct.some((o) => o.hi === print.hi && o.lo === print.lo)) distinct.push(print);
       if (least === undefined || comparePrints(print, least) < 0) least = print;
     }
-    lastOrbitSize = orbit.length;
+    // The candidates are one sorting renaming composed with the tie permutations T, and two
+    // give the same state exactly when they differ by a stabiliser of the state (which keeps
+    // keys, so lies in T): |orbit| = |group| / |stabiliser| = |group| * distinct / |T|.
+    lastOrbitSize = Math.round(((plan.renamings.length + 1) * distinct.length) / candidates.length);
     return least!;
   };
+
+  /**
+   * Per process, a fingerprint of its state and of the messages in flight to and from it,
+   * with every process id replaced by the least id of its class: the same for p in s as for
+   * r(p) in r(s), for every renaming r of the group.
+   */
+  const classOf = new Map<Process, number>();
+  const abstraction: Process[] = world.processes.map((p) => p);
+  const invariantKeys = (w: WorldState, plan: SymmetryPlan, ignored: readonly (Ignored | undefined)[]): Print[] => {
+    if (classOf.size === 0) {
+      plan.classes.forEach((c, k) => {
+        for (const p of c) {
+          classOf.set(p, k);
+          abstraction[p] = c[0]!;
+        }
+      });
+    }
+    const builders = w.replicas.map((s, p) => {
+      const b = new PrintBuilder();
+      if (classOf.has(p)) b.add(s === null ? CRASHED : abstractReplicaPrint(s, ignored[p]));
+      return b;
+    });
+    for (const [from, to, m, copies] of Object.values(w.inFlight)) {
+      if (ignored[to]?.types.has(m.type) === true) continue;
+      const print = messagePrint(m, abstraction);
+      if (classOf.has(to)) builders[to]!.addUnordered({ hi: print.hi ^ Math.imul(abstraction[from]! + 1, 0x9e3779b1), lo: mix32(print.lo + copies) });
+      if (classOf.has(from)) builders[from]!.addUnordered({ hi: mix32(print.hi ^ 0x5bd1e995), lo: print.lo ^ Math.imul(abstraction[to]! + 1, 0x85ebca6b) ^ copies });
+    }
+    for (const p of w.crashed) builders[p]!.addNumber(-2);
+    return builders.map((b) => b.done());
+  };
+  const abstractPrints = new WeakMap<ReplicaState, Print>();
+  const abstractReplicaPrint = (s: ReplicaState, ignored: Ignored | undefined): Print => {
+    let print = abstractPrints.get(s);
+    if (print === undefined) abstractPrints.set(s, (print = printOf(encodeReplicaState(renamer.replica(s, abstraction, false), ignored))));
+    return print;
+  };
+
+  /** The renamings that put each class's members in the order of their keys, ties in every order. */
+  const sortingRenamings = (plan: SymmetryPlan, keys: readonly Print[]): Renaming[] => {
+    let renamings: Process[][] = [world.processes.map((p) => p)];
+    for (const members of plan.classes) {
+      const slots = [...members].sort((a, b) => a - b);
+      const sorted = [...members].sort((a, b) => comparePrints(keys[a]!, keys[b]!) || a - b);
+      // Runs of equal keys: within a run, every order.
+      const runs: Process[][] = [];
+      for (const p of sorted) {
+        const run = runs[runs.length - 1];
+        if (run !== undefined && comparePrints(keys[run[0]!]!, keys[p]!) === 0) run.push(p);
+        else runs.push([p]);
+      }
+      let orders: Process[][] = [[]];
+      for (const run of runs) orders = orders.flatMap((prefix) => permutations(run).map((perm) => [...prefix, ...perm]));
+      // The k-th process of an order goes to the class's k-th least id.
+      renamings = renamings.flatMap((r) => orders.map((order) => {
+        const next = [...r];
+        order.forEach((p, k) => (next[p] = slots[k]!));
+        return next;
+      }));
+    }
+    return renamings;
+  };
+
   const identityRenaming: Renaming = world.processes.map((p) => p);
-  const replicaPrints = new WeakMap<ReplicaState, Print[]>();
-  const replicaPrint = (s: ReplicaState, i: number, r: Renaming, ignored: Ignored | undefined): Print => {
+  /** A renaming's cache key: '' for the identity. */
+  const keyOf = (r: Renaming): string => (r.every((q, p) => q === p) ? '' : r.join(','));
+  /** A replica snapshot's fingerprint under each renaming tried on it. */
+  const replicaPrints = new WeakMap<ReplicaState, Map<string, Print>>();
+  const replicaPrint = (s: ReplicaState, r: Renaming, key: string, ignored: Ignored | undefined): Print => {
     let prints = replicaPrints.get(s);
-    if (prints === undefined) replicaPrints.set(s, (prints = []));
-    return (prints[i] ??= printOf(encodeReplicaState(i === 0 ? s : renamer.replica(s, r), ignored)));
+    if (prints === undefined) replicaPrints.set(s, (prints = new Map()));
+    let print = prints.get(key);
+    if (print === undefined) prints.set(key, (print = printOf(encodeReplicaState(key === '' ? s : renamer.replica(s, r), ignored))));
+    return print;
   };
   /** What is left out moves with the process: p's part of a renamed state is r[p]'s. */
   const renameIgnored = (ignored: readonly (Ignored | undefined)[], r: Renaming) => {
@@ -335,34 +436,41 @@ export function explore(config: ExploreConfig): ExploreResult {
     ignored.forEach((x, p) => (out[r[p]!] = x));
     return out;
   };
-  const messagePrints = new WeakMap<Wire, Print[]>();
-  const messagePrint = (m: Wire, i: number, r: Renaming): Print => {
-    let prints = messagePrints.get(m);
-    if (prints === undefined) messagePrints.set(m, (prints = []));
-    return (prints[i] ??= printOf(encode(i === 0 ? m : renamer.message(m, r))));
+  /** Whether a message or indication type has a field that holds process ids (renaming changes it). */
+  const holdsProcesses = (t: TypeDesc): boolean =>
+    t.kind === 'process' || ((t.kind === 'option' || t.kind === 'set' || t.kind === 'seq') && holdsProcesses(t.of)) ||
+    (t.kind === 'map' && (holdsProcesses(t.key) || holdsProcesses(t.value))) || (t.kind === 'tuple' && t.elements.some(holdsProcesses)) ||
+    (t.kind === 'record' && t.fields.some((f) => holdsProcesses(f.type)));
+  const renamedTypes = new Set([...config.module.messages, ...config.module.indications].filter((d) => d.fields.some((f) => holdsProcesses(f.type))).map((d) => d.name));
+  const taggedPrints = new WeakMap<object, Map<string, Print>>();
+  /** A message's or indication's fingerprint under a renaming (types without process ids: one for all). */
+  const taggedPrint = (m: Tagged, r: Renaming, key: string, rename: (m: Tagged, r: Renaming) => Tagged): Print => {
+    const k = renamedTypes.has(m.type) ? key : '';
+    let prints = taggedPrints.get(m);
+    if (prints === undefined) taggedPrints.set(m, (prints = new Map()));
+    let print = prints.get(k);
+    if (print === undefined) prints.set(k, (print = printOf(encode(k === '' ? m : rename(m, r)))));
+    return print;
   };
-  const indicationPrints = new WeakMap<object, Print[]>();
-  const indicationPrint = (indication: Tagged, i: number, r: Renaming): Print => {
-    let prints = indicationPrints.get(indication);
-    if (prints === undefined) indicationPrints.set(indication, (prints = []));
-    return (prints[i] ??= printOf(encode(i === 0 ? indication : renamer.indication(indication, r))));
-  };
-  const timerKeyRenamed = (p: Process, timer: string, args: readonly Data[], r: Renaming): string => renamer.timerKey(p, timer, args, r);
+  const renameMessage = (m: Tagged, r: Renaming) => renamer.message(m, r) as Tagged;
+  const renameIndication = (m: Tagged, r: Renaming) => renamer.indication(m, r);
+  const messagePrint = (m: Wire, r: Renaming, key = keyOf(r)): Print => taggedPrint(m as Tagged, r, key, renameMessage);
   const CRASHED: Print = { hi: 0x2d2d2d2d, lo: 0x2d2d2d2d };
-  const renamedPrint = (w: WorldState, extra: Extra, i: number, r: Renaming, ignored: readonly (Ignored | undefined)[]): Print => {
+  const renamedPrint = (w: WorldState, extra: Extra, r: Renaming, ignored: readonly (Ignored | undefined)[]): Print => {
+    const key = keyOf(r);
     const builder = new PrintBuilder();
     const byPosition = new Array<Print>(w.replicas.length);
-    w.replicas.forEach((s, p) => (byPosition[r[p]!] = s === null ? CRASHED : replicaPrint(s, i, r, ignored[p])));
+    w.replicas.forEach((s, p) => (byPosition[r[p]!] = s === null ? CRASHED : replicaPrint(s, r, key, ignored[p])));
     for (const print of byPosition) builder.add(print);
     for (const [from, to, m, copies] of Object.values(w.inFlight)) {
       if (ignored[to]?.types.has(m.type) === true) continue;
-      const print = messagePrint(m, i, r);
+      const print = messagePrint(m, r, key);
       const route = Math.imul((r[from]! << 12) | (r[to]! << 1) | 1, 0x9e3779b1) ^ Math.imul(copies, 0x85ebca6b);
       builder.addUnordered({ hi: print.hi ^ route, lo: mix32(print.lo ^ route) });
     }
     // Timers as a multiset; the crashed and started sets in order; each process's
     // indications in order, at its renamed position.
-    for (const [p, timer, args] of Object.values(w.timers)) builder.addUnordered(printOf(timerKeyRenamed(p, timer, args, r)));
+    for (const [p, timer, args] of Object.values(w.timers)) builder.addUnordered(printOf(renamer.timerKey(p, timer, args, r)));
     for (const set of [w.crashed, w.started]) {
       for (const p of set.map((q) => r[q]!).sort((x, y) => x - y)) builder.addNumber(p);
       builder.addNumber(-1);
@@ -370,7 +478,7 @@ export function explore(config: ExploreConfig): ExploreResult {
     const shown = new Array<Print>(w.indications.length);
     w.indications.forEach((list, p) => {
       const inOrder = new PrintBuilder();
-      for (const indication of list) inOrder.add(indicationPrint(indication, i, r));
+      for (const indication of list) inOrder.add(taggedPrint(indication, r, key, renameIndication));
       shown[r[p]!] = inOrder.addNumber(list.length).done();
     });
     for (const print of shown) builder.add(print);
@@ -378,15 +486,20 @@ export function explore(config: ExploreConfig): ExploreResult {
     for (const request of extra.requestsDone) builder.addNumber(request);
     builder.addNumber(-1);
     if (extra.forged.includes('1')) {
-      const perm = i === 0 ? undefined : forgeryPermutation(r);
+      const perm = key === '' ? undefined : forgeryPermutation(r);
       const forged = new PrintBuilder();
       for (let j = 0; j < forgeries.length; j++) if (extra.forged.charCodeAt(j) === 49) forged.addUnordered({ hi: perm === undefined ? j : perm[j]!, lo: 0x51ed270b });
       builder.add(forged.done());
     }
     builder.addNumber(extra.crashes);
+    if (config.maxTimeouts !== undefined) {
+      const byPosition = new Array<number>(extra.timeouts.length);
+      extra.timeouts.forEach((k, p) => (byPosition[r[p]!] = k));
+      for (const k of byPosition) builder.addNumber(k);
+    }
     return builder.done();
   };
-  const rootExtra: Extra = { requestsDone: [], forged: '0'.repeat(forgeries.length), crashes: 0 };
+  const rootExtra: Extra = { requestsDone: [], forged: '0'.repeat(forgeries.length), crashes: 0, timeouts: config.maxTimeouts === undefined ? [] : world.processes.map(() => 0) };
   const rootIgnored = world.processes.map(ignoredAt);
   const root = world.snapshot();
 
@@ -497,7 +610,7 @@ export function explore(config: ExploreConfig): ExploreResult {
   };
   const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): ExploreResult => ({
     verdict, states: visitedCount(), transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
-    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable,
+    ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable, timeoutsBounded,
     symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visitedCount() },
     ...extra,
   });
@@ -521,8 +634,8 @@ export function explore(config: ExploreConfig): ExploreResult {
     }
     world.restore(node.world);
     const moves = movesOf(node.extra, node.ignored);
-
-    let progressed = false;
+    // A state whose only moves are timeouts past the bound is not final.
+    let progressed = skippedTimeout;
     for (let moveIndex = 0; moveIndex < moves.length; moveIndex++) {
       const move = moves[moveIndex]!;
       let script: readonly number[] | undefined = [];

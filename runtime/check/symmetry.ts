@@ -87,7 +87,7 @@ function factorial(k: number): number {
   return k <= 1 ? 1 : k * factorial(k - 1);
 }
 
-function permutations<T>(items: readonly T[]): T[][] {
+export function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
   return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
 }
@@ -148,7 +148,8 @@ export class Renamer {
     return renamed;
   }
 
-  replica(s: ReplicaState, r: Renaming): ReplicaState {
+  /** `cacheMessages` false: renamed messages are not kept (for one-off renamings). */
+  replica(s: ReplicaState, r: Renaming, cacheMessages = true): ReplicaState {
     const vars: Record<string, Data> = {};
     for (const [name, v] of Object.entries(s.vars)) vars[name] = renameData(v, this.module.stateTypes[name] ?? { kind: 'nat' }, r);
     const received: Record<string, Record<string, Record<string, Tagged>>> = {};
@@ -157,7 +158,7 @@ export class Renamer {
       for (const [sender, messages] of Object.entries(bySender)) {
         const renamed: Record<string, Tagged> = {};
         for (const m of Object.values(messages)) {
-          const x = this.message(m, r) as Tagged;
+          const x = (cacheMessages ? this.message(m, r) : renameTagged(m, this.module.messages, r)) as Tagged;
           renamed[encode(x)] = x;
         }
         out[String(r[Number(sender)])] = renamed;

@@ -549,6 +549,14 @@ describe.concurrent('rio', () => {
       expect(r.stderr).toContain('explore with --byzantine none');
     });
 
+    it('rio explore --max-timeouts takes a count or none, and a bad one is a usage error', async () => {
+      const bad = await rio(['explore', 'specs/paxos.rio', '--max-timeouts', 'two']);
+      expectUsageError(bad, /^rio: --max-timeouts 'two': expected a count \(0, 1, 2, \.\.\.\) or 'none'$/m);
+      const r = await rio(['explore', 'specs/paxos.rio', '--param', 'learners=1', '--crashes', '0', '--max-states', '200', '--max-timeouts', '0', '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', complete: false, cutBy: 'maxStates', maxTimeouts: 0 });
+    });
+
     it('rio explore --json reports the symmetry reduction, and --no-symmetry turns it off with the same verdict', async () => {
       const mutant = 'tests/mutants/bracha-broadcast/deliver-from-any.rio';
       const [on, off] = await Promise.all([rio(['explore', mutant, '--json']), rio(['explore', mutant, '--json', '--no-symmetry'])]);

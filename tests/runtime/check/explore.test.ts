@@ -289,3 +289,53 @@ describe('shortest counterexamples of mutants, worked out by hand', () => {
     expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['request', 'deliver', 'deliver', 'deliver', 'deliver']);
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// A timer that re-arms itself makes the space infinite (time is abstract: it may expire at
+// any moment); maxTimeouts bounds each process's expiries.
+
+const tick = `
+protocol Tick
+  parameters n: Nat
+  state
+    ticks: Nat = 0
+  timers
+    T
+  upon start
+    start timer T after 1
+  upon timeout T
+    ticks := ticks + 1
+    start timer T after 1
+  property counted
+    always forall p in correct: p.ticks <= 2
+`;
+
+describe('a bound on timer expiries', () => {
+  let module: ProtocolModule<any, any>;
+  beforeAll(async () => {
+    module = await loadSnippet(tick);
+  });
+
+  // One process: ticks 0, 1, 2 (the timer still running in each): 3 states, 2 transitions.
+  it('makes a self-rearming timer finite, and says the space was bounded', () => {
+    const r = explore({ ...base(module, { n: 1 }), maxTimeouts: 2 });
+    expect(r).toMatchObject({ verdict: 'ok', complete: true, timeoutsBounded: true, states: 3, transitions: 2 });
+    expect(r.deadlocks).toBe(0);
+  });
+
+  // Two processes: pairs (a, b) with a, b in 0..2: 9 states; up to swapping the two: 6.
+  it('bounds each process on its own, and composes with symmetry', () => {
+    expect(explore({ ...base(module, { n: 2 }), maxTimeouts: 2 }).states).toBe(9);
+    const reduced = explore({ ...base(module, { n: 2 }), maxTimeouts: 2, symmetry: true });
+    expect(reduced.states).toBe(6);
+    expect(reduced.symmetry).toMatchObject({ applied: true, factor: 9 / 6 });
+  });
+
+  it('without a bound or with 3 expiries, finds the third tick that breaks the property', () => {
+    for (const maxTimeouts of [undefined, 3]) {
+      const r = explore({ ...base(module, { n: 1 }), ...(maxTimeouts === undefined ? {} : { maxTimeouts }) });
+      expect(r.violation?.property).toBe('counted');
+      expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['timeout', 'timeout', 'timeout']);
+    }
+  });
+});
