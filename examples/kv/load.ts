@@ -23,12 +23,16 @@ export interface LoadOptions {
   readonly exec: (client: number, op: KvOp) => Promise<Attempt>;
   /** Wait before the next operation when one got no answer (a process down, say). */
   readonly backoffMs?: number;
+  /** The `performance.now()` that times count from (default: now), to continue an earlier history. */
+  readonly origin?: number;
 }
 
 export interface LoadResult {
   /** Operations that were sent, answered or pending, in call order per client. */
   readonly history: Operation<KvOp, KvResult>[];
   readonly elapsedMs: number;
+  /** The `performance.now()` its times count from. */
+  readonly origin: number;
   /** Attempts that certainly never reached a process (refused connections). */
   readonly notSent: number;
 }
@@ -36,14 +40,15 @@ export interface LoadResult {
 export async function closedLoop(options: LoadOptions): Promise<LoadResult> {
   const history: Operation<KvOp, KvResult>[] = [];
   const started = performance.now();
+  const origin = options.origin ?? started;
   let notSent = 0;
   const client = async (c: number) => {
     const rng = new Rng(BigInt(options.seed) * 1000n + BigInt(c));
     while (performance.now() - started < options.durationMs) {
       const input = options.nextOp(c, rng);
-      const call = performance.now() - started;
+      const call = performance.now() - origin;
       const attempt = await options.exec(c, input);
-      if (attempt.ok) history.push({ client: c, input, call, ret: performance.now() - started, output: attempt.result });
+      if (attempt.ok) history.push({ client: c, input, call, ret: performance.now() - origin, output: attempt.result });
       else {
         if (attempt.sent) history.push({ client: c, input, call });
         else notSent++;
@@ -52,7 +57,7 @@ export async function closedLoop(options: LoadOptions): Promise<LoadResult> {
     }
   };
   await Promise.all(Array.from({ length: options.clients }, (_, c) => client(c)));
-  return { history, elapsedMs: performance.now() - started, notSent };
+  return { history, elapsedMs: performance.now() - started, origin, notSent };
 }
 
 /** Latency percentile (0..100) of the answered operations, ms. */
