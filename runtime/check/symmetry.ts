@@ -15,7 +15,7 @@
  * A state's canonical identity is the least encoding among all its renamings.
  */
 import type { EventDesc, ProtocolModule, Tagged, TypeDesc, Wire } from '../replica/contract.js';
-import type { ReplicaState } from '../replica/engine.js';
+import type { ReceivedCopies, ReplicaState } from '../replica/engine.js';
 import { encode, encodeOnce, mapOf, setOf, type Data, type Process, type RSet } from '../replica/values.js';
 import { messageKey, timerKey, type WorldState } from '../world/world.js';
 
@@ -152,18 +152,15 @@ export class Renamer {
   replica(s: ReplicaState, r: Renaming, cacheMessages = true): ReplicaState {
     const vars: Record<string, Data> = {};
     for (const [name, v] of Object.entries(s.vars)) vars[name] = renameData(v, this.module.stateTypes[name] ?? { kind: 'nat' }, r);
-    const received: Record<string, Record<string, Record<string, Tagged>>> = {};
-    for (const [type, bySender] of Object.entries(s.received)) {
-      const out: Record<string, Record<string, Tagged>> = {};
-      for (const [sender, messages] of Object.entries(bySender)) {
-        const renamed: Record<string, Tagged> = {};
-        for (const m of Object.values(messages)) {
-          const x = (cacheMessages ? this.message(m, r) : renameTagged(m, this.module.messages, r)) as Tagged;
-          renamed[encode(x)] = x;
-        }
-        out[String(r[Number(sender)])] = renamed;
+    const received = new Map<string, Map<string, ReceivedCopies>>();
+    for (const [type, byEncoding] of s.received) {
+      const out = new Map<string, ReceivedCopies>();
+      for (const copies of byEncoding.values()) {
+        const message = (cacheMessages ? this.message(copies.message, r) : renameTagged(copies.message, this.module.messages, r)) as Tagged;
+        // A renaming is a bijection: distinct messages stay distinct.
+        out.set(encode(message), { message, senders: copies.senders.map((p) => r[p]!).sort((a, b) => a - b) });
       }
-      received[type] = out;
+      received.set(type, out);
     }
     const fired: Record<string, readonly string[]> = {};
     for (const [rule, keys] of Object.entries(s.fired)) fired[rule] = keys.map((k) => this.firedKey(rule, k, r)).sort();

@@ -15,20 +15,30 @@
  */
 import type { Crypto } from './crypto.js';
 import type { Binding, Chooser, Effect, Envelope, Input, ProtocolModule, RuleContext, RuleDesc, Tagged, Wire } from './contract.js';
-import { compare, encode, encodeOnce, range, setOf, SpecError, type Data, type Process, type RSet } from './values.js';
+import { compare, encode, encodeOnce, flat, range, setOf, SpecError, type Data, type Process, type RSet } from './values.js';
 
 /** A received message with its sender. */
 type Received = readonly [sender: Process, message: Tagged];
+
+/** A message received from one or more senders (a repeat from the same sender counts once). */
+export interface ReceivedCopies {
+  readonly message: Tagged;
+  /** In increasing order. */
+  readonly senders: Process[];
+}
 
 /** The complete state of one replica (and its sub-module instances). */
 export interface ReplicaState {
   readonly vars: Record<string, Data>;
   /**
-   * Received messages: message type → sender → the message's encoding → the message. Records
-   * used as sets: O(1) to add to however long the run (and the encoding, computed once per
-   * message, keys it without building new strings); whoever needs an order sorts.
+   * Received messages: message type → the message's encoding → the message and who sent it.
+   * O(1) to add to however long the run (the encoding, computed once per message, keys it
+   * without building new strings), and one entry for the copies every sender sends of the
+   * same message (a quorum's worth, typically); whoever needs an order sorts. (Maps, not
+   * records: records keyed by message encodings made V8 build a hidden class per key, and
+   * storing a message was the simulator's largest cost.)
    */
-  readonly received: Record<string, Record<string, Record<string, Tagged>>>;
+  readonly received: Map<string, Map<string, ReceivedCopies>>;
   /** Per rule name: the binding keys it has fired for, sorted. */
   readonly fired: Record<string, readonly string[]>;
   /** Per condition rule: whether it may fire when its condition is next true. */
@@ -79,7 +89,11 @@ function insertSorted(list: readonly string[], key: string): readonly string[] |
     else hi = mid;
   }
   if (list[lo] === key) return undefined;
-  return [...list.slice(0, lo), key, ...list.slice(lo)];
+  const out = new Array<string>(list.length + 1);
+  for (let i = 0; i < lo; i++) out[i] = list[i]!;
+  out[lo] = key;
+  for (let i = lo; i < list.length; i++) out[i + 1] = list[i]!;
+  return out;
 }
 
 function includesSorted(list: readonly string[], key: string): boolean {
@@ -95,16 +109,24 @@ function includesSorted(list: readonly string[], key: string): boolean {
   return false;
 }
 
-/** The received messages of one type, in the canonical order of their keys. */
+/** The received messages of one type, by sender and then by encoding. */
 function receivedInOrder(s: ReplicaState, type: string): Received[] {
-  const bySender = s.received[type];
-  if (bySender === undefined) return [];
-  const out: Received[] = [];
-  for (const sender of Object.keys(bySender).map(Number).sort((a, b) => a - b)) {
-    const messages = bySender[sender]!;
-    for (const encoding of Object.keys(messages).sort()) out.push([sender, messages[encoding]!]);
-  }
-  return out;
+  const byEncoding = s.received.get(type);
+  if (byEncoding === undefined) return [];
+  const keyed: [Process, string, Tagged][] = [];
+  for (const [encoding, copies] of byEncoding) for (const sender of copies.senders) keyed.push([sender, encoding, copies.message]);
+  keyed.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return keyed.map(([sender, , message]) => [sender, message]);
+}
+
+/** Adds `sender` to an increasing list in place; false when it is there already. */
+function insertSender(senders: Process[], sender: Process): boolean {
+  let i = senders.length;
+  while (i > 0 && senders[i - 1]! > sender) i--;
+  if (i > 0 && senders[i - 1] === sender) return false;
+  if (i === senders.length) senders.push(sender);
+  else senders.splice(i, 0, sender);
+  return true;
 }
 
 /** Copies the mutable records of a state (collections inside are shared: they are immutable). */
@@ -115,20 +137,36 @@ export function snapshotState(s: ReplicaState): ReplicaState {
     for (const key in s.children[alias]) instances[key] = snapshotState(s.children[alias]![key]!);
     children[alias] = instances;
   }
-  const received: Record<string, Record<string, Record<string, Tagged>>> = {};
-  for (const type in s.received) {
-    const bySender: Record<string, Record<string, Tagged>> = {};
-    const from = s.received[type]!;
-    for (const sender in from) bySender[sender] = { ...from[sender] };
-    received[type] = bySender;
+  const received = new Map<string, Map<string, ReceivedCopies>>();
+  for (const [type, byEncoding] of s.received) {
+    const copy = new Map<string, ReceivedCopies>();
+    for (const [encoding, copies] of byEncoding) copy.set(encoding, { message: copies.message, senders: copies.senders.slice() });
+    received.set(type, copy);
   }
   return { vars: { ...s.vars }, received, fired: { ...s.fired }, armed: { ...s.armed }, children };
 }
 
+/** A replica state as plain records (maps become records, which `encode` orders by key). */
+function plainState(s: ReplicaState): Data {
+  const children: Record<string, Record<string, Data>> = {};
+  for (const alias in s.children) {
+    const instances: Record<string, Data> = {};
+    for (const key in s.children[alias]) instances[key] = plainState(s.children[alias]![key]!);
+    children[alias] = instances;
+  }
+  const received: Record<string, Record<string, Record<string, Tagged>>> = {};
+  for (const [type, byEncoding] of s.received) {
+    const bySender: Record<string, Record<string, Tagged>> = {};
+    for (const [encoding, copies] of byEncoding) for (const sender of copies.senders) (bySender[sender] ??= {})[encoding] = copies.message;
+    received[type] = bySender;
+  }
+  return { vars: { ...s.vars }, received, fired: { ...s.fired }, armed: { ...s.armed }, children } as unknown as Data;
+}
+
 /** The canonical encoding of a replica state: equal states, equal strings. */
 export function encodeState(s: ReplicaState): string {
-  // A fresh copy: `encode` caches by object identity, and live state records change.
-  return encode(snapshotState(s));
+  // Fresh records: `encode` caches by object identity, and live state records change.
+  return encode(plainState(s));
 }
 
 /** Processes 0..n-1 and the range of each role, from a module and its parameters. */
@@ -157,14 +195,80 @@ interface Group {
   readonly senders: Process[];
   readonly messages: Data[];
   /** The encoding of the values of the rule's pinned fields (rules with a `pin`). */
-  readonly pin?: string;
+  readonly pin: string | undefined;
+  /** Set when the rule fires for it (it then leaves `groups` and `byPin`). */
+  fired: boolean;
 }
 
-/** A rule's unfired groups: in canonical order, by key, and by pinned values. */
+/**
+ * A rule's groups: the unfired ones in canonical order, all of them by key, and the unfired
+ * ones by pinned values. (A replica indexes every static rule it runs, and most rules see a
+ * group or two: keys are searched in a list until there are more, which allocates less.)
+ */
 interface IndexedGroups {
   readonly groups: Group[];
-  readonly byKey: Map<string, Group>;
-  readonly byPin: Map<string, Group[]>;
+  /** Every group, fired or not, while there are few; then `byKey`. */
+  readonly few: Group[];
+  byKey: Map<string, Group> | undefined;
+  /** For rules with a `pin`. */
+  readonly byPin: Map<string, Group[]> | undefined;
+  /**
+   * For a quorum rule whose binding depends on the message alone: bindings by message
+   * encoding, shared by every replica of the module (`RulePlan`). The copies of one message
+   * from a quorum of senders then cost one binding, not one each.
+   */
+  readonly bound: Map<string, BoundMessage | null> | undefined;
+}
+
+/** What a group of a rule without `as msgs` collects (it never adds to it). */
+const NOTHING_COLLECTED: Data[] = [];
+
+/** How many groups a rule's index searches in a list before it keys them in a map. */
+const FEW_GROUPS = 8;
+
+function findGroup(indexed: IndexedGroups, key: string): Group | undefined {
+  if (indexed.byKey !== undefined) return indexed.byKey.get(key);
+  for (const group of indexed.few) if (group.key === key) return group;
+  return undefined;
+}
+
+function addGroup(indexed: IndexedGroups, group: Group): void {
+  if (indexed.byKey !== undefined) indexed.byKey.set(group.key, group);
+  else if (indexed.few.length < FEW_GROUPS) indexed.few.push(group);
+  else {
+    indexed.byKey = new Map(indexed.few.map((g) => [g.key, g]));
+    indexed.byKey.set(group.key, group);
+  }
+}
+
+/** A message's binding under one rule, and the key of its group. */
+interface BoundMessage {
+  readonly binding: Binding;
+  readonly key: string;
+}
+
+/** How many bindings a rule remembers across replicas before it starts afresh (a bound on memory, not on correctness). */
+const REMEMBERED_BINDINGS = 10_000;
+
+/** A message's binding under a static rule, and its group's key; null when the pattern does not match. */
+function bindMessage<P, S>(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, sender: Process, message: Tagged): BoundMessage | null {
+  const binding = rule.bind(message, sender, ctx, undefined as never);
+  if (binding === null) return null;
+  return { binding, key: flat(rule.quorum.kind === 'single' ? encodeOnce(binding) + '|' + sender : encodeOnce(binding)) };
+}
+
+/** How many of `senders` are in `among` (counted, not filtered: this runs for every group on every step). */
+function countAmong(senders: readonly Process[], among: RSet<Process>): number {
+  let count = 0;
+  for (const p of senders) if (among.includes(p)) count++;
+  return count;
+}
+
+/** Removes `item` from `list` (where it is). */
+function removeFrom<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i === list.length - 1) list.pop();
+  else list.splice(i, 1);
 }
 
 /** Inserts `group` into `list` (sorted by `order`), keeping it sorted. */
@@ -176,22 +280,87 @@ function insertGroup(list: Group[], group: Group): void {
     if (compare(list[mid]!.order, group.order) < 0) lo = mid + 1;
     else hi = mid;
   }
-  list.splice(lo, 0, group);
+  if (lo === list.length) list.push(group);
+  else list.splice(lo, 0, group);
 }
+
+type ReceiveRule<P, S> = Extract<RuleDesc<P, S>, { event: 'receive' }>;
+
+/**
+ * The rules a process of one role runs, and where to find them: the same for every replica
+ * of the role, so it is worked out once per module and role (`rulePlan`).
+ */
+interface RulePlan<P, S> {
+  /** The rules, in declaration order; a rule's position is its slot. */
+  readonly rules: readonly RuleDesc<P, S>[];
+  /** Each slot's `event` (read on every step: one array, not rule objects of many shapes). */
+  readonly events: readonly RuleDesc<P, S>['event'][];
+  /**
+   * For each quorum rule whose binding depends on the message alone, the bindings of the
+   * messages seen so far by message encoding: every replica of a run (and of later runs)
+   * receives the same messages, so each is bound once. A binding is immutable data, so
+   * sharing it is safe. (A generated `bind` declares only the parameters it reads: such a
+   * rule's declares only the message.)
+   */
+  readonly bound: readonly (Map<string, BoundMessage | null> | undefined)[];
+  /** Per message type, the `receiving` rules reading it. */
+  readonly byMessage: ReadonlyMap<string, MessageSlots>;
+}
+
+/** The slots of the `receiving` rules of one message type, in declaration order. */
+interface MessageSlots {
+  readonly receiving: readonly number[];
+  /** Of those, the rules with a static pattern (their groups are indexed). */
+  readonly indexed: readonly number[];
+}
+
+/** Rule plans by module and role: derived from immutable modules, so shared by all replicas. */
+const rulePlans = new WeakMap<ProtocolModule<any, any>, Map<string | undefined, RulePlan<any, any>>>();
+
+function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined): RulePlan<P, S> {
+  let byRole = rulePlans.get(module);
+  if (byRole === undefined) rulePlans.set(module, (byRole = new Map()));
+  let plan = byRole.get(role);
+  if (plan === undefined) {
+    const rules = module.rules.filter((r) => r.role === undefined || r.role === role);
+    const byMessage = new Map<string, { receiving: number[]; indexed: number[] }>();
+    rules.forEach((rule, slot) => {
+      if (rule.event !== 'receive') return;
+      let slots = byMessage.get(rule.message);
+      if (slots === undefined) byMessage.set(rule.message, (slots = { receiving: [], indexed: [] }));
+      slots.receiving.push(slot);
+      if (rule.staticBind === true) slots.indexed.push(slot);
+    });
+    const events = rules.map((rule) => rule.event);
+    const bound = rules.map((rule) =>
+      rule.event === 'receive' && rule.quorum.kind === 'count' && rule.bind.length <= 1 ? new Map<string, BoundMessage | null>() : undefined,
+    );
+    byRole.set(role, (plan = { rules, events, bound, byMessage }));
+  }
+  return plan;
+}
+
+/** What a replica's sink holds before its first step (each step brings its own lists). */
+const NO_EFFECTS: Effect[] = [];
+const NO_FIRINGS: Firing[] = [];
+
+const NO_SLOTS: MessageSlots = { receiving: [], indexed: [] };
 
 export class Replica<P = any, S = any> {
   private current!: ReplicaState;
   /**
    * Derived from `state.received` (never part of the state): for each `receiving` rule whose
-   * pattern depends on the message alone, its unfired groups in canonical order. Kept up to
-   * date as messages arrive, so a step costs O(groups), not O(messages received so far).
+   * pattern depends on the message alone, by slot, its unfired groups in canonical order. Kept
+   * up to date as messages arrive, so a step costs O(groups), not O(messages received so far).
    */
-  private readonly index = new Map<string, IndexedGroups>();
+  private readonly index: (IndexedGroups | undefined)[];
   readonly role: string | undefined;
   private readonly processes: RSet<Process>;
   private readonly roles: Map<string, RSet<Process>>;
-  private readonly rulesFor: RuleDesc<P, S>[];
-  private readonly children = new Map<string, Map<string, Replica>>();
+  private readonly plan: RulePlan<P, S>;
+  private readonly rulesFor: readonly RuleDesc<P, S>[];
+  /** Live sub-module replicas (made on first use). */
+  private childReplicas: Map<string, Map<string, Replica>> | undefined;
 
   constructor(
     readonly module: ProtocolModule<P, S>,
@@ -206,12 +375,14 @@ export class Replica<P = any, S = any> {
     this.processes = placed.all;
     this.roles = placed.roles;
     this.role = module.roleOf(params, self);
-    this.rulesFor = module.rules.filter((r) => r.role === undefined || r.role === this.role);
+    this.plan = rulePlan(module, this.role);
+    this.rulesFor = this.plan.rules;
+    this.index = new Array<IndexedGroups | undefined>(this.rulesFor.length).fill(undefined);
     const armed: Record<string, boolean> = {};
     for (const rule of this.rulesFor) if (rule.event === 'condition') armed[rule.name] = true;
     this.current = {
       vars: module.initialState(params, self, this.role) as Record<string, Data>,
-      received: {},
+      received: new Map(),
       fired: {},
       armed,
       children: {},
@@ -225,7 +396,7 @@ export class Replica<P = any, S = any> {
 
   set state(state: ReplicaState) {
     this.current = state;
-    this.index.clear();
+    this.index.fill(undefined);
   }
 
   /** The protocol's own state variables. */
@@ -239,7 +410,7 @@ export class Replica<P = any, S = any> {
 
   restore(state: ReplicaState): void {
     this.state = snapshotState(state);
-    this.children.clear();
+    this.childReplicas = undefined;
   }
 
   /**
@@ -270,7 +441,8 @@ export class Replica<P = any, S = any> {
     for (const rule of this.rulesFor) {
       if (rule.event === 'receive') mask += rule.stopsWhen !== undefined && rule.stopsWhen(ctx, vars) ? '1' : '0';
     }
-    let ignored = this.ignoredByMask.get(mask);
+    const byMask = (this.ignoredByMask ??= new Map());
+    let ignored = byMask.get(mask);
     if (ignored === undefined) {
       const stopped = new Set<string>();
       const live = new Set<string>();
@@ -281,12 +453,12 @@ export class Replica<P = any, S = any> {
         else live.add(rule.message);
       }
       ignored = { types: new Set(this.module.messages.map((m) => m.name).filter((t) => !live.has(t))), rules: stopped };
-      this.ignoredByMask.set(mask, ignored);
+      byMask.set(mask, ignored);
     }
     return ignored;
   }
   /** `ignoredFor` results by which receive rules stopped (few combinations occur). */
-  private readonly ignoredByMask = new Map<string, { readonly types: ReadonlySet<string>; readonly rules: ReadonlySet<string> }>();
+  private ignoredByMask: Map<string, { readonly types: ReadonlySet<string>; readonly rules: ReadonlySet<string> }> | undefined;
 
   /** Runs one input to quiescence. */
   handle(input: Input): StepResult {
@@ -299,128 +471,157 @@ export class Replica<P = any, S = any> {
   }
 
   private step(input: Input, effects: Effect[], firings: Firing[]): void {
-    const pendingIndications: { alias: string; key: Data; indication: Tagged }[] = [];
     // One context per replica, pointed at this step's outputs (allocating one per step costs).
-    this.sink = { effects, firings, pendingIndications };
+    // A replica never steps inside its own step (sub-modules are other replicas), so one sink serves.
+    const sink = this.sink;
+    sink.effects = effects;
+    sink.firings = firings;
+    if (sink.pendingIndications.length > 0) sink.pendingIndications.length = 0; // left by a step that threw
     const ctx = (this.sharedContext ??= this.context());
-    const fire = (this.fireRule ??= (rule: RuleDesc<P, S>, binding: Binding) => {
-      this.sink.firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
-      rule.body(this.sharedContext!, this.vars, binding);
-    });
-    const fireEvent = (matches: (rule: RuleDesc<P, S>) => Binding | null) => {
-      for (const rule of this.rulesFor) {
-        const binding = matches(rule);
-        if (binding === null) continue;
-        if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-        fire(rule, binding);
-      }
-    };
     switch (input.kind) {
       case 'start':
-        fireEvent((r) => (r.event === 'start' ? {} : null));
+        for (const rule of this.rulesFor) if (rule.event === 'start') this.fireIfGuarded(ctx, rule, {});
         break;
       case 'request':
-        fireEvent((r) => (r.event === 'request' && r.request === input.request.type ? r.bind(input.request, ctx, this.vars) : null));
+        for (const rule of this.rulesFor) {
+          if (rule.event === 'request' && rule.request === input.request.type) this.fireIfGuarded(ctx, rule, rule.bind(input.request, ctx, this.vars));
+        }
         break;
       case 'timeout': {
         const slash = input.timer.indexOf('/');
         if (slash > 0) {
           // A sub-module's timer: `alias/Timer` with the instance key first.
           const [key, ...args] = input.args;
-          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, firings, pendingIndications);
+          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, firings, sink.pendingIndications);
           break;
         }
-        fireEvent((r) => (r.event === 'timeout' && r.timer === input.timer ? r.bind(input.args, ctx, this.vars) : null));
+        for (const rule of this.rulesFor) {
+          if (rule.event === 'timeout' && rule.timer === input.timer) this.fireIfGuarded(ctx, rule, rule.bind(input.args, ctx, this.vars));
+        }
         break;
       }
       case 'receive': {
         const message = input.message;
         if (isEnvelope(message)) {
-          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, pendingIndications);
-        } else if (this.module.validity?.[message.type]?.(ctx, this.vars, message, input.from) === false) {
+          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, sink.pendingIndications);
+          break;
+        }
+        if (this.module.validity?.[message.type]?.(ctx, this.vars, message, input.from) === false) {
           // Invalid: no rule may see it, nor count it toward a quorum.
           (this.rejected ??= []).push({ from: input.from, type: message.type, path: this.path });
           return;
-        } else if (this.store(ctx, input.from, message) && firings.length === 0) {
-          // Nothing changed but the store of this message type: only its rules can be enabled.
-          this.quiesce(ctx, fire, pendingIndications, message.type);
-          return;
-        } else if (firings.length === 0) {
-          return; // a duplicate: nothing changed at all
         }
-        break;
+        const slots = this.plan.byMessage.get(message.type) ?? NO_SLOTS;
+        if (!this.store(ctx, input.from, message, slots.indexed)) return; // a duplicate: nothing changed at all
+        // Nothing changed but the store of this message type: only its rules can be enabled.
+        this.quiesce(ctx, slots.receiving);
+        return;
       }
     }
-    this.quiesce(ctx, fire, pendingIndications);
+    this.quiesce(ctx);
+  }
+
+  private fire(rule: RuleDesc<P, S>, binding: Binding): void {
+    this.sink.firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
+    rule.body(this.sharedContext!, this.vars, binding);
+  }
+
+  /** Fires an event rule for `binding` (null: its pattern did not match) if its guard holds. */
+  private fireIfGuarded(ctx: RuleContext<P>, rule: RuleDesc<P, S>, binding: Binding | null): void {
+    if (binding === null) return;
+    if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) return;
+    this.fire(rule, binding);
   }
 
   /** Stores a received message; false when it was already there. */
-  private store(ctx: RuleContext<P>, from: Process, message: Tagged): boolean {
+  private store(ctx: RuleContext<P>, from: Process, message: Tagged, indexedSlots: readonly number[]): boolean {
     const encoding = encode(message);
-    const bySender = (this.state.received[message.type] ??= {});
-    const messages = (bySender[from] ??= {});
-    if (messages[encoding] !== undefined) return false; // a repeated message counts once
-    messages[encoding] = message;
-    for (const rule of this.rulesFor) {
-      if (rule.event === 'receive' && rule.message === message.type && rule.staticBind === true) {
-        const indexed = this.index.get(rule.name);
-        if (indexed !== undefined) this.addToIndex(ctx, rule, indexed, from, message);
-      }
+    const received = this.state.received;
+    let byEncoding = received.get(message.type);
+    if (byEncoding === undefined) received.set(message.type, (byEncoding = new Map()));
+    const copies = byEncoding.get(encoding);
+    if (copies === undefined) byEncoding.set(encoding, { message, senders: [from] });
+    else if (!insertSender(copies.senders, from)) return false; // a repeated message counts once
+    for (const slot of indexedSlots) {
+      const indexed = this.index[slot];
+      if (indexed !== undefined) this.addToIndex(ctx, this.rulesFor[slot] as ReceiveRule<P, S>, indexed, from, message, encoding);
     }
     return true;
   }
 
-  private addToIndex(
-    ctx: RuleContext<P>,
-    rule: Extract<RuleDesc<P, S>, { event: 'receive' }>,
-    indexed: IndexedGroups,
-    sender: Process,
-    message: Tagged,
-  ): void {
-    const binding = rule.bind(message, sender, ctx, undefined as never);
-    if (binding === null) return;
-    const single = rule.quorum.kind === 'single';
-    const key = single ? encodeOnce(binding) + '|' + sender : encodeOnce(binding);
-    if (includesSorted(this.state.fired[rule.name] ?? [], key)) return;
-    let group = indexed.byKey.get(key);
-    if (group === undefined) {
-      const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
-      group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages: [], ...(pin === undefined ? {} : { pin }) };
-      indexed.byKey.set(key, group);
-      insertGroup(indexed.groups, group);
-      if (pin !== undefined) {
-        let bucket = indexed.byPin.get(pin);
-        if (bucket === undefined) indexed.byPin.set(pin, (bucket = []));
-        insertGroup(bucket, group);
-      }
-    }
+  private addToIndex(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged, encoding: string): void {
+    const group = this.groupOf(ctx, rule, indexed, sender, message, encoding);
+    if (group === null || group.fired) return;
     if (!group.senders.includes(sender)) group.senders.push(sender);
     if (rule.collectAs !== undefined) group.messages.push({ ...message, sender });
   }
 
-  /** The live groups of a rule with a static pattern, built from the store on first use. */
-  private groupsOf(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>): Group[] {
-    let indexed = this.index.get(rule.name);
-    if (indexed === undefined) {
-      indexed = { groups: [], byKey: new Map(), byPin: new Map() };
-      this.index.set(rule.name, indexed);
-      for (const [sender, message] of receivedInOrder(this.state, rule.message)) this.addToIndex(ctx, rule, indexed, sender, message);
+  /** The group of a message from `sender`, made if new; null if the pattern does not match or the rule fired for it. */
+  private groupOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged, encoding: string): Group | null {
+    let bound: BoundMessage | null | undefined;
+    if (indexed.bound === undefined) bound = bindMessage(ctx, rule, sender, message);
+    else {
+      bound = indexed.bound.get(encoding);
+      if (bound === undefined) {
+        bound = bindMessage(ctx, rule, sender, message);
+        if (indexed.bound.size >= REMEMBERED_BINDINGS) indexed.bound.clear();
+        indexed.bound.set(encoding, bound);
+      }
     }
-    return indexed.groups;
+    if (bound === null) return null;
+    const { binding, key } = bound;
+    const single = rule.quorum.kind === 'single';
+    const known = findGroup(indexed, key);
+    if (known !== undefined) return known;
+    if (includesSorted(this.state.fired[rule.name] ?? [], key)) return null;
+    const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
+    const messages = rule.collectAs === undefined ? NOTHING_COLLECTED : [];
+    const group: Group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages, pin, fired: false };
+    addGroup(indexed, group);
+    insertGroup(indexed.groups, group);
+    if (pin !== undefined) {
+      let bucket = indexed.byPin!.get(pin);
+      if (bucket === undefined) indexed.byPin!.set(pin, (bucket = []));
+      insertGroup(bucket, group);
+    }
+    return group;
+  }
+
+  /** The live groups of a rule with a static pattern, built from the store on first use. */
+  private groupsOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
+    let indexed = this.index[slot];
+    if (indexed === undefined) {
+      indexed = {
+        groups: [],
+        few: [],
+        byKey: undefined,
+        byPin: rule.pin === undefined ? undefined : new Map(),
+        bound: this.plan.bound[slot],
+      };
+      this.index[slot] = indexed;
+      // In any order: groups are kept in canonical order, and what they collect is a set.
+      const byEncoding = this.state.received.get(rule.message);
+      if (byEncoding !== undefined) {
+        for (const [encoding, copies] of byEncoding) for (const sender of copies.senders) this.addToIndex(ctx, rule, indexed, sender, copies.message, encoding);
+      }
+    }
+    return indexed;
   }
 
   private markFired(rule: RuleDesc<P, S>, key: string): void {
     this.state.fired[rule.name] = insertSorted(this.state.fired[rule.name] ?? [], key)!;
-    const indexed = this.index.get(rule.name);
-    const group = indexed?.byKey.get(key);
-    if (indexed !== undefined && group !== undefined) {
-      indexed.byKey.delete(key);
-      indexed.groups.splice(indexed.groups.indexOf(group), 1);
-      if (group.pin !== undefined) {
-        const bucket = indexed.byPin.get(group.pin)!;
-        if (bucket.length === 1) indexed.byPin.delete(group.pin);
-        else bucket.splice(bucket.indexOf(group), 1);
-      }
+  }
+
+  /** Marks an indexed group fired, and takes it out of the live groups. */
+  private markGroupFired(rule: RuleDesc<P, S>, indexed: IndexedGroups, group: Group): void {
+    this.markFired(rule, group.key);
+    // It stays findable by key, marked: more copies of its messages then cost one lookup.
+    group.fired = true;
+    removeFrom(indexed.groups, group);
+    if (group.pin !== undefined) {
+      const bucket = indexed.byPin!.get(group.pin)!;
+      if (bucket.length === 1) indexed.byPin!.delete(group.pin);
+      else removeFrom(bucket, group);
     }
   }
 
@@ -429,7 +630,7 @@ export class Replica<P = any, S = any> {
    * binding) is false, so that no binding can fire. An error computing it counts as "not
    * known": the guard reports it exactly when it would have.
    */
-  private preconditionFails(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>): boolean {
+  private preconditionFails(ctx: RuleContext<P>, rule: ReceiveRule<P, S>): boolean {
     if (rule.precondition === undefined) return false;
     try {
       return !rule.precondition(ctx, this.vars);
@@ -444,48 +645,51 @@ export class Replica<P = any, S = any> {
    * fields have the values the guard requires. (If computing those values fails, all groups,
    * so that the guard itself reports the error exactly when it would have.)
    */
-  private candidateGroups(ctx: RuleContext<P>, rule: Extract<RuleDesc<P, S>, { event: 'receive' }>, groups: Group[]): Group[] {
-    if (rule.pin === undefined) return groups;
+  private candidateGroups(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups): Group[] {
+    if (rule.pin === undefined) return indexed.groups;
     let values: readonly Data[];
     try {
       values = rule.pin.values(ctx, this.vars);
     } catch (error) {
-      if (error instanceof SpecError) return groups;
+      if (error instanceof SpecError) return indexed.groups;
       throw error;
     }
-    return this.index.get(rule.name)!.byPin.get(encode(values)) ?? [];
+    return indexed.byPin!.get(encode(values)) ?? [];
   }
 
-  /** Fires enabled `receiving` and condition rules, and sub-module indications, until none is left. */
-  private quiesce(
-    ctx: RuleContext<P>,
-    fire: (rule: RuleDesc<P, S>, binding: Binding) => void,
-    pendingIndications: { alias: string; key: Data; indication: Tagged }[],
-    onlyMessage?: string,
-  ): void {
-    let only = onlyMessage;
+  /**
+   * Fires enabled `receiving` and condition rules, and sub-module indications, until none is
+   * left. With `onlySlots`, only those rules are looked at first (those receiving the one
+   * message stored: nothing else changed); once a rule fired, all are.
+   */
+  private quiesce(ctx: RuleContext<P>, onlySlots?: readonly number[]): void {
+    const pendingIndications = this.sink.pendingIndications;
+    let only = onlySlots;
     for (let count = 0; ; count++) {
       if (count > MAX_FIRINGS_PER_STEP) throw new SpecError(`more than ${MAX_FIRINGS_PER_STEP} rule firings in one step: the rules enable each other forever`);
-      const indication = pendingIndications.shift();
-      if (indication !== undefined) {
+      if (pendingIndications.length > 0) {
+        const indication = pendingIndications.shift()!;
         for (const rule of this.rulesFor) {
           if (rule.event !== 'indication' || rule.module !== indication.alias || rule.indication !== indication.indication.type) continue;
-          const binding = rule.bind(indication.key, indication.indication, ctx, this.vars);
-          if (binding === null) continue;
-          if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-          fire(rule, binding);
+          this.fireIfGuarded(ctx, rule, rule.bind(indication.key, indication.indication, ctx, this.vars));
         }
         continue;
       }
-      if (!this.fireOne(ctx, fire, only)) break;
+      if (!this.fireOne(ctx, only)) break;
       only = undefined; // a rule fired: the state changed, so every rule may be enabled now
     }
   }
 
-  /** Finds and fires the first enabled rule; false when nothing is enabled. */
-  private fireOne(ctx: RuleContext<P>, fire: (rule: RuleDesc<P, S>, binding: Binding) => void, onlyMessage?: string): boolean {
-    for (const rule of this.rulesFor) {
-      if (onlyMessage !== undefined && (rule.event !== 'receive' || rule.message !== onlyMessage)) continue;
+  /** Finds and fires the first enabled rule (of `slots`, if given); false when nothing is enabled. */
+  private fireOne(ctx: RuleContext<P>, slots?: readonly number[]): boolean {
+    const rules = this.rulesFor;
+    const events = this.plan.events;
+    const count = slots === undefined ? rules.length : slots.length;
+    for (let i = 0; i < count; i++) {
+      const slot = slots === undefined ? i : slots[i]!;
+      const event = events[slot];
+      if (event !== 'receive' && event !== 'condition') continue;
+      const rule = rules[slot]!;
       if (rule.event === 'condition') {
         const holds = rule.condition(ctx, this.vars) && (rule.guard === undefined || rule.guard(ctx, this.vars, {}));
         if (!holds) {
@@ -494,21 +698,21 @@ export class Replica<P = any, S = any> {
         }
         if (!this.state.armed[rule.name]) continue;
         this.state.armed[rule.name] = false;
-        fire(rule, {});
+        this.fire(rule, {});
         return true;
       }
       if (rule.event !== 'receive') continue;
       if (rule.staticBind === true) {
-        const all = this.groupsOf(ctx, rule);
-        if (all.length === 0) continue;
+        // (No index yet and nothing received: nothing to index.)
+        const indexed = this.index[slot] ?? (this.state.received.has(rule.message) ? this.groupsOf(ctx, rule, slot) : undefined);
+        if (indexed === undefined || indexed.groups.length === 0) continue;
         if (this.preconditionFails(ctx, rule)) continue;
-        const groups = this.candidateGroups(ctx, rule, all);
+        const groups = this.candidateGroups(ctx, rule, indexed);
         if (groups.length === 0) continue;
-        const single = rule.quorum.kind === 'single';
         const threshold = rule.quorum.kind === 'count' ? rule.quorum.threshold(ctx, this.vars) : 1;
         const among = rule.quorum.kind === 'count' ? rule.quorum.among?.(ctx, this.vars) : undefined;
         for (const group of groups) {
-          const count = among === undefined ? group.senders.length : group.senders.filter((p) => among.includes(p)).length;
+          const count = among === undefined ? group.senders.length : countAmong(group.senders, among);
           if (count < threshold) continue;
           let binding = group.binding;
           if (rule.collectAs !== undefined) {
@@ -522,15 +726,14 @@ export class Replica<P = any, S = any> {
             });
           }
           if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
-          this.markFired(rule, group.key);
-          fire(rule, binding);
+          this.markGroupFired(rule, indexed, group);
+          this.fire(rule, binding);
           return true;
         }
-        if (single) continue;
         continue;
       }
       const entries = receivedInOrder(this.state, rule.message);
-      if (entries === undefined || entries.length === 0) continue;
+      if (entries.length === 0) continue;
       if (this.preconditionFails(ctx, rule)) continue;
       const fired = this.state.fired[rule.name] ?? [];
       if (rule.quorum.kind === 'single') {
@@ -547,7 +750,7 @@ export class Replica<P = any, S = any> {
         }
         if (best === undefined) continue;
         this.markFired(rule, best.key);
-        fire(rule, best.binding);
+        this.fire(rule, best.binding);
         return true;
       }
       // Quorum rules: group matching messages by binding, count distinct senders.
@@ -575,7 +778,7 @@ export class Replica<P = any, S = any> {
         const binding = rule.collectAs === undefined ? group.binding : { ...group.binding, [rule.collectAs]: setOf(group.messages) };
         if (rule.guard !== undefined && !rule.guard(ctx, this.vars, binding)) continue;
         this.markFired(rule, key);
-        fire(rule, binding);
+        this.fire(rule, binding);
         return true;
       }
     }
@@ -586,10 +789,11 @@ export class Replica<P = any, S = any> {
     const use = this.module.modules.find((m) => m.alias === alias);
     if (use === undefined) throw new Error(`internal: no sub-module '${alias}'`);
     const keyText = encode(key);
-    let instances = this.children.get(alias);
+    const children = (this.childReplicas ??= new Map());
+    let instances = children.get(alias);
     if (instances === undefined) {
       instances = new Map();
-      this.children.set(alias, instances);
+      children.set(alias, instances);
     }
     let replica = instances.get(keyText);
     if (replica === undefined) {
@@ -609,7 +813,7 @@ export class Replica<P = any, S = any> {
   /** Drops a keyed sub-module instance (its state is collected). */
   collect(alias: string, key: Data): void {
     const keyText = encode(key);
-    this.children.get(alias)?.delete(keyText);
+    this.childReplicas?.get(alias)?.delete(keyText);
     const instances = this.state.children[alias];
     if (instances !== undefined) {
       const copy = { ...instances };
@@ -625,7 +829,7 @@ export class Replica<P = any, S = any> {
     input: Input,
     effects: Effect[],
     firings: Firing[],
-    pendingIndications: { alias: string; key: Data; indication: Tagged }[],
+    pendingIndications: PendingIndication[],
   ): void {
     const child = this.child(alias, key);
     const result = child.handle(input);
@@ -648,60 +852,102 @@ export class Replica<P = any, S = any> {
     }
   }
 
-  private sink: { effects: Effect[]; firings: Firing[]; pendingIndications: { alias: string; key: Data; indication: Tagged }[] } = {
-    effects: [],
-    firings: [],
-    pendingIndications: [],
-  };
+  /** Where the current step's outputs go (the shared context writes there). */
+  private readonly sink: Sink = { effects: NO_EFFECTS, firings: NO_FIRINGS, pendingIndications: [] };
   private sharedContext: RuleContext<P> | undefined;
   /** The messages of the current input dropped as invalid (reset by `handle`; none: undefined, no allocation). */
   private rejected: Rejected[] | undefined;
-  private fireRule: ((rule: RuleDesc<P, S>, binding: Binding) => void) | undefined;
 
   private context(): RuleContext<P> {
-    const self = this.self;
-    const sink = () => this.sink;
-    return {
-      self,
-      params: this.params,
-      crypto: {
-        sign: (_signer, value) => this.env.crypto.sign(self, value),
-        verify: (signature, signer, value) => this.env.crypto.verify(signature, signer, value),
-        hash: (value) => this.env.crypto.hash(value),
-      },
-      processes: this.processes,
-      role: (name) => this.roles.get(name) ?? [],
-      send: (to, message) => {
-        sink().effects.push({ kind: 'send', to, message });
-      },
-      broadcast: (message, to) => {
-        const out = sink().effects;
-        for (const p of to ?? this.processes) out.push({ kind: 'send', to: p, message });
-      },
-      indicate: (indication) => {
-        sink().effects.push({ kind: 'indicate', indication });
-      },
-      request: (alias, key, request) => {
-        this.routeToChild(alias, key, { kind: 'request', request }, sink().effects, sink().firings, sink().pendingIndications);
-      },
-      startTimer: (timer, args, delay) => {
-        sink().effects.push({ kind: 'startTimer', timer, args, delay });
-      },
-      cancelTimer: (timer, args) => {
-        sink().effects.push({ kind: 'cancelTimer', timer, args });
-      },
-      choose: <T>(options: RSet<T>): T => {
-        if (options.length === 0) throw new SpecError("'choose' from an empty set");
-        return options[this.env.chooser.choose(options.length, 'choose')]!;
-      },
-      random: <T>(options: RSet<T>): T => {
-        if (options.length === 0) throw new SpecError("'random' from an empty set");
-        return options[this.env.chooser.choose(options.length, 'random')]!;
-      },
-      assert: (condition, message) => {
-        if (!condition) throw new AssertionFailed(message);
-      },
-    };
+    return new ReplicaContext(this.self, this.params, this.processes, this.roles, this.env, this.sink, (alias, key, request) =>
+      this.routeToChild(alias, key, { kind: 'request', request }, this.sink.effects, this.sink.firings, this.sink.pendingIndications),
+    );
+  }
+}
+
+/** A sub-module's indication, waiting for its parent's rules. */
+interface PendingIndication {
+  readonly alias: string;
+  readonly key: Data;
+  readonly indication: Tagged;
+}
+
+/** Where a replica's current step puts what its rules do. */
+interface Sink {
+  effects: Effect[];
+  firings: Firing[];
+  readonly pendingIndications: PendingIndication[];
+}
+
+/**
+ * What the rule bodies of one replica may do: each call adds an effect to the replica's
+ * current step. A class rather than an object of closures: one allocation per replica, and
+ * every replica's context has the same shape.
+ */
+class ReplicaContext<P> implements RuleContext<P> {
+  private signing: Crypto | undefined;
+
+  constructor(
+    readonly self: Process,
+    readonly params: P,
+    readonly processes: RSet<Process>,
+    private readonly roles: Map<string, RSet<Process>>,
+    private readonly env: Environment,
+    private readonly sink: Sink,
+    private readonly requestChild: (alias: string, key: Data, request: Tagged) => void,
+  ) {}
+
+  /** The environment's cryptography, signing as this process whoever the rule names. */
+  get crypto(): Crypto {
+    const { self, env } = this;
+    return (this.signing ??= {
+      sign: (_signer, value) => env.crypto.sign(self, value),
+      verify: (signature, signer, value) => env.crypto.verify(signature, signer, value),
+      hash: (value) => env.crypto.hash(value),
+    });
+  }
+
+  role(name: string): RSet<Process> {
+    return this.roles.get(name) ?? [];
+  }
+
+  send(to: Process, message: Tagged): void {
+    this.sink.effects.push({ kind: 'send', to, message });
+  }
+
+  broadcast(message: Tagged, to?: RSet<Process>): void {
+    const out = this.sink.effects;
+    for (const p of to ?? this.processes) out.push({ kind: 'send', to: p, message });
+  }
+
+  indicate(indication: Tagged): void {
+    this.sink.effects.push({ kind: 'indicate', indication });
+  }
+
+  request(alias: string, key: Data, request: Tagged): void {
+    this.requestChild(alias, key, request);
+  }
+
+  startTimer(timer: string, args: readonly Data[], delay: number): void {
+    this.sink.effects.push({ kind: 'startTimer', timer, args, delay });
+  }
+
+  cancelTimer(timer: string, args: readonly Data[]): void {
+    this.sink.effects.push({ kind: 'cancelTimer', timer, args });
+  }
+
+  choose<T>(options: RSet<T>): T {
+    if (options.length === 0) throw new SpecError("'choose' from an empty set");
+    return options[this.env.chooser.choose(options.length, 'choose')]!;
+  }
+
+  random<T>(options: RSet<T>): T {
+    if (options.length === 0) throw new SpecError("'random' from an empty set");
+    return options[this.env.chooser.choose(options.length, 'random')]!;
+  }
+
+  assert(condition: boolean, message: string): void {
+    if (!condition) throw new AssertionFailed(message);
   }
 }
 

@@ -456,11 +456,19 @@ export function encodeWorldNetwork(w: Omit<WorldState, 'replicas'>, ignored: rea
 /** The compact canonical encoding of one replica's state (as `World.encodeReplica`). */
 export function encodeReplicaState(s: ReplicaState, ignored?: Ignored): string {
   let out = encode({ ...s.vars });
-  for (const type of Object.keys(s.received).sort()) {
+  for (const type of [...s.received.keys()].sort()) {
     if (ignored?.types.has(type) === true) continue;
-    const bySender = s.received[type]!;
+    const bySender = new Map<string, string[]>();
+    for (const [encoding, copies] of s.received.get(type)!) {
+      for (const sender of copies.senders) {
+        const list = bySender.get(String(sender));
+        if (list === undefined) bySender.set(String(sender), [encoding]);
+        else list.push(encoding);
+      }
+    }
     out += `\u0003${type}:`;
-    for (const sender of Object.keys(bySender).sort()) out += `${sender}<${Object.keys(bySender[sender]!).sort().join('\u0002')}>`;
+    // Senders in the order of their decimal texts (as when they were record keys).
+    for (const sender of [...bySender.keys()].sort()) out += `${sender}<${bySender.get(sender)!.sort().join('\u0002')}>`;
   }
   for (const rule of Object.keys(s.fired).sort()) if (ignored?.rules.has(rule) !== true) out += `\u0004${rule}:${s.fired[rule]!.join('\u0002')}`;
   for (const rule of Object.keys(s.armed).sort()) out += `\u0005${rule}:${s.armed[rule] ? 1 : 0}`;

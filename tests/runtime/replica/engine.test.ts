@@ -80,7 +80,7 @@ describe("Bracha's broadcast (generated/bracha-broadcast.ts), n = 4, f = 1", () 
     const once = encodeState(r.state);
     r.handle(receive(0, { type: 'ECHO', m: 7 }));
     expect(encodeState(r.state)).toBe(once);
-    expect(Object.keys(r.state.received['ECHO']?.['0'] ?? {})).toHaveLength(1);
+    expect([...r.state.received.get('ECHO')!.values()]).toEqual([{ message: { type: 'ECHO', m: 7 }, senders: [0] }]);
   });
 
   it('ECHOs of different values do not add up to a quorum', () => {
