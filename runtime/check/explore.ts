@@ -415,8 +415,15 @@ export function explore(config: ExploreConfig): ExploreResult {
         return next;
       }));
     }
-    return renamings;
+    // The same renaming object each time: caches (renamed messages) are keyed by it.
+    return renamings.map((r) => {
+      const key = r.join(',');
+      let interned = internedRenamings.get(key);
+      if (interned === undefined) internedRenamings.set(key, (interned = r));
+      return interned;
+    });
   };
+  const internedRenamings = new Map<string, Renaming>();
 
   const identityRenaming: Renaming = world.processes.map((p) => p);
   /** A renaming's cache key: '' for the identity. */
