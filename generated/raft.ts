@@ -98,9 +98,9 @@ export function termAt(ctx: RaftContext, state: RaftState, i: rio.Nat): rio.Nat 
   return i === 0 ? 0 : rio.at(state.log, i)[0];
 }
 
-/** `def commands(): Set[Option[Value]] = { e.2 | e in log }` (specs/raft.rio:82) */
-export function commands(ctx: RaftContext, state: RaftState): rio.RSet<rio.Value | null> {
-  return rio.image(state.log, (e) => e[1]);
+/** `def inLog(c: Value): Bool = exists e in log: e.2 = some(c)` (specs/raft.rio:82) */
+export function inLog(ctx: RaftContext, state: RaftState, c: rio.Value): boolean {
+  return rio.exists(state.log, (e) => e[1] === c);
 }
 
 /** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:86) */
@@ -337,7 +337,7 @@ export function becomeLeader(ctx: RaftContext, state: RaftState): void {
 
   state.log = rio.append(state.log, [state.currentTerm, null] as const);
   for (const c of state.pending) {
-    if (!rio.has(commands(ctx, state), c)) {
+    if (!inLog(ctx, state, c)) {
       state.log = rio.append(state.log, [state.currentTerm, c] as const);
     }
   }
@@ -386,7 +386,7 @@ export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { reado
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Value>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Value>([c]));
   if (state.serverState === 'leader') {
-    if (!rio.has(commands(ctx, state), c)) {
+    if (!inLog(ctx, state, c)) {
       state.log = rio.append(state.log, [state.currentTerm, c] as const);
       state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
       state.beat = state.beat + 1;
@@ -408,7 +408,7 @@ export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { reado
   }
 }
 
-/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and some(c) not in commands()` (specs/raft.rio:257) */
+/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:257) */
 export function redirected(
   ctx: RaftContext,
   state: RaftState,
@@ -485,7 +485,7 @@ export function advanceCommit(ctx: RaftContext, state: RaftState): void {
 export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
   name: 'Raft',
   source: 'specs/raft.rio',
-  sourceHash: 'dfcbca105277a7cc',
+  sourceHash: '6d19bb04a9dca3be',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -853,7 +853,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       },
       precondition: (_ctx, state) => state.serverState === 'leader',
       bindingTypes: { t: { kind: 'nat' }, c: { kind: 'value' }, p: { kind: 'process' } },
-      guard: (ctx, state, { c }) => state.serverState === 'leader' && !rio.has(commands(ctx, state), c),
+      guard: (ctx, state, { c }) => state.serverState === 'leader' && !inLog(ctx, state, c),
       body: redirected,
     }),
     rio.onReceive<

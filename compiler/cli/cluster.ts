@@ -5,6 +5,11 @@
  * time units of `--tick-ms` each) through the processes' HTTP APIs, kills (SIGKILL) and
  * restarts processes when told, prints indications as they arrive and a summary, and stops
  * every process it started: at the end, on error and on Ctrl-C.
+ *
+ * With `--app kv` every process also serves the replicated key-value store
+ * (examples/kv/service.ts), and `--kv 'put(3, 7) at 5 on 0'` runs key-value operations
+ * through it with the store's HTTP client, printing each answer and its latency, and each
+ * process's store at the end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +21,9 @@ import type { Io } from './io.js';
 import type { ProtocolModule } from '../../runtime/replica/contract.js';
 import { parseParams, parseRequest, PlanError } from '../../runtime/sim/plan.js';
 import { loadForRun, runSetup, UsageError } from './simulate.js';
+import { decodeCommand, describeOp, encodeCommand, KEYS, VALUES, type KvOp } from '../../examples/kv/command.js';
+import type { KvOutcome } from '../../examples/kv/client.js';
+import { APPS, kvMismatch } from './start.js';
 
 /**
  * As `rio simulate` sets up a run, except that `--request`s do not drop the first
@@ -23,10 +31,12 @@ import { loadForRun, runSetup, UsageError } from './simulate.js';
  * `rio cluster specs/bracha-broadcast.rio --request 'broadcast(9) at 0'` needs no parameters.
  */
 function clusterSetup(module: ProtocolModule<any, any>, specFile: string, args: ClusterArgs): ReturnType<typeof runSetup> {
-  if (args.requests.length === 0 || args.scenario !== undefined) return runSetup(module, specFile, args);
+  // With an application, a scenario's requests (submit(1), ...) are not its operations: only its parameters are used.
+  if ((args.requests.length === 0 && args.app === undefined) || args.scenario !== undefined) return runSetup(module, specFile, args);
   try {
     const params = parseParams(module, args.params, (module.scenarios[0]?.params ?? {}) as Record<string, Data>);
-    return { params, workload: args.requests.map((r) => parseRequest(module, params, r)), workloadSource: 'from --request' };
+    const source = [args.requests.length > 0 ? '--request' : '', args.kv.length > 0 ? '--kv' : ''].filter((x) => x !== '').join(' and ');
+    return { params, workload: args.requests.map((r) => parseRequest(module, params, r)), workloadSource: `from ${source || 'nothing (no --request or --kv)'}` };
   } catch (error) {
     if (error instanceof PlanError) throw new UsageError(error.message);
     throw error;
@@ -50,12 +60,37 @@ export interface ClusterArgs {
   readonly json: boolean;
   readonly keep: boolean;
   readonly verbose: boolean;
+  /** An application every process serves (`rio start --app`); `--kv` implies 'kv'. */
+  readonly app?: string;
+  /** Key-value operations, 'put(3, 7) at 5 on 0' (the store's HTTP client runs them). */
+  readonly kv: readonly string[];
 }
 
 type Action = { readonly at: number; readonly order: number } & (
   | { readonly kind: 'request'; readonly process: number; readonly request: Tagged }
   | { readonly kind: 'kill' | 'restart'; readonly process: number }
+  | { readonly kind: 'kv'; readonly process: number; readonly op: KvOp }
 );
+
+/** `put(3, 7) at 5 on 0`, `get(k3) at 6`, `delete(3) at 7 on 2`, `cas(3, 7, 8) at 8` (expected 7, new value 8; 0 = absent). */
+function parseKv(text: string, n: number): { at: number; process: number; op: KvOp } {
+  const m = /^\s*(put|get|delete|cas)\s*\(([^)]*)\)\s+at\s+(\d+(?:\.\d+)?)(?:\s+on\s+(\d+))?\s*$/.exec(text);
+  const usage = `--kv '${text}' must look like 'put(KEY, VALUE) at TIME [on P]', 'get(KEY) at TIME', 'delete(KEY) at TIME' or 'cas(KEY, EXPECTED, VALUE) at TIME' (keys 0..${KEYS - 1}, values 1..${VALUES - 1}, EXPECTED 0 = absent)`;
+  if (m === null) throw new UsageError(usage);
+  const kind = m[1] as KvOp['kind'];
+  const numbers = m[2]!.split(',').map((a) => a.trim().replace(/^k/, '')).filter((a) => a !== '');
+  if (!numbers.every((a) => /^\d+$/.test(a)) || numbers.length !== { put: 2, get: 1, delete: 1, cas: 3 }[kind]) throw new UsageError(usage);
+  const [key, a, b] = numbers.map(Number) as [number, number, number];
+  const process = m[4] === undefined ? 0 : Number(m[4]);
+  if (process >= n) throw new UsageError(`--kv '${text}': process ${process} does not exist (processes are 0..${n - 1})`);
+  const op: KvOp = kind === 'put' ? { kind, key, value: a } : kind === 'cas' ? { kind, key, expected: a, value: b } : { kind, key };
+  try {
+    encodeCommand({ id: 1, op });
+  } catch (error) {
+    throw new UsageError(`--kv '${text}': ${(error as Error).message}`);
+  }
+  return { at: Number(m[3]), process, op };
+}
 
 function parseAt(flag: string, text: string, n: number): { process: number; at: number } {
   const m = /^(\d+)@(\d+)$/.exec(text.trim());
@@ -63,6 +98,12 @@ function parseAt(flag: string, text: string, n: number): { process: number; at: 
   const process = Number(m[1]);
   if (process >= n) throw new UsageError(`${flag} ${text}: process ${process} does not exist (processes are 0..${n - 1})`);
   return { process, at: Number(m[2]) };
+}
+
+/** An `apply` of the key-value store with its command decoded: `apply(index=2, put(k3, 7))`. */
+function showKv(event: Tagged): string {
+  if (event.type !== 'apply') return show(event);
+  return `apply(index=${String(event['index'])}, ${describeOp(decodeCommand(event['command'] as number).op)})`;
 }
 
 /** `deliver(m=7)`: an event for people. */
@@ -76,10 +117,17 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   if (args.duration !== undefined && !(args.duration >= 0)) throw new UsageError(`--duration must be a non-negative number of time units, not ${String(args.duration)}`);
   if (args.untilEach !== undefined && !(Number.isInteger(args.untilEach) && args.untilEach >= 1)) throw new UsageError(`--until-each must be a whole number of indications (1 or more), not ${String(args.untilEach)}`);
   if (args.nodes !== undefined && (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > 64)) throw new UsageError(`--nodes must be a whole number from 1 to 64, not ${String(args.nodes)}`);
+  const app = args.app ?? (args.kv.length > 0 ? 'kv' : undefined);
+  if (app !== undefined && !(APPS as readonly string[]).includes(app)) throw new UsageError(`--app '${app}': the applications are ${APPS.join(', ')}`);
+  if (args.kv.length > 0 && app !== 'kv') throw new UsageError(`--kv needs --app kv (or no --app)`);
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
   const { module, specFile } = loaded;
-  const setup = clusterSetup(module, specFile, args);
+  if (app === 'kv') {
+    const problem = kvMismatch(module);
+    if (problem !== null) throw new UsageError(problem);
+  }
+  const setup = clusterSetup(module, specFile, { ...args, ...(app === undefined ? {} : { app }) });
   const n = module.processCount(setup.params as never);
   if (args.nodes !== undefined && args.nodes !== n) {
     const sized = module.parameters.filter((p) => p.type.kind === 'nat').map((p) => p.name);
@@ -92,6 +140,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
     ...(setup.scenario === undefined || args.requests.length > 0 ? [] : setup.scenario.steps(setup.params as never))
       .filter((step) => step.kind !== 'request')
       .map((step): Action => ({ kind: step.kind === 'crash' ? 'kill' : 'restart', at: step.at, process: step.process, order: order++ })),
+    ...args.kv.map((k): Action => ({ kind: 'kv', ...parseKv(k, n), order: order++ })),
     ...args.kills.map((k): Action => ({ kind: 'kill', ...parseAt('--kill', k, n), order: order++ })),
     ...args.restarts.map((k): Action => ({ kind: 'restart', ...parseAt('--restart', k, n), order: order++ })),
   ].sort((a, b) => a.at - b.at || a.order - b.order);
@@ -101,6 +150,10 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   const { writeCluster } = await import('../../runtime/net/keys.js');
   const { freePorts, launchNode, stopNode } = await import('../../runtime/net/launch.js');
   const { RioClient } = await import('../../runtime/net/client.js');
+  const { KvClient } = await import('../../examples/kv/client.js');
+  const kvClient = new Map<Launched, InstanceType<typeof KvClient>>();
+  const kvRuns: Promise<void>[] = [];
+  const kvDone: { process: number; op: string; outcome: KvOutcome; ms: number }[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'rio-cluster-'));
   const ports = await freePorts(2 * n);
   const { configPath } = await writeCluster({
@@ -115,6 +168,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   const seen = new Map<number, number>(); // process -> last indication seq of its current incarnation
   const delivered: { process: number; time: number; indication: Tagged }[] = [];
   const history: string[] = [];
+  const showIndication = app === 'kv' ? showKv : show;
   const say = (line: string) => {
     history.push(line);
     if (!args.json) io.out(line);
@@ -122,7 +176,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   const launch = (id: number) => {
     const node = launchNode({
       cli, spec: resolve(args.spec), config: configPath, id, logFile: join(dir, `node-${id}.log`),
-      extraArgs: ['--tick-ms', String(args.tickMs), ...(args.protocol === undefined ? [] : ['--protocol', args.protocol])],
+      extraArgs: ['--tick-ms', String(args.tickMs), ...(args.protocol === undefined ? [] : ['--protocol', args.protocol]), ...(app === undefined ? [] : ['--app', app])],
       onLog: (entry) => {
         if (args.verbose || entry['level'] === 'error' || (entry['level'] === 'warn' && entry['event'] !== 'handshake-refused')) io.err(JSON.stringify(entry));
       },
@@ -141,6 +195,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   process.on('SIGTERM', onInterrupt);
   let exitCode = 0;
   const status: Record<number, unknown> = {};
+  const stores: Record<number, { applied: number; entries: Record<string, number> }> = {};
   try {
     say(`${elapsed()} starting ${n} processes of ${module.name} (${Object.entries(setup.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}) in ${dir}`);
     for (let id = 0; id < n; id++) launch(id);
@@ -158,7 +213,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
               if (live.get(node.id) !== node) return;
               seen.set(node.id, record.seq);
               delivered.push({ process: node.id, time: Date.now() - t0, indication: record.indication as Tagged });
-              say(`${elapsed()} p${node.id} ${show(record.indication as Tagged)}`);
+              say(`${elapsed()} p${node.id} ${showIndication(record.indication as Tagged)}`);
             }
           } catch {
             // a process that was just killed does not answer
@@ -183,6 +238,22 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
           } catch (error) {
             say(`${elapsed()} request ${show(action.request)} on p${action.process} refused: ${(error as Error).message}`);
           }
+        } else if (action.kind === 'kv') {
+          if (node === undefined) {
+            say(`${elapsed()} p${action.process} ${describeOp(action.op)}: not sent, the process is down`);
+            continue;
+          }
+          const url = await node.ready;
+          // One client per process incarnation, numbered apart so that operation ids never clash.
+          const client = kvClient.get(node) ?? new KvClient(url, kvClient.size);
+          kvClient.set(node, client);
+          const sent = Date.now();
+          const { process: at, op } = action;
+          kvRuns.push(client.run(op).then((outcome) => {
+            const ms = Date.now() - sent;
+            kvDone.push({ process: at, op: describeOp(op), outcome, ms });
+            say(`${elapsed()} p${at} ${describeOp(op)} → ${outcome.ok ? `${JSON.stringify(outcome.result)} (log index ${outcome.index}, ${ms} ms)` : `no answer (${outcome.reason}; it may still take effect)`}`);
+          }));
         } else {
           if (node !== undefined) {
             await poll(node); // what it indicated before it dies is reported
@@ -206,9 +277,22 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
       }
       await new Promise((r) => setTimeout(r, 25));
     }
+    if (!interrupted) await Promise.all(kvRuns);
+    await poll();
     if (interrupted) {
       say(`${elapsed()} interrupted`);
       exitCode = 130;
+    }
+    if (app === 'kv') {
+      for (const node of live.values()) {
+        try {
+          const res = await fetch(new URL('/kv', await node.ready));
+          const { applied, entries } = (await res.json()) as { applied: number; entries: Record<string, number> };
+          stores[node.id] = { applied, entries };
+        } catch {
+          // gone
+        }
+      }
     }
     for (const node of live.values()) {
       try {
@@ -231,15 +315,24 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
     up: live.has(id),
     indications: delivered.filter((d) => d.process === id).map((d) => d.indication),
     counters: (status[id] as { counters?: unknown } | undefined)?.counters ?? null,
+    ...(app === 'kv' ? { store: stores[id] ?? null } : {}),
   }));
   if (args.json) {
-    io.out(JSON.stringify({ protocol: module.name, params: setup.params, processes: perProcess, exitCode, ...(args.keep ? { dir } : {}) }));
+    io.out(JSON.stringify({ protocol: module.name, params: setup.params, processes: perProcess, ...(app === 'kv' ? { kv: kvDone } : {}), exitCode, ...(args.keep ? { dir } : {}) }));
   } else {
     io.out(`summary: ${n} processes, ${delivered.length} indication${delivered.length === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)} s${args.keep ? `; keys, databases and logs kept in ${dir}` : ''}`);
     for (const p of perProcess) {
       const c = p.counters as Record<string, number> | null;
       const counts = c === null ? '' : `  (received ${c['received']}, sent ${c['sent']}, dropped ${c['droppedMalformed']! + c['droppedOversize']! + c['droppedIllTyped']!})`;
-      io.out(`  p${p.process} ${p.up ? 'up  ' : 'down'} ${p.indications.map(show).join(' ') || '-'}${counts}`);
+      const made = app === 'kv' ? `${p.indications.length} indication${p.indications.length === 1 ? '' : 's'}` : p.indications.map(show).join(' ') || '-';
+      io.out(`  p${p.process} ${p.up ? 'up  ' : 'down'} ${made}${counts}`);
+    }
+    if (app === 'kv') {
+      const answered = kvDone.filter((d) => d.outcome.ok).length;
+      io.out(`key-value store: ${answered} of ${kvDone.length} operation${kvDone.length === 1 ? '' : 's'} answered`);
+      for (const [id, store] of Object.entries(stores)) {
+        io.out(`  p${id} store ${JSON.stringify(Object.fromEntries(Object.entries(store.entries).map(([k, v]) => [`k${k}`, v])))} (applied up to log index ${store.applied})`);
+      }
     }
   }
   return exitCode;

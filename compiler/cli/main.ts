@@ -173,6 +173,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('listen', { describe: 'address to accept peers on (default: the node\'s host in the configuration)', type: 'string' })
           .option('http-port', { describe: 'API port (default: the configuration\'s); the API binds 127.0.0.1', type: 'number' })
           .option('log-level', { describe: 'least level logged', choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
+          .option('app', { describe: "an application to serve beside the API: kv (the replicated key-value store, under /kv; Raft or Multi-Paxos)", type: 'string' })
           .example('rio start specs/bracha-broadcast.rio --config cluster/cluster.json --id 0', 'node 0 of the cluster'),
       async (args) => {
         const { runStart } = await import('./start.js');
@@ -181,7 +182,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             spec: args.spec, ...(args.protocol === undefined ? {} : { protocol: args.protocol }), config: args.config, id: args.id,
             ...(args.keys === undefined ? {} : { keyDir: args.keys }), ...(args.data === undefined ? {} : { data: args.data }), params: args.param,
             tickMs: args['tick-ms'], logLevel: args['log-level'], ...(args.listen === undefined ? {} : { listen: args.listen }),
-            ...(args['http-port'] === undefined ? {} : { httpPort: args['http-port'] }),
+            ...(args['http-port'] === undefined ? {} : { httpPort: args['http-port'] }), ...(args.app === undefined ? {} : { app: args.app }),
           },
           io,
         );
@@ -206,7 +207,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('json', { describe: 'print one JSON summary object', type: 'boolean', default: false })
           .option('keep', { describe: 'keep the keys, databases and logs (their folder is printed)', type: 'boolean', default: false })
           .option('verbose', { describe: 'print every process\'s log lines on stderr', type: 'boolean', default: false })
+          .option('app', { describe: 'an application every process serves: kv (the replicated key-value store; Raft or Multi-Paxos)', type: 'string' })
+          .option('kv', { describe: "a key-value operation, 'put(K, V) at TIME [on P]', 'get(K) ...', 'delete(K) ...', 'cas(K, EXPECTED, V) ...' (repeatable; implies --app kv)", type: 'string', array: true, default: [] as string[] })
           .example("rio cluster specs/bracha-broadcast.rio --nodes 4 --request 'broadcast(7) at 0 on 0'", 'Bracha on 4 local processes')
+          .example("rio cluster specs/raft.rio --tick-ms 2 --kv 'put(3, 7) at 400 on 0' --kv 'get(3) at 450 on 1'", 'the key-value store replicated by Raft')
           .example("rio cluster specs/bracha-broadcast.rio --nodes 4 --request 'broadcast(7) at 5' --kill 3@5", 'one process killed mid-run'),
       async (args) => {
         const { runCluster } = await import('./cluster.js');
@@ -216,7 +220,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             params: args.param, ...(args.scenario === undefined ? {} : { scenario: args.scenario }), requests: args.request, kills: args.kill,
             restarts: args.restart, tickMs: args['tick-ms'], ...(args.duration === undefined ? {} : { duration: args.duration }),
             ...(args['until-each'] === undefined ? {} : { untilEach: args['until-each'] }), json: args.json,
-            keep: args.keep, verbose: args.verbose,
+            keep: args.keep, verbose: args.verbose, ...(args.app === undefined ? {} : { app: args.app }), kv: args.kv,
           },
           io,
         );

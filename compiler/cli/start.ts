@@ -22,6 +22,19 @@ export interface StartArgs {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly listen?: string;
   readonly httpPort?: number;
+  /** An application served beside the API: 'kv', the replicated key-value store (examples/kv). */
+  readonly app?: string;
+}
+
+/** The applications `rio start --app` knows. */
+export const APPS = ['kv'] as const;
+
+/** Why `module` cannot carry the key-value store, or null when it can (Raft, Multi-Paxos). */
+export function kvMismatch(module: ProtocolModule<any, any>): string | null {
+  const submit = module.requests.find((r) => r.name === 'submit');
+  const apply = module.indications.find((i) => i.name === 'apply');
+  const fits = submit?.fields.length === 1 && apply?.fields.map((f) => f.name).join(',') === 'index,command';
+  return fits ? null : `--app kv needs a protocol with a request submit(command) and an indication apply(index, command), like specs/raft.rio and specs/multi-paxos.rio; ${module.name} has none`;
 }
 
 /** The parameters of a cluster: the configuration's, then `--param`s over them. */
@@ -38,6 +51,7 @@ export function clusterParams(module: ProtocolModule<any, any>, specFile: string
 export async function runStart(args: StartArgs, io: Io): Promise<number> {
   if (!Number.isInteger(args.id) || args.id < 0) throw new UsageError(`--id must be a process number (0, 1, ...), not ${String(args.id)}`);
   if (!(args.tickMs > 0)) throw new UsageError(`--tick-ms must be a positive number of milliseconds, not ${String(args.tickMs)}`);
+  if (args.app !== undefined && !(APPS as readonly string[]).includes(args.app)) throw new UsageError(`--app '${args.app}': the applications are ${APPS.join(', ')}`);
   let config: ClusterConfig;
   try {
     config = readConfig(args.config);
@@ -48,6 +62,10 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
   if (args.id >= config.nodes.length) throw new UsageError(`--id ${args.id}: the configuration has nodes 0..${config.nodes.length - 1}`);
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
+  if (args.app === 'kv') {
+    const problem = kvMismatch(loaded.module);
+    if (problem !== null) throw new UsageError(problem);
+  }
   const params = clusterParams(loaded.module, loaded.specFile, config, args.params);
   const keyDir = args.keyDir ?? defaultKeyDir(args.config, args.id);
   const keys = (() => {
@@ -80,12 +98,13 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
     if ((error as Error).name === 'UsageError') throw error;
     throw new UsageError(`cannot start: ${(error as Error).message}`);
   }
-  const api = new ApiServer(host, log);
+  const app = args.app === 'kv' ? new (await import('../../examples/kv/service.js')).KvService(host) : undefined;
+  const api = new ApiServer(host, log, app);
   try {
     await host.start();
     const port = await api.listen(args.httpPort ?? node.httpPort, node.httpHost ?? '127.0.0.1');
     // Whatever --log-level says: launchers wait for this line.
-    jsonLogger(args.id, 'debug').log('info', 'ready', { api: `http://${node.httpHost ?? '127.0.0.1'}:${port}`, peerPort: node.port, role: host.role ?? null, recovered: host.recovered });
+    jsonLogger(args.id, 'debug').log('info', 'ready', { api: `http://${node.httpHost ?? '127.0.0.1'}:${port}`, app: args.app ?? null, peerPort: node.port, role: host.role ?? null, recovered: host.recovered });
   } catch (error) {
     await api.close().catch(() => {});
     await host.stop().catch(() => {});

@@ -340,8 +340,8 @@ export function explore(config: ExploreConfig): ExploreResult {
     // Only the renamings that sort each class by a renaming-invariant key of its members
     // (ties in every order) are tried: the least over them is the same for every state of
     // an orbit, since renaming a state permutes its keys along with it.
-    const keys = invariantKeys(w, plan, ignored);
-    const candidates = sortingRenamings(plan, keys);
+    // (With two renamings, trying both costs less than computing the keys.)
+    const candidates = plan.renamings.length <= 1 ? [identityRenaming, ...plan.renamings] : sortingRenamings(plan, invariantKeys(w, plan, ignored));
     let least: Print | undefined;
     const distinct: Print[] = [];
     for (const r of candidates) {

@@ -8,6 +8,17 @@
  * the clock (a spec's time unit is `tickMs` milliseconds). Inputs are handled one at a time,
  * in arrival order; the replica never reads the clock or the network itself.
  *
+ * Group commit: the steps of the inputs that arrive in one turn of the event loop (frames
+ * read from the sockets, API requests, timers) share one durable write, made once the turn's
+ * I/O is handled (`setImmediate`); their effects wait for it and then leave in step order.
+ * The write's fsync runs off the event loop (DurableStore.sync); while it is under way the
+ * process goes on handling inputs, whose steps form the next group, written when the fsync
+ * is done (one fsync at a time, so groups grow with the load, as in a database's group
+ * commit). An effect still never leaves before the state it depends on is on disk, and a
+ * crash loses the groups not yet synced as it would lose single steps: no effect of them has
+ * been seen. The replica itself is unchanged and stepped exactly as before; only the writes
+ * are grouped.
+ *
  * Restart, as the language defines it (docs/language.md, section 11, "Restarts"): a process
  * whose database exists is rebuilt from the initial state with its durable variables
  * overwritten from the database; its volatile state (messages received, rules fired,
@@ -94,6 +105,15 @@ export class ProcessHost {
   /** True when this process recovered durable state at start-up. */
   readonly recovered: boolean;
   private stopped = false;
+  /** Effects of steps handled since the last durable write; they leave after the next one. */
+  private unreleased: Effect[] = [];
+  private unsavedMeta: Record<string, string> = {};
+  private flushScheduled = false;
+  /** An fsync is under way; the next group waits for it. */
+  private syncing = false;
+  private stopping = false;
+  /** The durable variables as last written (values are immutable: a change is a new object). */
+  private savedVars: Record<string, Data> = {};
 
   constructor(private readonly options: HostOptions) {
     const { module, params, config, self, keys } = options;
@@ -119,6 +139,7 @@ export class ProcessHost {
     } else {
       this.store.save({}, { identity });
     }
+    for (const name of this.durable) this.savedVars[name] = this.replica.vars[name] as Data;
     this.transport = new Transport({
       config, self, keys, log: this.log,
       onFrame: (from, value) => this.onFrame(from, value),
@@ -138,6 +159,7 @@ export class ProcessHost {
   async start(): Promise<void> {
     await this.transport.start();
     this.step({ kind: 'start' }, { starts: String(Number(this.store.meta('starts') ?? '0') + 1) });
+    this.flush(true);
     this.log.log('info', 'started', { role: this.role ?? null, recovered: this.recovered, durable: this.durable });
   }
 
@@ -179,7 +201,6 @@ export class ProcessHost {
 
   private step(input: Input, meta: Record<string, string> = {}): void {
     if (this.stopped) return;
-    const before = this.durable.map((name) => encode(this.replica.vars[name]));
     let effects: Effect[];
     try {
       effects = this.replica.handle(input).effects;
@@ -190,23 +211,62 @@ export class ProcessHost {
       this.log.log('error', 'spec-error', { input: input.kind, message: error.message });
       return;
     }
+    Object.assign(this.unsavedMeta, meta);
+    for (const effect of effects) this.unreleased.push(effect);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /**
+   * Writes what the steps since the last write changed and, once it is on disk, releases
+   * their effects: at once when `now` (start-up, shutdown), else with an fsync off the event
+   * loop, unless one is under way (its completion flushes again).
+   */
+  private flush(now = false): void {
+    this.flushScheduled = false;
+    if (this.stopped || (this.syncing && !now)) return;
     const changed: Record<string, Data> = {};
-    this.durable.forEach((name, i) => {
+    for (const name of this.durable) {
       const value = this.replica.vars[name] as Data;
-      if (encode(value) !== before[i]) changed[name] = value;
-    });
+      if (value !== this.savedVars[name]) changed[name] = value;
+    }
     // The state the effects depend on reaches the disk before any effect leaves the process.
+    let committed: boolean;
     try {
-      this.store.save(changed, meta);
+      committed = now ? this.store.save(changed, this.unsavedMeta) : this.store.write(changed, this.unsavedMeta);
     } catch (error) {
-      // Fail-stop: releasing the effects, or going on with state the disk does not have, could break the protocol.
-      this.stopped = true;
-      this.log.log('error', 'durable-write-failed', { reason: (error as Error).message });
-      this.options.onFatal?.(error as Error);
+      this.failStop(error as Error);
       return;
     }
-    if (Object.keys(changed).length > 0 || Object.keys(meta).length > 0) this.counters.durableCommits++;
-    for (const effect of effects) this.apply(effect);
+    Object.assign(this.savedVars, changed);
+    this.unsavedMeta = {};
+    const effects = this.unreleased;
+    this.unreleased = [];
+    if (committed) this.counters.durableCommits++;
+    if (!committed || now) {
+      for (const effect of effects) this.apply(effect);
+      return;
+    }
+    this.syncing = true;
+    this.store.sync().then(
+      () => {
+        this.syncing = false;
+        if (this.stopped) return;
+        for (const effect of effects) this.apply(effect);
+        if (this.stopping) return; // stop() writes the rest itself
+        if (this.unreleased.length > 0 || Object.keys(this.unsavedMeta).length > 0 || this.durable.some((name) => this.replica.vars[name] !== this.savedVars[name])) this.flush();
+      },
+      (error: unknown) => this.failStop(error as Error),
+    );
+  }
+
+  /** Releasing effects, or going on with state the disk does not have, could break the protocol: stop. */
+  private failStop(error: Error): void {
+    this.stopped = true;
+    this.log.log('error', 'durable-write-failed', { reason: error.message });
+    this.options.onFatal?.(error);
   }
 
   private apply(effect: Effect): void {
@@ -267,7 +327,10 @@ export class ProcessHost {
   }
 
   async stop(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.stopping) return;
+    this.stopping = true;
+    while (this.syncing) await new Promise((r) => setImmediate(r));
+    this.flush(true); // the group under way, as a clean shutdown should
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

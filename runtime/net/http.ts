@@ -10,6 +10,10 @@
  *   GET  /state               the replica's protocol variables
  *
  * Bad input gets a 4xx with {"error": "..."} saying what is wrong.
+ *
+ * An application built on the protocol's requests and indications (the replicated
+ * key-value store of examples/kv, say) adds its own endpoints under a path prefix of its own
+ * (`ApiApp`), served by the same server.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Tagged } from '../replica/contract.js';
@@ -18,7 +22,7 @@ import type { Logger } from './log.js';
 
 const MAX_BODY = 64 * 1024;
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+export function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body) + '\n';
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
@@ -39,6 +43,37 @@ function readBody(req: IncomingMessage): Promise<string | 'too-large'> {
   });
 }
 
+/**
+ * The JSON body of a request, or undefined after answering 415, 413 or 400 when it is not
+ * JSON of at most MAX_BODY bytes.
+ */
+export async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (type !== 'application/json') {
+    send(res, 415, { error: `send the request as JSON with content-type application/json (got '${type || 'none'}')` });
+    return undefined;
+  }
+  const body = await readBody(req);
+  if (body === 'too-large') {
+    send(res, 413, { error: `the body is larger than ${MAX_BODY} bytes` });
+    return undefined;
+  }
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    send(res, 400, { error: `the body is not JSON: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Endpoints an application adds under `prefix` (e.g. '/kv': '/kv' and '/kv/...'). */
+export interface ApiApp {
+  readonly prefix: string;
+  /** Its endpoints, for the 404 message, e.g. 'GET|PUT|DELETE /kv/<key>'. */
+  readonly endpoints: string;
+  handle(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void>;
+}
+
 function parseAfter(value: string | null | undefined): number | undefined | 'bad' {
   if (value === null || value === undefined || value === '') return undefined;
   return /^\d+$/.test(value) ? Number(value) : 'bad';
@@ -48,7 +83,7 @@ export class ApiServer {
   private server: Server | undefined;
   private readonly streams = new Set<ServerResponse>();
 
-  constructor(private readonly host: ProcessHost, private readonly log: Logger) {}
+  constructor(private readonly host: ProcessHost, private readonly log: Logger, private readonly app?: ApiApp) {}
 
   async listen(port: number, address = '127.0.0.1'): Promise<number> {
     const server = createServer((req, res) => {
@@ -80,19 +115,13 @@ export class ApiServer {
       send(res, 405, { error: `${req.method ?? '?'} is not allowed on ${path} (allowed: ${methods})` });
       return false;
     };
+    const app = this.app;
+    if (app !== undefined && (path === app.prefix || path.startsWith(app.prefix + '/'))) return app.handle(req, res, path, url);
     switch (path) {
       case '/requests': {
         if (!allow('POST')) return;
-        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        if (type !== 'application/json') return send(res, 415, { error: `send the request as JSON with content-type application/json (got '${type || 'none'}')` });
-        const body = await readBody(req);
-        if (body === 'too-large') return send(res, 413, { error: `the body is larger than ${MAX_BODY} bytes` });
-        let value: unknown;
-        try {
-          value = JSON.parse(body);
-        } catch (error) {
-          return send(res, 400, { error: `the body is not JSON: ${(error as Error).message}` });
-        }
+        const value = await readJson(req, res);
+        if (value === undefined) return;
         const problem = this.host.checkRequest(value);
         if (problem !== null) return send(res, 422, { error: problem });
         this.host.request(value as Tagged);
@@ -131,7 +160,7 @@ export class ApiServer {
         if (!allow('GET')) return;
         return send(res, 200, { role: this.host.role ?? null, vars: this.host.replica.vars });
       default:
-        return send(res, 404, { error: `no such endpoint '${path}' (endpoints: POST /requests, GET /indications, GET /events, GET /status, GET /state)` });
+        return send(res, 404, { error: `no such endpoint '${path}' (endpoints: POST /requests, GET /indications, GET /events, GET /status, GET /state${app === undefined ? '' : `, ${app.endpoints}`})` });
     }
   }
 

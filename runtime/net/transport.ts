@@ -58,6 +58,9 @@ export interface PeerStats {
 const TLS13 = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' } as const;
 
 /** An outgoing link to one peer. */
+/** At most this many bytes of queued frames are joined into one socket write. */
+const COALESCE_BYTES = 256 * 1024;
+
 class OutLink {
   socket: TLSSocket | undefined;
   connected = false;
@@ -68,6 +71,8 @@ class OutLink {
   backoff: number;
   timer: NodeJS.Timeout | undefined;
   waitingForDrain = false;
+  /** A flush is queued for when the current synchronous run of sends ends. */
+  flushQueued = false;
 
   constructor(readonly id: number, minBackoff: number) {
     this.backoff = minBackoff;
@@ -250,10 +255,14 @@ export class Transport {
   private flush(link: OutLink): void {
     const socket = link.socket;
     if (socket === undefined || !link.connected || link.waitingForDrain) return;
+    // The frames queued so far go out in as few writes (TLS records, system calls) as they fit in.
     while (link.queue.length > 0) {
-      const frame = link.queue.shift()!;
-      link.sent++;
-      if (!socket.write(frame)) {
+      let count = 0;
+      let bytes = 0;
+      while (count < link.queue.length && (count === 0 || bytes + link.queue[count]!.length <= COALESCE_BYTES)) bytes += link.queue[count++]!.length;
+      const frames = link.queue.splice(0, count);
+      link.sent += count;
+      if (!socket.write(count === 1 ? frames[0]! : Buffer.concat(frames, bytes))) {
         link.waitingForDrain = true;
         return;
       }
@@ -270,7 +279,14 @@ export class Transport {
       return false;
     }
     link.queue.push(encodeFrame(message));
-    this.flush(link);
+    // Sends made in one synchronous run (the effects of a group of steps) are written together.
+    if (!link.flushQueued) {
+      link.flushQueued = true;
+      queueMicrotask(() => {
+        link.flushQueued = false;
+        this.flush(link);
+      });
+    }
     return true;
   }
 

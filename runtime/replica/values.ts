@@ -127,6 +127,9 @@ export function remove<T>(s: RSet<T>, x: T): RSet<T> {
 export function union<T>(a: RSet<T>, b: RSet<T>): RSet<T> {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
+  // s ∪ {x}, the usual case (a server's set of commands): a binary search, not a sort of s.
+  if (b.length === 1) return add(a, b[0]!);
+  if (a.length === 1) return add(b, a[0]!);
   return setOf([...a, ...b]);
 }
 export function intersect<T>(a: RSet<T>, b: RSet<T>): RSet<T> {

@@ -132,7 +132,8 @@ export class World<P = any, S = any> {
   readonly chooser: ScriptedChooser;
   private readonly replicas: (Replica<P, S> | null)[];
   // Mutable inside; `snapshot` copies them into plain data.
-  private inFlight = new Map<string, [Process, Process, Wire, number]>();
+  /** Entries are never changed in place (a new one replaces it), so snapshots share them. */
+  private inFlight = new Map<string, readonly [Process, Process, Wire, number]>();
   private timers = new Map<string, readonly [Process, string, readonly Data[]]>();
   private crashed: Process[] = [];
   private started: Process[] = [];
@@ -304,14 +305,14 @@ export class World<P = any, S = any> {
     const key = messageKey(from, to, message);
     const existing = this.inFlight.get(key);
     if (existing === undefined) this.inFlight.set(key, [from, to, message, 1]);
-    else existing[3]++;
+    else this.inFlight.set(key, [from, to, message, existing[3] + 1]);
   }
 
   private take(from: Process, to: Process, message: Wire): void {
     if (!this.tracking || this.options.duplicating === true) return; // a duplicating network may deliver it again
     const key = messageKey(from, to, message);
     const existing = this.inFlight.get(key)!;
-    if (existing[3] > 1) existing[3]--;
+    if (existing[3] > 1) this.inFlight.set(key, [from, to, message, existing[3] - 1]);
     else this.inFlight.delete(key);
   }
 
@@ -365,7 +366,7 @@ export class World<P = any, S = any> {
         const shared = previous?.replicas[i];
         return shared !== undefined && shared !== null && !this.dirty[i] && this.loadedFrom[i] === shared ? shared : r.snapshot();
       }),
-      inFlight: Object.fromEntries([...this.inFlight].map(([k, v]) => [k, [v[0], v[1], v[2], v[3]] as const])),
+      inFlight: Object.fromEntries(this.inFlight),
       timers: Object.fromEntries(this.timers),
       crashed: this.crashed,
       started: this.started,
@@ -386,7 +387,7 @@ export class World<P = any, S = any> {
       this.loadedFrom[i] = s;
       this.dirty[i] = false;
     });
-    this.inFlight = new Map(Object.entries(state.inFlight).map(([k, v]) => [k, [v[0], v[1], v[2], v[3]]]));
+    this.inFlight = new Map(Object.entries(state.inFlight));
     this.timers = new Map(Object.entries(state.timers));
     this.crashed = [...state.crashed];
     this.started = [...state.started];

@@ -124,6 +124,26 @@ describe('symmetry reduction', () => {
     expect(reduced.symmetry.applied && Math.round(reduced.symmetry.factor * reduced.states)).toBe(full.states);
   });
 
+  // Two classes (3 acceptors, 2 learners: 12 renamings) and state keyed by sender. The
+  // fingerprint search tries only the renamings that sort each class by an invariant key;
+  // --exact tries all 12: both must find the same orbits, and the orbit sizes must add up
+  // to the unreduced space.
+  it('Paxos, 3 acceptors and 2 learners: sorting by keys finds the same orbits as trying every renaming', async () => {
+    const module = await loadSnippet(readFileSync(join(import.meta.dirname, '..', '..', '..', 'specs', 'paxos.rio'), 'utf8'));
+    const config: ExploreConfig = {
+      ...base(module, { proposers: 1, acceptors: 3, learners: 2, f: 1 }), deadMessages: 'ignore', maxTimeouts: 0,
+      workload: [{ process: 0, request: { type: 'propose', v: 1 } }],
+    };
+    const full = explore(config);
+    const sorted = explore({ ...config, symmetry: true });
+    const every = explore({ ...config, symmetry: true, exact: true });
+    expect(full).toMatchObject({ complete: true, states: 750 });
+    expect(sorted).toMatchObject({ complete: true, states: 101, symmetry: { applied: true, renamings: 12 } });
+    expect(every.states).toBe(101);
+    expect(sorted.symmetry.applied && Math.round(sorted.symmetry.factor * sorted.states)).toBe(750);
+    expect(every.symmetry.applied && Math.round(every.symmetry.factor * every.states)).toBe(750);
+  });
+
   it('keeps the shortest counterexample: Bracha with a mutant, sender and Byzantine process fixed', async () => {
     const spec = readFileSync(join(import.meta.dirname, '..', '..', '..', 'specs', 'bracha-broadcast.rio'), 'utf8');
     const module = await loadSnippet(spec.replace('from 2 * f + 1 processes when delivered = none', 'from 1 processes when delivered = none'));
