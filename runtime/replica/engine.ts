@@ -23,7 +23,7 @@ type Received = readonly [sender: Process, message: Tagged];
 /** A message received from one or more senders (a repeat from the same sender counts once). */
 export interface ReceivedCopies {
   readonly message: Tagged;
-  /** In increasing order. */
+  /** In the order they were first received: whoever needs an order sorts (encodings do). */
   readonly senders: Process[];
 }
 
@@ -119,15 +119,6 @@ function receivedInOrder(s: ReplicaState, type: string): Received[] {
   return keyed.map(([sender, , message]) => [sender, message]);
 }
 
-/** Adds `sender` to an increasing list in place; false when it is there already. */
-function insertSender(senders: Process[], sender: Process): boolean {
-  let i = senders.length;
-  while (i > 0 && senders[i - 1]! > sender) i--;
-  if (i > 0 && senders[i - 1] === sender) return false;
-  if (i === senders.length) senders.push(sender);
-  else senders.splice(i, 0, sender);
-  return true;
-}
 
 /** Copies the mutable records of a state (collections inside are shared: they are immutable). */
 export function snapshotState(s: ReplicaState): ReplicaState {
@@ -541,7 +532,8 @@ export class Replica<P = any, S = any> {
     if (byEncoding === undefined) received.set(message.type, (byEncoding = new Map()));
     const copies = byEncoding.get(encoding);
     if (copies === undefined) byEncoding.set(encoding, { message, senders: [from] });
-    else if (!insertSender(copies.senders, from)) return false; // a repeated message counts once
+    else if (copies.senders.includes(from)) return false; // a repeated message counts once
+    else copies.senders.push(from);
     for (const slot of indexedSlots) {
       const indexed = this.index[slot];
       if (indexed !== undefined) this.addToIndex(ctx, this.rulesFor[slot] as ReceiveRule<P, S>, indexed, from, message, encoding);

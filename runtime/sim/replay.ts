@@ -4,9 +4,9 @@
  * replayed world (a message no one sent, a timer not running) are skipped, so whatever is
  * replayed is a real execution of the protocol.
  */
-import type { ProtocolModule } from '../replica/contract.js';
-import type { Process } from '../replica/values.js';
-import { World } from '../world/world.js';
+import type { ProtocolModule, Wire } from '../replica/contract.js';
+import { encode, type Process } from '../replica/values.js';
+import { World, type WorldEvent } from '../world/world.js';
 import type { TraceStep, Violation } from './simulate.js';
 
 export interface ReplayResult {
@@ -20,14 +20,27 @@ export interface ReplayResult {
 export interface ReplayOptions {
   /** Judge `eventually` properties at the end (the original run ended stable). */
   readonly checkLiveness: boolean;
+  /**
+   * For the shrinker: a delivery of a message no longer in flight delivers instead the
+   * in-flight message of the same type from the same sender to the same receiver that agrees
+   * with it on the most fields (if any). Removing a step often changes what later messages
+   * carry (a round's value), not whether they are sent; adapting keeps the schedule of who
+   * hears from whom. What is applied is recorded, so the result replays exactly.
+   */
+  readonly adapt?: boolean;
 }
 
 /** Replays steps on a fresh world; stops at the first safety violation. */
 export function replaySteps(module: ProtocolModule<any, any>, params: unknown, byzantine: readonly Process[], steps: readonly TraceStep[], options: ReplayOptions): ReplayResult {
   const world = new World(module, params, { byzantine });
   const applied: TraceStep[] = [];
-  for (const step of steps) {
-    if (!world.isPossible(step.event)) continue;
+  for (const original of steps) {
+    let step = original;
+    if (!world.isPossible(step.event)) {
+      const substitute = options.adapt === true ? closestInFlight(world, step.event) : undefined;
+      if (substitute === undefined) continue;
+      step = { ...step, event: substitute };
+    }
     const outcome = world.apply(step.event, step.choices);
     applied.push({ t: step.t, event: step.event, choices: outcome.choices });
     if (outcome.error !== undefined) {
@@ -48,4 +61,23 @@ export function replaySteps(module: ProtocolModule<any, any>, params: unknown, b
     }
   }
   return { applied, world };
+}
+
+/** The in-flight message that can stand for a delivery no longer possible (`ReplayOptions.adapt`). */
+function closestInFlight(world: World, event: WorldEvent): WorldEvent | undefined {
+  if (event.kind !== 'deliver') return undefined;
+  const wanted = event.message;
+  let best: Wire | undefined;
+  let bestScore = -1;
+  // Canonical order, first best: deterministic.
+  for (const [from, to, message] of world.pending()) {
+    if (from !== event.from || to !== event.to || message.type !== wanted.type) continue;
+    let score = 0;
+    for (const [field, value] of Object.entries(message)) if (encode(value) === encode((wanted as Record<string, unknown>)[field])) score++;
+    if (score > bestScore) {
+      best = message;
+      bestScore = score;
+    }
+  }
+  return best === undefined ? undefined : { kind: 'deliver', from: event.from, to: event.to, message: best };
 }

@@ -192,11 +192,13 @@ describe('each mutant is caught, shrunk and replayed', () => {
 
 /**
  * A finding, not a mutant the table can hold: Ben-Or with step 3's `x := v` removed breaks
- * agreement only over several rounds. The shrinker (delta debugging, 1-minimal for removing
- * single steps, with each step's coin flips glued to it) leaves 117 steps of the first
- * violating seed (249 of seed 4, where it stops at its 5000 replays), although a 29-step
- * counterexample exists: the one written out below. This test fails until the shrinker
- * gets within 40 steps of it.
+ * agreement only over several rounds. Delta debugging alone (1-minimal for removing single
+ * steps, with each step's coin flips glued to it) left 117 steps of the first violating
+ * seed, although a 29-step counterexample exists: the one written out below. Removing a
+ * step changes what later messages carry (a round's value), so their recorded deliveries
+ * became impossible; the shrinker now delivers the corresponding message instead (same
+ * type, sender and receiver) and removes related steps together (a process's, a round's),
+ * which leaves 33 steps (seed 4: 59, from 361).
  */
 describe('shrinker quality (finding)', () => {
   let module: ProtocolModule<any, any>;
@@ -225,11 +227,7 @@ describe('shrinker quality (finding)', () => {
     expect(result.violation?.step).toBe(28);
   });
 
-  // TODO(#4): ddmin stops at a 1-minimal run of 117 steps here, though a 29-step one exists
-  // (above): removing any single step loses the violation, only removing several together
-  // keeps it. A shrinker that removes dependent steps together (e.g. all steps of a round)
-  // is needed; until then this known gap is skipped, not weakened.
-  it.skip('ben-or/adopt-not-recorded: the shrunk counterexample of seed 2 has at most 40 steps (FAILS: 117 steps)', () => {
+  it('ben-or/adopt-not-recorded: the shrunk counterexample of seed 2 has at most 40 steps', () => {
     const plan = planRun(module);
     const config = configFor(plan, 2);
     const result = simulate(config);
@@ -237,5 +235,10 @@ describe('shrinker quality (finding)', () => {
     const shrunk = shrink(module, plan.params, [], result.trace.slice(0, result.violation!.step + 1), result.violation!);
     expect(shrunk.violation.property).toBe('agreement');
     expect(shrunk.steps.length, `shrunk from ${result.violation!.step + 1} to ${shrunk.steps.length} steps in ${shrunk.attempts} replays`).toBeLessThanOrEqual(MAX_SHRUNK);
+    // The substituted deliveries are recorded: a plain replay applies every step and ends in the violation.
+    const again = replaySteps(module, plan.params, [], shrunk.steps, { checkLiveness: false });
+    expect(again.applied).toEqual(shrunk.steps);
+    expect(again.violation?.property).toBe('agreement');
+    expect(again.violation?.step).toBe(shrunk.steps.length - 1);
   });
 });
