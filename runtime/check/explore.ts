@@ -84,6 +84,8 @@ export interface ExploreResult {
   readonly cutBy?: 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory';
   /** Final states (nothing can happen) where an `eventually` property does not hold. */
   readonly deadlocks: number;
+  /** Bytes held by the visited-state table and by how each state was reached (for counterexamples). */
+  readonly stateBytes: number;
   readonly elapsedMs: number;
   /** Byzantine messages in the universe each Byzantine process may send. */
   readonly byzantineUniverse: number;
@@ -624,6 +626,7 @@ export function explore(config: ExploreConfig): ExploreResult {
   const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): ExploreResult => ({
     verdict, states: visitedCount(), transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
     ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable, timeoutsBounded,
+    stateBytes: (config.exact ? 0 : visitedPrints.bytes) + parents.bytes + moveIndices.bytes,
     symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visitedCount() },
     ...extra,
   });
