@@ -293,6 +293,58 @@ interface MessageSlots {
   readonly receiving: readonly number[];
   /** Of those, the rules with a static pattern (their groups are indexed). */
   readonly indexed: readonly number[];
+  /** Encodings of this type's messages of small values (undefined: a type of too many fields). */
+  readonly encodings: SmallMessageEncodings | undefined;
+}
+
+/** The largest natural number `SmallMessageEncodings` codes (beyond it, messages are encoded). */
+const SMALL_NAT = 1023;
+/** How many fields `SmallMessageEncodings` codes into one number (1027^5 < 2^53). */
+const SMALL_FIELDS = 5;
+/** How many encodings of one message type are kept (a bound on memory, not on correctness). */
+const REMEMBERED_ENCODINGS = 100_000;
+
+/**
+ * The encodings of one message type's messages whose fields all hold small naturals,
+ * booleans or none (most protocol messages: values, rounds, process ids, flags), by a
+ * number coding the field values. Storing a message needs its encoding; building it (and
+ * hashing the fresh string as a map key) was the largest cost of a delivery. Here a
+ * delivery reads the fields, and finds the encoding, already built and hashed, by number.
+ * Shared by every replica of the module; the texts are exactly `encode`'s.
+ */
+class SmallMessageEncodings {
+  private readonly texts = new Map<number, string>();
+
+  constructor(private readonly fields: readonly string[]) {}
+
+  /** The message's encoding, or undefined if it is not of this type's fields with small values. */
+  of(message: Tagged): string | undefined {
+    const fields = this.fields;
+    let code = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const v = message[fields[i]!];
+      let c: number;
+      if (typeof v === 'number') {
+        if (!(v >= 0 && v <= SMALL_NAT && (v | 0) === v)) return undefined;
+        c = v;
+      } else if (v === true) c = SMALL_NAT + 1;
+      else if (v === false) c = SMALL_NAT + 2;
+      else if (v === null) c = SMALL_NAT + 3;
+      else return undefined;
+      code = code * (SMALL_NAT + 4) + c;
+    }
+    // Exactly the declared fields and `type` (the count of keys, without allocating a list).
+    let keys = 0;
+    for (const _ in message) keys++;
+    if (keys !== fields.length + 1) return undefined;
+    let text = this.texts.get(code);
+    if (text === undefined) {
+      text = flat(encodeOnce(message));
+      if (this.texts.size >= REMEMBERED_ENCODINGS) this.texts.clear();
+      this.texts.set(code, text);
+    }
+    return text;
+  }
 }
 
 /** Rule plans by module and role: derived from immutable modules, so shared by all replicas. */
@@ -304,11 +356,20 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
   let plan = byRole.get(role);
   if (plan === undefined) {
     const rules = module.rules.filter((r) => r.role === undefined || r.role === role);
-    const byMessage = new Map<string, { receiving: number[]; indexed: number[] }>();
+    const byMessage = new Map<string, { receiving: number[]; indexed: number[]; encodings: SmallMessageEncodings | undefined }>();
+    const slotsOf = (type: string) => {
+      let slots = byMessage.get(type);
+      if (slots === undefined) {
+        const fields = module.messages.find((m) => m.name === type)?.fields.map((f) => f.name).filter((name) => name !== 'type');
+        const encodings = fields !== undefined && fields.length <= SMALL_FIELDS ? new SmallMessageEncodings(fields) : undefined;
+        byMessage.set(type, (slots = { receiving: [], indexed: [], encodings }));
+      }
+      return slots;
+    };
+    for (const message of module.messages) slotsOf(message.name);
     rules.forEach((rule, slot) => {
       if (rule.event !== 'receive') return;
-      let slots = byMessage.get(rule.message);
-      if (slots === undefined) byMessage.set(rule.message, (slots = { receiving: [], indexed: [] }));
+      const slots = slotsOf(rule.message);
       slots.receiving.push(slot);
       if (rule.staticBind === true) slots.indexed.push(slot);
     });
@@ -325,7 +386,7 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
 const NO_EFFECTS: Effect[] = [];
 const NO_FIRINGS: Firing[] = [];
 
-const NO_SLOTS: MessageSlots = { receiving: [], indexed: [] };
+const NO_SLOTS: MessageSlots = { receiving: [], indexed: [], encodings: undefined };
 
 export class Replica<P = any, S = any> {
   private current!: ReplicaState;
@@ -486,7 +547,7 @@ export class Replica<P = any, S = any> {
           break;
         }
         const slots = this.plan.byMessage.get(message.type) ?? NO_SLOTS;
-        if (!this.store(ctx, input.from, message, slots.indexed)) return; // a duplicate: nothing changed at all
+        if (!this.store(ctx, input.from, message, slots)) return; // a duplicate: nothing changed at all
         // Nothing changed but the store of this message type: only its rules can be enabled.
         this.quiesce(ctx, slots.receiving);
         return;
@@ -508,8 +569,9 @@ export class Replica<P = any, S = any> {
   }
 
   /** Stores a received message; false when it was already there. */
-  private store(ctx: RuleContext<P>, from: Process, message: Tagged, indexedSlots: readonly number[]): boolean {
-    const encoding = encode(message);
+  private store(ctx: RuleContext<P>, from: Process, message: Tagged, slots: MessageSlots): boolean {
+    const encoding = slots.encodings?.of(message) ?? encode(message);
+    const indexedSlots = slots.indexed;
     const received = this.state.received;
     let byEncoding = received.get(message.type);
     if (byEncoding === undefined) received.set(message.type, (byEncoding = new Map()));
