@@ -199,6 +199,9 @@ interface IndexedGroups {
    * from a quorum of senders then cost one binding, not one each.
    */
   readonly bound: Map<string, BoundMessage | null> | undefined;
+  /** The last message encoding looked up in `bound`, and what it found (copies of one message come in runs). */
+  lastEncoding: string | undefined;
+  lastBound: BoundMessage | null;
 }
 
 /** What a group of a rule without `as msgs` collects (it never adds to it). */
@@ -295,6 +298,8 @@ interface MessageSlots {
   readonly indexed: readonly number[];
   /** Encodings of this type's messages of small values (undefined: a type of too many fields). */
   readonly encodings: SmallMessageEncodings | undefined;
+  /** The type's position among the module's message types (-1: not one of them). */
+  readonly typeIndex: number;
 }
 
 /** The largest natural number `SmallMessageEncodings` codes (beyond it, messages are encoded). */
@@ -356,13 +361,13 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
   let plan = byRole.get(role);
   if (plan === undefined) {
     const rules = module.rules.filter((r) => r.role === undefined || r.role === role);
-    const byMessage = new Map<string, { receiving: number[]; indexed: number[]; encodings: SmallMessageEncodings | undefined }>();
+    const byMessage = new Map<string, { receiving: number[]; indexed: number[]; encodings: SmallMessageEncodings | undefined; typeIndex: number }>();
     const slotsOf = (type: string) => {
       let slots = byMessage.get(type);
       if (slots === undefined) {
         const fields = module.messages.find((m) => m.name === type)?.fields.map((f) => f.name).filter((name) => name !== 'type');
         const encodings = fields !== undefined && fields.length <= SMALL_FIELDS ? new SmallMessageEncodings(fields) : undefined;
-        byMessage.set(type, (slots = { receiving: [], indexed: [], encodings }));
+        byMessage.set(type, (slots = { receiving: [], indexed: [], encodings, typeIndex: byMessage.size }));
       }
       return slots;
     };
@@ -382,11 +387,15 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
   return plan;
 }
 
-/** What a replica's sink holds before its first step (each step brings its own lists). */
+/**
+ * What a replica's sink holds before its first step (each step brings its own effects list),
+ * and the firings of a step until a rule fires: most deliveries fire nothing, and then share
+ * this one (frozen: nothing may add to it) instead of allocating a list.
+ */
 const NO_EFFECTS: Effect[] = [];
-const NO_FIRINGS: Firing[] = [];
+const NO_FIRINGS: Firing[] = Object.freeze([]) as unknown as Firing[];
 
-const NO_SLOTS: MessageSlots = { receiving: [], indexed: [], encodings: undefined };
+const NO_SLOTS: MessageSlots = { receiving: [], indexed: [], encodings: undefined, typeIndex: -1 };
 
 export class Replica<P = any, S = any> {
   private current!: ReplicaState;
@@ -396,6 +405,11 @@ export class Replica<P = any, S = any> {
    * up to date as messages arrive, so a step costs O(groups), not O(messages received so far).
    */
   private readonly index: (IndexedGroups | undefined)[];
+  /**
+   * `state.received`'s entry of each message type, by `MessageSlots.typeIndex`, once looked
+   * up (a delivery then looks up its type once, not twice). Derived: cleared with the state.
+   */
+  private readonly receivedOfType: (Map<string, ReceivedCopies> | undefined)[] = [];
   readonly role: string | undefined;
   private readonly processes: RSet<Process>;
   private readonly roles: Map<string, RSet<Process>>;
@@ -439,6 +453,7 @@ export class Replica<P = any, S = any> {
   set state(state: ReplicaState) {
     this.current = state;
     this.index.fill(undefined);
+    this.receivedOfType.length = 0;
   }
 
   /** The protocol's own state variables. */
@@ -505,17 +520,16 @@ export class Replica<P = any, S = any> {
   /** Runs one input to quiescence. */
   handle(input: Input): StepResult {
     const effects: Effect[] = [];
-    const firings: Firing[] = [];
-    this.step(input, effects, firings);
-    return { effects, firings };
+    this.step(input, effects);
+    return { effects, firings: this.sink.firings };
   }
 
-  private step(input: Input, effects: Effect[], firings: Firing[]): void {
+  private step(input: Input, effects: Effect[]): void {
     // One context per replica, pointed at this step's outputs (allocating one per step costs).
     // A replica never steps inside its own step (sub-modules are other replicas), so one sink serves.
     const sink = this.sink;
     sink.effects = effects;
-    sink.firings = firings;
+    sink.firings = NO_FIRINGS; // `addFiring` makes the step's list
     if (sink.pendingIndications.length > 0) sink.pendingIndications.length = 0; // left by a step that threw
     const ctx = (this.sharedContext ??= this.context());
     switch (input.kind) {
@@ -532,7 +546,7 @@ export class Replica<P = any, S = any> {
         if (slash > 0) {
           // A sub-module's timer: `alias/Timer` with the instance key first.
           const [key, ...args] = input.args;
-          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, firings, sink.pendingIndications);
+          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, sink.pendingIndications);
           break;
         }
         for (const rule of this.rulesFor) {
@@ -543,7 +557,7 @@ export class Replica<P = any, S = any> {
       case 'receive': {
         const message = input.message;
         if (isEnvelope(message)) {
-          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, sink.pendingIndications);
+          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, sink.pendingIndications);
           break;
         }
         const slots = this.plan.byMessage.get(message.type) ?? NO_SLOTS;
@@ -557,8 +571,14 @@ export class Replica<P = any, S = any> {
   }
 
   private fire(rule: RuleDesc<P, S>, binding: Binding): void {
-    this.sink.firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
+    this.addFiring({ rule: rule.name, source: rule.source, path: this.path, binding });
     rule.body(this.sharedContext!, this.vars, binding);
+  }
+
+  private addFiring(firing: Firing): void {
+    const sink = this.sink;
+    if (sink.firings === NO_FIRINGS) sink.firings = [firing];
+    else sink.firings.push(firing);
   }
 
   /** Fires an event rule for `binding` (null: its pattern did not match) if its guard holds. */
@@ -572,9 +592,13 @@ export class Replica<P = any, S = any> {
   private store(ctx: RuleContext<P>, from: Process, message: Tagged, slots: MessageSlots): boolean {
     const encoding = slots.encodings?.of(message) ?? encode(message);
     const indexedSlots = slots.indexed;
-    const received = this.state.received;
-    let byEncoding = received.get(message.type);
-    if (byEncoding === undefined) received.set(message.type, (byEncoding = new Map()));
+    let byEncoding = this.receivedOfType[slots.typeIndex];
+    if (byEncoding === undefined) {
+      const received = this.state.received;
+      byEncoding = received.get(message.type);
+      if (byEncoding === undefined) received.set(message.type, (byEncoding = new Map()));
+      if (slots.typeIndex >= 0) this.receivedOfType[slots.typeIndex] = byEncoding;
+    }
     const copies = byEncoding.get(encoding);
     if (copies === undefined) byEncoding.set(encoding, { message, senders: [from] });
     else if (copies.senders.includes(from)) return false; // a repeated message counts once
@@ -597,6 +621,7 @@ export class Replica<P = any, S = any> {
   private groupOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged, encoding: string): Group | null {
     let bound: BoundMessage | null | undefined;
     if (indexed.bound === undefined) bound = bindMessage(ctx, rule, sender, message);
+    else if (encoding === indexed.lastEncoding) bound = indexed.lastBound;
     else {
       bound = indexed.bound.get(encoding);
       if (bound === undefined) {
@@ -604,6 +629,8 @@ export class Replica<P = any, S = any> {
         if (indexed.bound.size >= REMEMBERED_BINDINGS) indexed.bound.clear();
         indexed.bound.set(encoding, bound);
       }
+      indexed.lastEncoding = encoding;
+      indexed.lastBound = bound;
     }
     if (bound === null) return null;
     const { binding, key } = bound;
@@ -634,6 +661,8 @@ export class Replica<P = any, S = any> {
         byKey: undefined,
         byPin: rule.pin === undefined ? undefined : new Map(),
         bound: this.plan.bound[slot],
+        lastEncoding: undefined,
+        lastBound: null,
       };
       this.index[slot] = indexed;
       // In any order: groups are kept in canonical order, and what they collect is a set.
@@ -865,13 +894,12 @@ export class Replica<P = any, S = any> {
     key: Data,
     input: Input,
     effects: Effect[],
-    firings: Firing[],
     pendingIndications: PendingIndication[],
   ): void {
     const child = this.child(alias, key);
     const result = child.handle(input);
     this.state.children[alias]![encode(key)] = child.state;
-    firings.push(...result.firings);
+    for (const firing of result.firings) this.addFiring(firing);
     for (const effect of result.effects) {
       switch (effect.kind) {
         case 'send':
@@ -894,7 +922,7 @@ export class Replica<P = any, S = any> {
 
   private context(): RuleContext<P> {
     return new ReplicaContext(this.self, this.params, this.processes, this.roles, this.env, this.sink, (alias, key, request) =>
-      this.routeToChild(alias, key, { kind: 'request', request }, this.sink.effects, this.sink.firings, this.sink.pendingIndications),
+      this.routeToChild(alias, key, { kind: 'request', request }, this.sink.effects, this.sink.pendingIndications),
     );
   }
 }
