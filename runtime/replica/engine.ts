@@ -289,6 +289,22 @@ interface RulePlan<P, S> {
   readonly bound: readonly (Map<string, BoundMessage | null> | undefined)[];
   /** Per message type, the `receiving` rules reading it. */
   readonly byMessage: ReadonlyMap<string, MessageSlots>;
+  /** The slots of the `receiving` rules with a static pattern (their groups are indexed). */
+  readonly staticSlots: readonly number[];
+  /** The message types of `byMessage` and their slots, in the same order (searched when few). */
+  readonly types: readonly string[];
+  readonly typeSlots: readonly MessageSlots[];
+}
+
+/** Up to how many message types a delivery's type is searched for in a list (faster than a map lookup). */
+const FEW_TYPES = 8;
+
+/** The slots of a message type's rules. */
+function slotsOfType(plan: RulePlan<any, any>, type: string): MessageSlots {
+  const types = plan.types;
+  if (types.length > FEW_TYPES) return plan.byMessage.get(type) ?? NO_SLOTS;
+  for (let i = 0; i < types.length; i++) if (types[i] === type) return plan.typeSlots[i]!;
+  return NO_SLOTS;
 }
 
 /** The slots of the `receiving` rules of one message type, in declaration order. */
@@ -382,7 +398,8 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
     const bound = rules.map((rule) =>
       rule.event === 'receive' && rule.quorum.kind === 'count' && rule.bind.length <= 1 ? new Map<string, BoundMessage | null>() : undefined,
     );
-    byRole.set(role, (plan = { rules, events, bound, byMessage }));
+    const staticSlots = [...byMessage.values()].flatMap((slots) => slots.indexed);
+    byRole.set(role, (plan = { rules, events, bound, byMessage, staticSlots, types: [...byMessage.keys()], typeSlots: [...byMessage.values()] }));
   }
   return plan;
 }
@@ -434,6 +451,8 @@ export class Replica<P = any, S = any> {
     this.plan = rulePlan(module, this.role);
     this.rulesFor = this.plan.rules;
     this.index = new Array<IndexedGroups | undefined>(this.rulesFor.length).fill(undefined);
+    // Nothing received yet: the indexes start empty, and each message is added as it comes.
+    for (const slot of this.plan.staticSlots) this.index[slot] = this.emptyIndex(this.rulesFor[slot] as ReceiveRule<P, S>, slot);
     const armed: Record<string, boolean> = {};
     for (const rule of this.rulesFor) if (rule.event === 'condition') armed[rule.name] = true;
     this.current = {
@@ -560,7 +579,7 @@ export class Replica<P = any, S = any> {
           this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, sink.pendingIndications);
           break;
         }
-        const slots = this.plan.byMessage.get(message.type) ?? NO_SLOTS;
+        const slots = slotsOfType(this.plan, message.type);
         if (!this.store(ctx, input.from, message, slots)) return; // a duplicate: nothing changed at all
         // Nothing changed but the store of this message type: only its rules can be enabled.
         this.quiesce(ctx, slots.receiving);
@@ -655,15 +674,7 @@ export class Replica<P = any, S = any> {
   private groupsOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
     let indexed = this.index[slot];
     if (indexed === undefined) {
-      indexed = {
-        groups: [],
-        few: [],
-        byKey: undefined,
-        byPin: rule.pin === undefined ? undefined : new Map(),
-        bound: this.plan.bound[slot],
-        lastEncoding: undefined,
-        lastBound: null,
-      };
+      indexed = this.emptyIndex(rule, slot);
       this.index[slot] = indexed;
       // In any order: groups are kept in canonical order, and what they collect is a set.
       const byEncoding = this.state.received.get(rule.message);
@@ -672,6 +683,18 @@ export class Replica<P = any, S = any> {
       }
     }
     return indexed;
+  }
+
+  private emptyIndex(rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
+    return {
+      groups: [],
+      few: [],
+      byKey: undefined,
+      byPin: rule.pin === undefined ? undefined : new Map(),
+      bound: this.plan.bound[slot],
+      lastEncoding: undefined,
+      lastBound: null,
+    };
   }
 
   private markFired(rule: RuleDesc<P, S>, key: string): void {
