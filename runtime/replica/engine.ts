@@ -199,6 +199,11 @@ interface IndexedGroups {
    * from a quorum of senders then cost one binding, not one each.
    */
   readonly bound: Map<string, BoundMessage | null> | undefined;
+  /**
+   * The rule's fired keys: `state.fired[rule.name]`, kept here too (the record is keyed by
+   * rule names, so reading it on every new group is a slow, megamorphic lookup).
+   */
+  fired: readonly string[];
   /** The last message encoding looked up in `bound`, and what it found (copies of one message come in runs). */
   lastEncoding: string | undefined;
   lastBound: BoundMessage | null;
@@ -452,7 +457,7 @@ export class Replica<P = any, S = any> {
     this.rulesFor = this.plan.rules;
     this.index = new Array<IndexedGroups | undefined>(this.rulesFor.length).fill(undefined);
     // Nothing received yet: the indexes start empty, and each message is added as it comes.
-    for (const slot of this.plan.staticSlots) this.index[slot] = this.emptyIndex(this.rulesFor[slot] as ReceiveRule<P, S>, slot);
+    for (const slot of this.plan.staticSlots) this.index[slot] = this.emptyIndex(this.rulesFor[slot] as ReceiveRule<P, S>, slot, []);
     const armed: Record<string, boolean> = {};
     for (const rule of this.rulesFor) if (rule.event === 'condition') armed[rule.name] = true;
     this.current = {
@@ -656,7 +661,7 @@ export class Replica<P = any, S = any> {
     const single = rule.quorum.kind === 'single';
     const known = findGroup(indexed, key);
     if (known !== undefined) return known;
-    if (includesSorted(this.state.fired[rule.name] ?? [], key)) return null;
+    if (includesSorted(indexed.fired, key)) return null;
     const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
     const messages = rule.collectAs === undefined ? NOTHING_COLLECTED : [];
     const group: Group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages, pin, fired: false };
@@ -674,7 +679,7 @@ export class Replica<P = any, S = any> {
   private groupsOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
     let indexed = this.index[slot];
     if (indexed === undefined) {
-      indexed = this.emptyIndex(rule, slot);
+      indexed = this.emptyIndex(rule, slot, this.state.fired[rule.name] ?? []);
       this.index[slot] = indexed;
       // In any order: groups are kept in canonical order, and what they collect is a set.
       const byEncoding = this.state.received.get(rule.message);
@@ -685,8 +690,9 @@ export class Replica<P = any, S = any> {
     return indexed;
   }
 
-  private emptyIndex(rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
+  private emptyIndex(rule: ReceiveRule<P, S>, slot: number, fired: readonly string[]): IndexedGroups {
     return {
+      fired,
       groups: [],
       few: [],
       byKey: undefined,
@@ -703,7 +709,8 @@ export class Replica<P = any, S = any> {
 
   /** Marks an indexed group fired, and takes it out of the live groups. */
   private markGroupFired(rule: RuleDesc<P, S>, indexed: IndexedGroups, group: Group): void {
-    this.markFired(rule, group.key);
+    const fired = insertSorted(indexed.fired, group.key);
+    if (fired !== undefined) this.state.fired[rule.name] = indexed.fired = fired;
     // It stays findable by key, marked: more copies of its messages then cost one lookup.
     group.fired = true;
     removeFrom(indexed.groups, group);
