@@ -9,7 +9,7 @@ export interface HotStuffParams {
   readonly maxView: rio.Nat;
 }
 
-/** Message `PROPOSE(b: Block)` (specs/hotstuff.rio:44). */
+/** Message `PROPOSE(b: Block)                      // Msg_v(generic, b_new, ⊥)` (specs/hotstuff.rio:48). */
 export type ProposeMessage = {
   readonly type: 'PROPOSE';
   readonly b: readonly [
@@ -19,22 +19,22 @@ export type ProposeMessage = {
     readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
   ];
 };
-/** Message `VOTE(node: Digest, h: Nat, sig: Signature)` (specs/hotstuff.rio:45). */
+/** Message `VOTE(node: Digest, h: Nat, sig: Signature)  // voteMsg_u(generic, b, ⊥), to the next leader` (specs/hotstuff.rio:50). */
 export type VoteMessage = {
   readonly type: 'VOTE';
   readonly node: rio.Data;
   readonly h: rio.Nat;
   readonly sig: rio.Data;
 };
-/** Message `NEW_VIEW(v: Nat, qc: QC)` (specs/hotstuff.rio:46). */
+/** Message `NEW_VIEW(v: Nat, qc: QC) when validQC(qc)` (specs/hotstuff.rio:52). */
 export type NewViewMessage = {
   readonly type: 'NEW_VIEW';
   readonly v: rio.Nat;
   readonly qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>];
 };
-/** Message `FETCH(node: Digest)` (specs/hotstuff.rio:47). */
+/** Message `FETCH(node: Digest)` (specs/hotstuff.rio:53). */
 export type FetchMessage = { readonly type: 'FETCH'; readonly node: rio.Data };
-/** Message `BLOCK(b: Block)` (specs/hotstuff.rio:48). */
+/** Message `BLOCK(b: Block)` (specs/hotstuff.rio:54). */
 export type BlockMessage = {
   readonly type: 'BLOCK';
   readonly b: readonly [
@@ -85,17 +85,17 @@ function hotStuffProcessCount(params: HotStuffParams): number {
   return params.n;
 }
 
-/** `def voterOf(x: Vote): Process = x.1` (specs/hotstuff.rio:56) */
+/** `def voterOf(x: Vote): Process = x.1` (specs/hotstuff.rio:62) */
 export function voterOf(params: HotStuffParams, x: readonly [rio.Process, rio.Data]): rio.Process {
   return x[0];
 }
 
-/** `def sigOf(x: Vote): Signature = x.2` (specs/hotstuff.rio:57) */
+/** `def sigOf(x: Vote): Signature = x.2` (specs/hotstuff.rio:63) */
 export function sigOf(params: HotStuffParams, x: readonly [rio.Process, rio.Data]): rio.Data {
   return x[1];
 }
 
-/** `def qcNode(qc: QC): Digest = qc.1` (specs/hotstuff.rio:58) */
+/** `def qcNode(qc: QC): Digest = qc.1` (specs/hotstuff.rio:64) */
 export function qcNode(
   params: HotStuffParams,
   qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -103,7 +103,7 @@ export function qcNode(
   return qc[0];
 }
 
-/** `def qcHeight(qc: QC): Nat = qc.2` (specs/hotstuff.rio:59) */
+/** `def qcHeight(qc: QC): Nat = qc.2` (specs/hotstuff.rio:65) */
 export function qcHeight(
   params: HotStuffParams,
   qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -111,7 +111,7 @@ export function qcHeight(
   return qc[1];
 }
 
-/** `def qcVotes(qc: QC): Set[Vote] = qc.3` (specs/hotstuff.rio:60) */
+/** `def qcVotes(qc: QC): Set[Vote] = qc.3` (specs/hotstuff.rio:66) */
 export function qcVotes(
   params: HotStuffParams,
   qc: readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -119,7 +119,7 @@ export function qcVotes(
   return qc[2];
 }
 
-/** `def hOf(b: Block): Nat = b.1` (specs/hotstuff.rio:61) */
+/** `def hOf(b: Block): Nat = b.1` (specs/hotstuff.rio:67) */
 export function hOf(
   params: HotStuffParams,
   b: readonly [
@@ -132,7 +132,7 @@ export function hOf(
   return b[0];
 }
 
-/** `def parentOf(b: Block): Digest = b.2` (specs/hotstuff.rio:62) */
+/** `def parentOf(b: Block): Digest = b.2` (specs/hotstuff.rio:68) */
 export function parentOf(
   params: HotStuffParams,
   b: readonly [
@@ -145,7 +145,7 @@ export function parentOf(
   return b[1];
 }
 
-/** `def cmdOf(b: Block): Value = b.3` (specs/hotstuff.rio:63) */
+/** `def cmdOf(b: Block): Value = b.3` (specs/hotstuff.rio:69) */
 export function cmdOf(
   params: HotStuffParams,
   b: readonly [
@@ -158,7 +158,7 @@ export function cmdOf(
   return b[2];
 }
 
-/** `def justifyOf(b: Block): QC = b.4` (specs/hotstuff.rio:64) */
+/** `def justifyOf(b: Block): QC = b.4` (specs/hotstuff.rio:70) */
 export function justifyOf(
   params: HotStuffParams,
   b: readonly [
@@ -171,12 +171,12 @@ export function justifyOf(
   return b[3];
 }
 
-/** `def leader(v: Nat): Process = (v / 2) % n` (specs/hotstuff.rio:84) */
+/** `def leader(v: Nat): Process = (v / 2) % n` (specs/hotstuff.rio:90) */
 export function leader(params: HotStuffParams, v: rio.Nat): rio.Process {
   return rio.mod(rio.div(v, 2), params.n);
 }
 
-/** `def genesis(): Block = (0, hash(view * 0), 0, (hash(view * 0), 0, {}))` (specs/hotstuff.rio:88) */
+/** `def genesis(): Block = (0, hash(0), 0, (hash(0), 0, {}))` (specs/hotstuff.rio:92) */
 export function genesis(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -186,10 +186,10 @@ export function genesis(
   rio.Value,
   readonly [rio.Data, rio.Nat, rio.RSet<readonly [rio.Process, rio.Data]>],
 ] {
-  return [0, ctx.crypto.hash(state.view * 0), 0, [ctx.crypto.hash(state.view * 0), 0, []] as const] as const;
+  return [0, ctx.crypto.hash(0), 0, [ctx.crypto.hash(0), 0, []] as const] as const;
 }
 
-/** `def genesisQC(): QC = (hash(genesis()), 0, {})` (specs/hotstuff.rio:89) */
+/** `def genesisQC(): QC = (hash(genesis()), 0, {})` (specs/hotstuff.rio:93) */
 export function genesisQC(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -197,7 +197,7 @@ export function genesisQC(
   return [ctx.crypto.hash(genesis(ctx, state)), 0, []] as const;
 }
 
-/** `def high(): QC = if qcHigh != none then get(qcHigh) else genesisQC()` (specs/hotstuff.rio:90) */
+/** `def high(): QC = if qcHigh != none then get(qcHigh) else genesisQC()` (specs/hotstuff.rio:94) */
 export function high(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -205,12 +205,12 @@ export function high(
   return state.qcHigh !== null ? rio.unwrap(state.qcHigh) : genesisQC(ctx, state);
 }
 
-/** `def viewTimeout(v: Nat): Nat = 60 + 10 * v` (specs/hotstuff.rio:91) */
+/** `def viewTimeout(v: Nat): Nat = 60 + 10 * v` (specs/hotstuff.rio:95) */
 export function viewTimeout(params: HotStuffParams, v: rio.Nat): rio.Nat {
   return 60 + 10 * v;
 }
 
-/** `def node(d: Digest): Block = if blocks[d] != none then get(blocks[d]) else genesis()` (specs/hotstuff.rio:93) */
+/** `def node(d: Digest): Block = if blocks[d] != none then get(blocks[d]) else genesis()` (specs/hotstuff.rio:97) */
 export function node(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -226,7 +226,7 @@ export function node(
     : genesis(ctx, state);
 }
 
-/** `def validQC(qc: QC): Bool =` (specs/hotstuff.rio:95) */
+/** `def validQC(qc: QC): Bool =` (specs/hotstuff.rio:99) */
 export function validQC(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -248,17 +248,17 @@ export function validQC(
   );
 }
 
-/** `def known(d: Digest): Bool = d = hash(genesis()) or blocks[d] != none` (specs/hotstuff.rio:97) */
+/** `def known(d: Digest): Bool = d = hash(genesis()) or blocks[d] != none` (specs/hotstuff.rio:101) */
 export function known(ctx: HotStuffContext, state: HotStuffState, d: rio.Data): boolean {
   return rio.equals(d, ctx.crypto.hash(genesis(ctx, state))) || rio.lookup(state.blocks, d, null) !== null;
 }
 
-/** `def ancestorsOf(d: Digest): Set[Digest] = if d = hash(genesis()) then {} else anc[d]` (specs/hotstuff.rio:98) */
+/** `def ancestorsOf(d: Digest): Set[Digest] = if d = hash(genesis()) then {} else anc[d]` (specs/hotstuff.rio:102) */
 export function ancestorsOf(ctx: HotStuffContext, state: HotStuffState, d: rio.Data): rio.RSet<rio.Data> {
   return rio.equals(d, ctx.crypto.hash(genesis(ctx, state))) ? [] : rio.lookup(state.anc, d, []);
 }
 
-/** `upon submit(cmd)` (specs/hotstuff.rio:100) */
+/** `upon submit(cmd)` (specs/hotstuff.rio:104) */
 export function onSubmit(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -267,7 +267,7 @@ export function onSubmit(
   state.submitted = cmd;
 }
 
-/** `upon start` (specs/hotstuff.rio:103) */
+/** `upon start` (specs/hotstuff.rio:107) */
 export function onStart(ctx: HotStuffContext, state: HotStuffState): void {
   ctx.startTimer('ViewTimer', [1], viewTimeout(ctx.params, 1));
   if (leader(ctx.params, 1) === ctx.self) {
@@ -275,11 +275,11 @@ export function onStart(ctx: HotStuffContext, state: HotStuffState): void {
   }
 }
 
-/** `onBeat: upon proposeNow != none` (specs/hotstuff.rio:109) */
+/** `onBeat: upon proposeNow != none` (specs/hotstuff.rio:113) */
 export function onBeat(ctx: HotStuffContext, state: HotStuffState): void {
   const v = rio.unwrap(state.proposeNow);
   state.proposeNow = null;
-  if (v > state.proposed && v <= ctx.params.maxView) {
+  if (v > state.proposed && v <= ctx.params.maxView && qcHeight(ctx.params, high(ctx, state)) < v) {
     state.proposed = v;
     ctx.broadcast({
       type: 'PROPOSE',
@@ -293,7 +293,7 @@ export function onBeat(ctx: HotStuffContext, state: HotStuffState): void {
   }
 }
 
-/** `onReceiveProposal: upon receiving PROPOSE(b) from p when p = leader(hOf(b)) and hOf(b) >= 1 and hOf(b) <= maxView and parentOf(b) = qcNode(justifyOf(b)) and qcHeight(justifyOf(b)) < hOf(b) and known(parentOf(b)) and validQC(justifyOf(b))` (specs/hotstuff.rio:118) */
+/** `onReceiveProposal: upon receiving PROPOSE(b) from p when p = leader(hOf(b)) and hOf(b) >= 1 and hOf(b) <= maxView and parentOf(b) = qcNode(justifyOf(b)) and qcHeight(justifyOf(b)) < hOf(b) and known(parentOf(b)) and validQC(justifyOf(b))` (specs/hotstuff.rio:125) */
 export function onReceiveProposal(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -372,7 +372,7 @@ export function onReceiveProposal(
   }
 }
 
-/** `upon receiving PROPOSE(b) from p when not known(parentOf(b))` (specs/hotstuff.rio:150) */
+/** `upon receiving PROPOSE(b) from p when not known(parentOf(b))` (specs/hotstuff.rio:157) */
 export function onReceivingPropose(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -393,7 +393,7 @@ export function onReceivingPropose(
   ctx.send(p, { type: 'FETCH', node: parentOf(ctx.params, b) });
 }
 
-/** `upon receiving FETCH(d) from q when blocks[d] != none` (specs/hotstuff.rio:154) */
+/** `upon receiving FETCH(d) from q when blocks[d] != none` (specs/hotstuff.rio:161) */
 export function onReceivingFetch(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -402,7 +402,7 @@ export function onReceivingFetch(
   ctx.send(q, { type: 'BLOCK', b: rio.unwrap(rio.lookup(state.blocks, d, null)) });
 }
 
-/** `upon receiving BLOCK(b) from q when hash(b) in wanted and known(parentOf(b))` (specs/hotstuff.rio:157) */
+/** `upon receiving BLOCK(b) from q when hash(b) in wanted and known(parentOf(b))` (specs/hotstuff.rio:164) */
 export function onReceivingBlock(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -431,7 +431,7 @@ export function onReceivingBlock(
   );
 }
 
-/** `upon receiving BLOCK(b) from q when hash(b) in wanted and not known(parentOf(b))` (specs/hotstuff.rio:163) */
+/** `upon receiving BLOCK(b) from q when hash(b) in wanted and not known(parentOf(b))` (specs/hotstuff.rio:170) */
 export function onReceivingBlock2(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -452,7 +452,7 @@ export function onReceivingBlock2(
   ctx.send(q, { type: 'FETCH', node: parentOf(ctx.params, b) });
 }
 
-/** `onReceiveVote: upon receiving VOTE(d, h, _) from n - f processes as msgs when known(d) and hOf(node(d)) = h and |{ m.sender | m in msgs and verify(m.sig, m.sender, (d, h)) }| >= n - f` (specs/hotstuff.rio:169) */
+/** `onReceiveVote: upon receiving VOTE(d, h, _) from n - f processes as msgs when known(d) and hOf(node(d)) = h and |{ m.sender | m in msgs and verify(m.sig, m.sender, (d, h)) }| >= n - f` (specs/hotstuff.rio:176) */
 export function onReceiveVote(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -479,7 +479,7 @@ export function onReceiveVote(
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView` (specs/hotstuff.rio:177) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView` (specs/hotstuff.rio:184) */
 export function onTimeoutViewTimer(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -493,7 +493,7 @@ export function onTimeoutViewTimer(
   }
 }
 
-/** `onReceiveNewView: upon receiving NEW_VIEW(v, _) from n - f processes as msgs when leader(v) = self and v > proposed` (specs/hotstuff.rio:185) */
+/** `onReceiveNewView: upon receiving NEW_VIEW(v, _) from n - f processes as msgs when leader(v) = self and v > proposed` (specs/hotstuff.rio:192) */
 export function onReceiveNewView(
   ctx: HotStuffContext,
   state: HotStuffState,
@@ -516,7 +516,7 @@ export function onReceiveNewView(
 export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
   name: 'HotStuff',
   source: 'specs/hotstuff.rio',
-  sourceHash: 'db5645a5b50ff30c',
+  sourceHash: '1383308c8f4cf896',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -707,7 +707,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
   rules: [
     rio.onRequest<HotStuffParams, HotStuffState, SubmitRequest, { readonly cmd: rio.Value }>({
       name: 'onSubmit',
-      source: 'specs/hotstuff.rio:100',
+      source: 'specs/hotstuff.rio:104',
       request: 'submit',
       bind: (request) => {
         const cmd = request.cmd;
@@ -717,12 +717,12 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     }),
     rio.onStart<HotStuffParams, HotStuffState>({
       name: 'onStart',
-      source: 'specs/hotstuff.rio:103',
+      source: 'specs/hotstuff.rio:107',
       body: onStart,
     }),
     rio.onCondition<HotStuffParams, HotStuffState>({
       name: 'onBeat',
-      source: 'specs/hotstuff.rio:109',
+      source: 'specs/hotstuff.rio:113',
       condition: (ctx, state) => state.proposeNow !== null,
       body: onBeat,
     }),
@@ -741,7 +741,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       }
     >({
       name: 'onReceiveProposal',
-      source: 'specs/hotstuff.rio:118',
+      source: 'specs/hotstuff.rio:125',
       message: 'PROPOSE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -797,7 +797,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       }
     >({
       name: 'onReceivingPropose',
-      source: 'specs/hotstuff.rio:150',
+      source: 'specs/hotstuff.rio:157',
       message: 'PROPOSE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -838,7 +838,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly d: rio.Data; readonly q: rio.Process }
     >({
       name: 'onReceivingFetch',
-      source: 'specs/hotstuff.rio:154',
+      source: 'specs/hotstuff.rio:161',
       message: 'FETCH',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -866,7 +866,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       }
     >({
       name: 'onReceivingBlock',
-      source: 'specs/hotstuff.rio:157',
+      source: 'specs/hotstuff.rio:164',
       message: 'BLOCK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -916,7 +916,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       }
     >({
       name: 'onReceivingBlock2',
-      source: 'specs/hotstuff.rio:163',
+      source: 'specs/hotstuff.rio:170',
       message: 'BLOCK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -959,7 +959,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly msgs: rio.RSet<rio.WithSender<VoteMessage>> }
     >({
       name: 'onReceiveVote',
-      source: 'specs/hotstuff.rio:169',
+      source: 'specs/hotstuff.rio:176',
       message: 'VOTE',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.natSub(ctx.params.n, ctx.params.f) },
       collectAs: 'msgs',
@@ -983,7 +983,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     }),
     rio.onTimeout<HotStuffParams, HotStuffState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/hotstuff.rio:177',
+      source: 'specs/hotstuff.rio:184',
       timer: 'ViewTimer',
       bind: (args) => {
         const v = args[0] as rio.Nat;
@@ -1000,7 +1000,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       { readonly msgs: rio.RSet<rio.WithSender<NewViewMessage>> }
     >({
       name: 'onReceiveNewView',
-      source: 'specs/hotstuff.rio:185',
+      source: 'specs/hotstuff.rio:192',
       message: 'NEW_VIEW',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.natSub(ctx.params.n, ctx.params.f) },
       collectAs: 'msgs',
@@ -1014,12 +1014,22 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
       body: onReceiveNewView,
     }),
   ],
+  validity: {
+    PROPOSE: (ctx, state, { b }: ProposeMessage, sender_) =>
+      sender_ === leader(ctx.params, hOf(ctx.params, b)) &&
+      rio.equals(parentOf(ctx.params, b), qcNode(ctx.params, justifyOf(ctx.params, b))) &&
+      qcHeight(ctx.params, justifyOf(ctx.params, b)) < hOf(ctx.params, b) &&
+      validQC(ctx, state, justifyOf(ctx.params, b)),
+    VOTE: (ctx, _state, { node, h, sig }: VoteMessage, sender_) =>
+      ctx.crypto.verify(sig, sender_, [node, h] as const),
+    NEW_VIEW: (ctx, state, { qc }: NewViewMessage, _sender) => validQC(ctx, state, qc),
+  },
   modules: [],
   properties: [
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/hotstuff.rio:194',
+      source: 'specs/hotstuff.rio:201',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
@@ -1051,7 +1061,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     {
       name: 'progress',
       kind: 'eventually',
-      source: 'specs/hotstuff.rio:202',
+      source: 'specs/hotstuff.rio:209',
       holds: (params, view) =>
         rio.every(view.correct, (p) => view.state(p).execHeight >= rio.div(params.maxView, 2)),
     },

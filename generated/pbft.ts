@@ -18,9 +18,9 @@ export interface PBFTParams {
 export type Accepted = { readonly v: rio.Nat; readonly op: rio.Value | null; readonly sig: rio.Data };
 /** Record Exec. */
 export type Exec = { readonly op: rio.Value | null };
-/** Message `REQUEST(op: Value)` (specs/pbft.rio:44). */
+/** Message `REQUEST(op: Value) when sender in Client` (specs/pbft.rio:49). */
 export type RequestMessage = { readonly type: 'REQUEST'; readonly op: rio.Value };
-/** Message `PRE_PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)` (specs/pbft.rio:45). */
+/** Message `PRE_PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)  // ⟨⟨PRE-PREPARE, v, n, d⟩σp, m⟩` (specs/pbft.rio:50). */
 export type PrePrepareMessage = {
   readonly type: 'PRE_PREPARE';
   readonly v: rio.Nat;
@@ -28,7 +28,7 @@ export type PrePrepareMessage = {
   readonly op: rio.Value | null;
   readonly sig: rio.Data;
 };
-/** Message `PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)` (specs/pbft.rio:46). */
+/** Message `PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)      // ⟨PREPARE, v, n, d, i⟩σi, from a backup` (specs/pbft.rio:52). */
 export type PrepareMessage = {
   readonly type: 'PREPARE';
   readonly v: rio.Nat;
@@ -36,23 +36,23 @@ export type PrepareMessage = {
   readonly op: rio.Value | null;
   readonly sig: rio.Data;
 };
-/** Message `COMMIT(v: Nat, s: Nat, op: Option[Value])` (specs/pbft.rio:47). */
+/** Message `COMMIT(v: Nat, s: Nat, op: Option[Value]) when sender in Replica` (specs/pbft.rio:54). */
 export type CommitMessage = {
   readonly type: 'COMMIT';
   readonly v: rio.Nat;
   readonly s: rio.Nat;
   readonly op: rio.Value | null;
 };
-/** Message `REPLY(s: Nat, op: Value)` (specs/pbft.rio:48). */
+/** Message `REPLY(s: Nat, op: Value) when sender in Replica` (specs/pbft.rio:55). */
 export type ReplyMessage = { readonly type: 'REPLY'; readonly s: rio.Nat; readonly op: rio.Value };
-/** Message `CHECKPOINT(s: Nat, d: Digest, sig: Signature)` (specs/pbft.rio:49). */
+/** Message `CHECKPOINT(s: Nat, d: Digest, sig: Signature)                   // ⟨CHECKPOINT, n, d, i⟩σi` (specs/pbft.rio:56). */
 export type CheckpointMessage = {
   readonly type: 'CHECKPOINT';
   readonly s: rio.Nat;
   readonly d: rio.Data;
   readonly sig: rio.Data;
 };
-/** Message `VIEW_CHANGE(v: Nat, h: Nat, d: Digest, c: Set[Vote], p: Set[Prepared], sig: Signature)` (specs/pbft.rio:50). */
+/** Message `VIEW_CHANGE(v: Nat, h: Nat, d: Digest, c: Set[Vote], p: Set[Prepared], sig: Signature)  // ⟨VIEW-CHANGE, v+1, n, C, P, i⟩σi` (specs/pbft.rio:58). */
 export type ViewChangeMessage = {
   readonly type: 'VIEW_CHANGE';
   readonly v: rio.Nat;
@@ -64,7 +64,7 @@ export type ViewChangeMessage = {
   >;
   readonly sig: rio.Data;
 };
-/** Message `NEW_VIEW(v: Nat, vcs: Set[ViewChange], o: Set[Order])` (specs/pbft.rio:51). */
+/** Message `NEW_VIEW(v: Nat, vcs: Set[ViewChange], o: Set[Order])           // ⟨NEW-VIEW, v+1, V, O⟩σp` (specs/pbft.rio:60). */
 export type NewViewMessage = {
   readonly type: 'NEW_VIEW';
   readonly v: rio.Nat;
@@ -82,7 +82,7 @@ export type NewViewMessage = {
   >;
   readonly o: rio.RSet<readonly [rio.Nat, rio.Value | null, rio.Data]>;
 };
-/** Message `STATE(s: Nat, d: Digest, c: Set[Vote], history: Set[Slot])` (specs/pbft.rio:52). */
+/** Message `STATE(s: Nat, d: Digest, c: Set[Vote], history: Set[Slot])      // state transfer of a stable checkpoint` (specs/pbft.rio:63). */
 export type StateMessage = {
   readonly type: 'STATE';
   readonly s: rio.Nat;
@@ -175,17 +175,17 @@ function pBFTRoleMembers(params: PBFTParams, role: string): rio.RSet<rio.Process
   return [];
 }
 
-/** `def voterOf(x: Vote): Process = x.1` (specs/pbft.rio:72) */
+/** `def voterOf(x: Vote): Process = x.1` (specs/pbft.rio:84) */
 export function voterOf(params: PBFTParams, x: readonly [rio.Process, rio.Data]): rio.Process {
   return x[0];
 }
 
-/** `def sigOf(x: Vote): Signature = x.2` (specs/pbft.rio:73) */
+/** `def sigOf(x: Vote): Signature = x.2` (specs/pbft.rio:85) */
 export function sigOf(params: PBFTParams, x: readonly [rio.Process, rio.Data]): rio.Data {
   return x[1];
 }
 
-/** `def pView(c: Prepared): Nat = c.1` (specs/pbft.rio:74) */
+/** `def pView(c: Prepared): Nat = c.1` (specs/pbft.rio:86) */
 export function pView(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -193,7 +193,7 @@ export function pView(
   return c[0];
 }
 
-/** `def pSeq(c: Prepared): Nat = c.2` (specs/pbft.rio:75) */
+/** `def pSeq(c: Prepared): Nat = c.2` (specs/pbft.rio:87) */
 export function pSeq(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -201,7 +201,7 @@ export function pSeq(
   return c[1];
 }
 
-/** `def pOp(c: Prepared): Option[Value] = c.3` (specs/pbft.rio:76) */
+/** `def pOp(c: Prepared): Option[Value] = c.3` (specs/pbft.rio:88) */
 export function pOp(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -209,7 +209,7 @@ export function pOp(
   return c[2];
 }
 
-/** `def pSig(c: Prepared): Signature = c.4` (specs/pbft.rio:77) */
+/** `def pSig(c: Prepared): Signature = c.4` (specs/pbft.rio:89) */
 export function pSig(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -217,7 +217,7 @@ export function pSig(
   return c[3];
 }
 
-/** `def pVotes(c: Prepared): Set[Vote] = c.5` (specs/pbft.rio:78) */
+/** `def pVotes(c: Prepared): Set[Vote] = c.5` (specs/pbft.rio:90) */
 export function pVotes(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -225,7 +225,7 @@ export function pVotes(
   return c[4];
 }
 
-/** `def vcSender(x: ViewChange): Process = x.1` (specs/pbft.rio:79) */
+/** `def vcSender(x: ViewChange): Process = x.1` (specs/pbft.rio:91) */
 export function vcSender(
   params: PBFTParams,
   x: readonly [
@@ -242,7 +242,7 @@ export function vcSender(
   return x[0];
 }
 
-/** `def vcH(x: ViewChange): Nat = x.2` (specs/pbft.rio:80) */
+/** `def vcH(x: ViewChange): Nat = x.2` (specs/pbft.rio:92) */
 export function vcH(
   params: PBFTParams,
   x: readonly [
@@ -259,7 +259,7 @@ export function vcH(
   return x[1];
 }
 
-/** `def vcD(x: ViewChange): Digest = x.3` (specs/pbft.rio:81) */
+/** `def vcD(x: ViewChange): Digest = x.3` (specs/pbft.rio:93) */
 export function vcD(
   params: PBFTParams,
   x: readonly [
@@ -276,7 +276,7 @@ export function vcD(
   return x[2];
 }
 
-/** `def vcC(x: ViewChange): Set[Vote] = x.4` (specs/pbft.rio:82) */
+/** `def vcC(x: ViewChange): Set[Vote] = x.4` (specs/pbft.rio:94) */
 export function vcC(
   params: PBFTParams,
   x: readonly [
@@ -293,7 +293,7 @@ export function vcC(
   return x[3];
 }
 
-/** `def vcP(x: ViewChange): Set[Prepared] = x.5` (specs/pbft.rio:83) */
+/** `def vcP(x: ViewChange): Set[Prepared] = x.5` (specs/pbft.rio:95) */
 export function vcP(
   params: PBFTParams,
   x: readonly [
@@ -312,7 +312,7 @@ export function vcP(
   return x[4];
 }
 
-/** `def vcSig(x: ViewChange): Signature = x.6` (specs/pbft.rio:84) */
+/** `def vcSig(x: ViewChange): Signature = x.6` (specs/pbft.rio:96) */
 export function vcSig(
   params: PBFTParams,
   x: readonly [
@@ -329,17 +329,17 @@ export function vcSig(
   return x[5];
 }
 
-/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:112) */
+/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:124) */
 export function primary(params: PBFTParams, v: rio.Nat): rio.Process {
   return rio.mod(v, params.n);
 }
 
-/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:113) */
+/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:125) */
 export function inWindow(ctx: PBFTContext, state: PBFTState, s: rio.Nat): boolean {
   return s > state.stable && s <= state.stable + ctx.params.window && s <= ctx.params.maxSeq;
 }
 
-/** `def history(s: Nat): Set[Slot] = { (k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:114) */
+/** `def history(s: Nat): Set[Slot] = { (k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:126) */
 export function history(
   ctx: PBFTContext,
   state: PBFTState,
@@ -351,17 +351,17 @@ export function history(
   );
 }
 
-/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:115) */
+/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:127) */
 export function digest(ctx: PBFTContext, state: PBFTState, s: rio.Nat): rio.Data {
   return ctx.crypto.hash(history(ctx, state, s));
 }
 
-/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:116) */
+/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:128) */
 export function viewTimeout(params: PBFTParams, v: rio.Nat): rio.Nat {
   return 100 * (v + 1);
 }
 
-/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:120) */
+/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:130) */
 export function validCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -370,28 +370,26 @@ export function validCheckpoint(
   c: rio.RSet<readonly [rio.Process, rio.Data]>,
 ): boolean {
   return (
-    state.stable >= 0 &&
-    (s === 0 ||
-      rio.size(
-        rio.image(
-          rio.filter(c, (x) =>
-            ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [2, s, d] as const),
-          ),
-          (x) => voterOf(ctx.params, x),
+    s === 0 ||
+    rio.size(
+      rio.image(
+        rio.filter(c, (x) =>
+          ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [2, s, d] as const),
         ),
-      ) >=
-        2 * ctx.params.f + 1)
+        (x) => voterOf(ctx.params, x),
+      ),
+    ) >=
+      2 * ctx.params.f + 1
   );
 }
 
-/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:123) */
+/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:133) */
 export function validPrepared(
   ctx: PBFTContext,
   state: PBFTState,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
 ): boolean {
   return (
-    state.stable >= 0 &&
     ctx.crypto.verify(pSig(ctx.params, c), primary(ctx.params, pView(ctx.params, c)), [
       0,
       pView(ctx.params, c),
@@ -418,7 +416,7 @@ export function validPrepared(
   );
 }
 
-/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:126) */
+/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:136) */
 export function validViewChange(
   ctx: PBFTContext,
   state: PBFTState,
@@ -435,7 +433,6 @@ export function validViewChange(
   ],
 ): boolean {
   return (
-    state.stable >= 0 &&
     ctx.crypto.verify(vcSig(ctx.params, x), vcSender(ctx.params, x), [
       3,
       v,
@@ -453,7 +450,7 @@ export function validViewChange(
   );
 }
 
-/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { vcH(x) | x in vcs })` (specs/pbft.rio:130) */
+/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { vcH(x) | x in vcs })` (specs/pbft.rio:140) */
 export function minS(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -477,7 +474,7 @@ export function minS(
   );
 }
 
-/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { pSeq(c) | c in cs })` (specs/pbft.rio:131) */
+/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { pSeq(c) | c in cs })` (specs/pbft.rio:141) */
 export function maxS(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -504,7 +501,7 @@ export function maxS(
   );
 }
 
-/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:132) */
+/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:142) */
 export function chosen(
   params: PBFTParams,
   s: rio.Nat,
@@ -523,7 +520,7 @@ export function chosen(
     : null;
 }
 
-/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:134) */
+/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:144) */
 export function computeO(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -548,7 +545,7 @@ export function computeO(
   );
 }
 
-/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:333) */
+/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:347) */
 export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.union(
     rio.image(
@@ -565,7 +562,7 @@ export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value
   );
 }
 
-/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:334) */
+/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:348) */
 export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.image(
     rio.filter(
@@ -578,14 +575,14 @@ export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Va
   );
 }
 
-/** `upon start` (specs/pbft.rio:137) */
+/** `upon start` (specs/pbft.rio:147) */
 export function onStart(ctx: PBFTContext, state: PBFTState): void {
   if (ctx.params.resend > 0) {
     ctx.startTimer('Resend', [], ctx.params.resend);
   }
 }
 
-/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:144) */
+/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:154) */
 export function onReceivingRequest(
   ctx: PBFTContext,
   state: PBFTState,
@@ -597,7 +594,7 @@ export function onReceivingRequest(
   }
 }
 
-/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:150) */
+/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:160) */
 export function assign(
   ctx: PBFTContext,
   state: PBFTState,
@@ -621,7 +618,7 @@ export function assign(
   );
 }
 
-/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and verify(sig, p, (0, v, s, op)) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v)` (specs/pbft.rio:161) */
+/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and verify(sig, p, (0, v, s, op)) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v)` (specs/pbft.rio:171) */
 export function prePrepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -648,7 +645,7 @@ export function prePrepare(
   }
 }
 
-/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:170) */
+/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:180) */
 export function prepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -681,7 +678,7 @@ export function prepare(
   ctx.broadcast({ type: 'COMMIT', v, s, op }, ctx.role('Replica'));
 }
 
-/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:184) */
+/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:194) */
 export function commit(
   ctx: PBFTContext,
   state: PBFTState,
@@ -691,7 +688,7 @@ export function commit(
   state.executeReady = true;
 }
 
-/** `execute: upon executeReady` (specs/pbft.rio:190) */
+/** `execute: upon executeReady` (specs/pbft.rio:200) */
 export function execute(ctx: PBFTContext, state: PBFTState): void {
   state.executeReady = false;
   for (const k of rio.keys(state.committed)) {
@@ -723,7 +720,7 @@ export function execute(ctx: PBFTContext, state: PBFTState): void {
   }
 }
 
-/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:208) */
+/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:218) */
 export function stableCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -756,7 +753,7 @@ export function stableCheckpoint(
   );
 }
 
-/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:219) */
+/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:229) */
 export function weakCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -777,7 +774,7 @@ export function weakCheckpoint(
   );
 }
 
-/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ voterOf(x) | x in c and verify(sigOf(x), voterOf(x), (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:226) */
+/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ voterOf(x) | x in c and verify(sigOf(x), voterOf(x), (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:236) */
 export function stateTransfer(
   ctx: PBFTContext,
   state: PBFTState,
@@ -825,7 +822,7 @@ export function stateTransfer(
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:247) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:257) */
 export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { readonly v: rio.Nat }): void {
   state.view = state.view + 1;
   state.active = false;
@@ -858,7 +855,7 @@ export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { 
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:257) */
+/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:267) */
 export function joinViewChange(
   ctx: PBFTContext,
   state: PBFTState,
@@ -895,7 +892,7 @@ export function joinViewChange(
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:268) */
+/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:278) */
 export function newView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -917,7 +914,7 @@ export function newView(
   ctx.broadcast({ type: 'NEW_VIEW', v, vcs: state.sentV, o: state.sentO }, ctx.role('Replica'));
 }
 
-/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:285) */
+/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:295) */
 export function enterView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -1009,7 +1006,7 @@ export function enterView(
   }
 }
 
-/** `upon timeout Resend` (specs/pbft.rio:306) */
+/** `upon timeout Resend` (specs/pbft.rio:316) */
 export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   for (const k of rio.keys(state.pp)) {
     const a = rio.unwrap(rio.lookup(state.pp, k, null));
@@ -1056,6 +1053,7 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   }
 
   if (!state.active) {
+    state.viewChangeP = rio.filter(state.viewChangeP, (c2) => pSeq(ctx.params, c2) > state.stable);
     ctx.broadcast(
       {
         type: 'VIEW_CHANGE',
@@ -1118,20 +1116,20 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   ctx.startTimer('Resend', [], ctx.params.resend);
 }
 
-/** `upon invoke(op)` (specs/pbft.rio:346) */
+/** `upon invoke(op)` (specs/pbft.rio:360) */
 export function onInvoke(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   state.sent = rio.union(state.sent, rio.setOf<rio.Value>([op]));
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:351) */
+/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:365) */
 export function onTimeoutRetry(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/pbft.rio:355) */
+/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/pbft.rio:369) */
 export function onReceivingReplyFromQuorum(
   ctx: PBFTContext,
   state: PBFTState,
@@ -1146,7 +1144,7 @@ export function onReceivingReplyFromQuorum(
 export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   name: 'PBFT',
   source: 'specs/pbft.rio',
-  sourceHash: '5d9f7f6fd12c1afc',
+  sourceHash: '21d3458408339dcf',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -1536,14 +1534,14 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   rules: [
     rio.onStart<PBFTParams, PBFTState>({
       name: 'onStart',
-      source: 'specs/pbft.rio:137',
+      source: 'specs/pbft.rio:147',
       role: 'Replica',
       body: onStart,
     }),
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'onReceivingRequest',
-        source: 'specs/pbft.rio:144',
+        source: 'specs/pbft.rio:154',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1561,7 +1559,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'assign',
-        source: 'specs/pbft.rio:150',
+        source: 'specs/pbft.rio:160',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1595,7 +1593,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'prePrepare',
-      source: 'specs/pbft.rio:161',
+      source: 'specs/pbft.rio:171',
       role: 'Replica',
       message: 'PRE_PREPARE',
       quorum: { kind: 'single' },
@@ -1635,7 +1633,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<PrepareMessage>> }
     >({
       name: 'prepare',
-      source: 'specs/pbft.rio:170',
+      source: 'specs/pbft.rio:180',
       role: 'Replica',
       message: 'PREPARE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f },
@@ -1678,7 +1676,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly v: rio.Nat; readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'commit',
-      source: 'specs/pbft.rio:184',
+      source: 'specs/pbft.rio:194',
       role: 'Replica',
       message: 'COMMIT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1699,7 +1697,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onCondition<PBFTParams, PBFTState>({
       name: 'execute',
-      source: 'specs/pbft.rio:190',
+      source: 'specs/pbft.rio:200',
       role: 'Replica',
       condition: (ctx, state) => state.executeReady,
       body: execute,
@@ -1712,7 +1710,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'stableCheckpoint',
-      source: 'specs/pbft.rio:208',
+      source: 'specs/pbft.rio:218',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1745,7 +1743,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'weakCheckpoint',
-      source: 'specs/pbft.rio:219',
+      source: 'specs/pbft.rio:229',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1783,7 +1781,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'stateTransfer',
-      source: 'specs/pbft.rio:226',
+      source: 'specs/pbft.rio:236',
       role: 'Replica',
       message: 'STATE',
       quorum: { kind: 'single' },
@@ -1822,7 +1820,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/pbft.rio:247',
+      source: 'specs/pbft.rio:257',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1843,7 +1841,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'joinViewChange',
-      source: 'specs/pbft.rio:257',
+      source: 'specs/pbft.rio:267',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1876,7 +1874,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'newView',
-      source: 'specs/pbft.rio:268',
+      source: 'specs/pbft.rio:278',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1931,7 +1929,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'enterView',
-      source: 'specs/pbft.rio:285',
+      source: 'specs/pbft.rio:295',
       role: 'Replica',
       message: 'NEW_VIEW',
       quorum: { kind: 'single' },
@@ -1998,7 +1996,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, {}>({
       name: 'onTimeoutResend',
-      source: 'specs/pbft.rio:306',
+      source: 'specs/pbft.rio:316',
       role: 'Replica',
       timer: 'Resend',
       bind: () => ({}),
@@ -2006,7 +2004,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onRequest<PBFTParams, PBFTState, InvokeRequest, { readonly op: rio.Value }>({
       name: 'onInvoke',
-      source: 'specs/pbft.rio:346',
+      source: 'specs/pbft.rio:360',
       role: 'Client',
       request: 'invoke',
       bind: (request) => {
@@ -2017,7 +2015,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly op: rio.Value }>({
       name: 'onTimeoutRetry',
-      source: 'specs/pbft.rio:351',
+      source: 'specs/pbft.rio:365',
       role: 'Client',
       timer: 'Retry',
       bind: (args) => {
@@ -2029,7 +2027,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onReceive<PBFTParams, PBFTState, ReplyMessage, { readonly s: rio.Nat; readonly op: rio.Value }>({
       name: 'onReceivingReplyFromQuorum',
-      source: 'specs/pbft.rio:355',
+      source: 'specs/pbft.rio:369',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -2044,12 +2042,43 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       body: onReceivingReplyFromQuorum,
     }),
   ],
+  validity: {
+    REQUEST: (ctx, _state, _message, sender_) => rio.has(ctx.role('Client'), sender_),
+    PRE_PREPARE: (ctx, _state, { v, s, op, sig }: PrePrepareMessage, sender_) =>
+      sender_ === primary(ctx.params, v) && ctx.crypto.verify(sig, sender_, [0, v, s, op] as const),
+    PREPARE: (ctx, _state, { v, s, op, sig }: PrepareMessage, sender_) =>
+      rio.has(ctx.role('Replica'), sender_) &&
+      sender_ !== primary(ctx.params, v) &&
+      ctx.crypto.verify(sig, sender_, [1, v, s, op] as const),
+    COMMIT: (ctx, _state, _message, sender_) => rio.has(ctx.role('Replica'), sender_),
+    REPLY: (ctx, _state, _message, sender_) => rio.has(ctx.role('Replica'), sender_),
+    CHECKPOINT: (ctx, _state, { s, d, sig }: CheckpointMessage, sender_) =>
+      rio.has(ctx.role('Replica'), sender_) && ctx.crypto.verify(sig, sender_, [2, s, d] as const),
+    VIEW_CHANGE: (ctx, state, { v, h, d, c, p, sig }: ViewChangeMessage, sender_) =>
+      rio.has(ctx.role('Replica'), sender_) &&
+      validViewChange(ctx, state, v, [sender_, h, d, c, p, sig] as const),
+    NEW_VIEW: (ctx, state, { v, vcs, o }: NewViewMessage, sender_) =>
+      sender_ === primary(ctx.params, v) &&
+      rio.every(vcs, (x) => validViewChange(ctx, state, v, x)) &&
+      rio.size(rio.image(vcs, (x) => vcSender(ctx.params, x))) >= 2 * ctx.params.f + 1 &&
+      rio.every(o, (x) => ctx.crypto.verify(x[2], sender_, [0, v, x[0], x[1]] as const)),
+    STATE: (ctx, _state, { s, d, c, history }: StateMessage, _sender) =>
+      rio.size(
+        rio.image(
+          rio.filter(c, (x) =>
+            ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [2, s, d] as const),
+          ),
+          (x) => voterOf(ctx.params, x),
+        ),
+      ) >=
+        ctx.params.f + 1 && rio.equals(ctx.crypto.hash(history), d),
+  },
   modules: [],
   properties: [
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/pbft.rio:363',
+      source: 'specs/pbft.rio:377',
       holds: (params, view) =>
         rio.every(view.role('Replica'), (p) =>
           rio.every(
@@ -2074,7 +2103,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/pbft.rio:370',
+      source: 'specs/pbft.rio:384',
       holds: (params, view) =>
         !rio.every(view.role('Client'), (c) => rio.has(view.correct, c)) ||
         rio.every(
@@ -2100,7 +2129,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'liveness',
       kind: 'eventually',
-      source: 'specs/pbft.rio:377',
+      source: 'specs/pbft.rio:391',
       holds: (params, view) =>
         rio.every(
           view.role('Client'),

@@ -412,6 +412,12 @@ export interface MessageDecl extends NodeBase {
   readonly kind: 'message';
   readonly name: Name;
   readonly fields: readonly Param[];
+  /**
+   * The validity predicate (`when ...` after the fields), over the fields and `sender`: a
+   * received message that fails it is dropped before any rule sees it, and counted against
+   * its sender.
+   */
+  readonly valid?: Expr;
 }
 export interface MessagesDecl extends NodeBase {
   readonly kind: 'messages';

@@ -437,7 +437,7 @@ function member(out: Out, depth: number, m: ast.Member): void {
       return;
     case 'messages':
       out.line(depth, 'messages');
-      for (const msg of m.messages) out.line(depth + 1, `${msg.name.text}${optionalParams(msg.fields)}`);
+      for (const msg of m.messages) out.line(depth + 1, `${msg.name.text}${optionalParams(msg.fields)}${msg.valid === undefined ? '' : ` when ${expr(msg.valid, ANY, END)}`}`);
       return;
     case 'state':
       out.line(depth, 'state');

@@ -107,7 +107,7 @@ export function children(node: ast.Node): ast.Node[] {
     case 'messages':
       return [...n.messages];
     case 'message':
-      return [...n.fields];
+      return [...n.fields, ...opt(n.valid)];
     case 'state':
       return [...n.vars];
     case 'stateVar':

@@ -65,7 +65,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('all', { describe: 'with --seeds: keep going after a violation and report them all', type: 'boolean', default: false })
           .option('steps', { describe: 'stop a run after this many events', type: 'number', default: 100_000 })
           .option('horizon', { describe: 'stop a run at this simulated time; eventually-properties are judged then', type: 'number', default: 10_000 })
-          .option('faults', { describe: "fault plan: 'byzantine=P[:silent|equivocate|replay|arbitrary],crash=P@T,restart=P@T' or 'none' (default: the spec's faults, placed by the seed)", type: 'string' })
+          .option('faults', { describe: "fault plan: 'byzantine=P[:STRATEGY],crash=P@T,restart=P@T' or 'none' (default: the spec's faults, placed by the seed). STRATEGY: silent, equivocate, replay, arbitrary (random messages), or conflict, twins, withhold, stale, forge (the spec's own replica, corrupted; e.g. conflict(PRE_PREPARE+PREPARE) for some message types only)", type: 'string' })
           .option('beyond-faults', { describe: 'allow more faults than the spec tolerates', type: 'boolean', default: false })
           .option('network', { describe: "network: 'delay=1..10,loss=0.1,dup=0.05,gst=500,partition=0+1|2+3@10..50'", type: 'string' })
           .option('request', { describe: "a request, 'name(args) at TIME [on P]' (repeatable)", type: 'string', array: true, default: [] as string[] })

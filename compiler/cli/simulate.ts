@@ -148,7 +148,7 @@ export function checkCount(name: string, value: number, min: number): void {
 
 function describeFaults(faults: FaultPlan): string {
   const parts = [
-    ...faults.byzantine.map((b) => `p${b.process} Byzantine (${b.strategy})`),
+    ...faults.byzantine.map((b) => `p${b.process} Byzantine (${b.strategy}${b.types === undefined ? '' : `(${b.types.join('+')})`})`),
     ...faults.crashes.map((c) => `p${c.process} crashes at t=${c.at}`),
     ...(faults.restarts ?? []).map((r) => `p${r.process} restarts at t=${r.at}`),
   ];
@@ -254,6 +254,10 @@ export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
   const started = performance.now();
   let events = 0;
   let delivered = 0;
+  /** Over all seeds: messages dropped by validity predicates, per sender; what the protocol-following adversaries did. */
+  const invalid = new Map<number, number>();
+  let corrupted = 0;
+  let forged = 0;
   const violations: { seed: number; result: SimResult; faults: FaultPlan }[] = [];
   let ran = 0;
   let faultFailure: string | undefined;
@@ -272,6 +276,11 @@ export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
     ran++;
     events += result.steps;
     delivered += result.delivered;
+    for (const x of result.invalid) invalid.set(x.sender, (invalid.get(x.sender) ?? 0) + x.messages);
+    for (const a of result.adversaries) {
+      corrupted += a.corrupted;
+      forged += a.forged;
+    }
     if (!many && !args.json) io.out(`  faults (seed ${hex(seed)}): ${describeFaults(faults)}`);
     if (result.verdict === 'violation') {
       violations.push({ seed, result, faults });
@@ -336,6 +345,8 @@ export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
       verdict: violations.length === 0 ? 'ok' : 'violation',
       spec: plan.specFile, protocol: plan.module.name, params: plan.params,
       seeds: { first, last, ran }, events, delivered, eventsPerSecond: Math.round(events / Math.max(seconds, 1e-9)),
+      invalidMessages: Object.fromEntries([...invalid].sort((a, b) => a[0] - b[0]).map(([p, count]) => [`p${p}`, count])),
+      adversary: { corrupted, forged },
       violations: violations.map((v) => ({ seed: v.seed, property: v.result.violation!.property, kind: v.result.violation!.kind, step: v.result.violation!.step, time: v.result.violation!.time })),
       ...(firstViolation === undefined ? {} : { property: firstViolation.result.violation!.property, seed: firstViolation.seed, steps: firstViolation.result.violation!.step + 1, shrunkSteps }),
       ...(tracePath === undefined ? {} : { trace: tracePath }),
@@ -348,6 +359,10 @@ export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
       io.out(`${violations.length} violation${violations.length === 1 ? '' : 's'} in ${ran} seed${ran === 1 ? '' : 's'}${args.all ? '' : ' (stopped at the first; --all runs every seed)'}: ${violations.map((v) => `${hex(v.seed)} ${v.result.violation!.property}`).join(', ')}`);
     }
     io.out(`summary: ${ran} seeds, ${events} events, ${delivered} messages delivered, ${Math.round(events / Math.max(seconds, 1e-9))} events/s`);
+    if (invalid.size > 0) {
+      io.out(`invalid messages dropped (their validity predicates failed; protocol violations of their senders): ${[...invalid].sort((a, b) => a[0] - b[0]).map(([p, count]) => `p${p} ${count}`).join(', ')}`);
+    }
+    if (corrupted > 0 || forged > 0) io.out(`Byzantine messages corrupted: ${corrupted}, signatures forged: ${forged}`);
     if (tracePath !== undefined && firstViolation === undefined) io.out(`trace written to ${tracePath}`);
   }
   return violations.length === 0 ? 0 : 1;

@@ -620,6 +620,22 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
         return `${JSON.stringify(role)}: [${names.join(', ')}]`;
       })
       .join(', ')} }`;
+  // Validity predicates (`M(fields) when ...`): run by the engine on each received message
+  // before any rule sees it, with the receiving process's context (for its cryptography).
+  const validity = [...p.messages.values()].flatMap((m) => {
+    if (m.decl.valid === undefined) return [];
+    const env = envFor('rule');
+    const fields = m.decl.fields.map((f) => bindLocal(env, f.name.text));
+    const sender = m.decl.fields.some((f) => f.name.text === 'sender') ? '_sender' : bindLocal(env, 'sender');
+    const body = expr(env, m.decl.valid);
+    const used = referencedNames(m.decl.valid);
+    const destructure = m.decl.fields.map((f, i) => (used.has(f.name.text) ? fields[i]! : undefined)).filter((x) => x !== undefined);
+    const messageParam = destructure.length === 0 ? '_message' : `{ ${destructure.join(', ')} }: ${messageTypeName(m.decl.name.text)}`;
+    const ctxName = /\bctx\b/.test(body) ? 'ctx' : '_ctx';
+    const stateName = /\bstate\b/.test(body) ? 'state' : '_state';
+    const senderName = used.has('sender') ? sender : '_sender';
+    return [`${JSON.stringify(m.decl.name.text)}: (${ctxName}, ${stateName}, ${messageParam}, ${senderName}) => ${body}`];
+  });
   const moduleObject = `{
     name: ${JSON.stringify(prefix)},
     source: ${JSON.stringify(h.fileOfProtocol.get(prefix))},
@@ -639,7 +655,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     orderedProcesses: [${[...orderedProcessRoles(p.decl, typed)].map((r) => JSON.stringify(r)).join(', ')}],
     durableVariables: ${variablesByRole((d) => d.durable)},
     initialState: (${/\bparams\b/.test(initFields.join()) || /\brole\b/.test(initFields.join()) ? 'params' : '_params'}${/\brole\b/.test(initFields.join()) ? ', _self, role' : ''}) => ({ ${initFields.join(', ')} }),
-    rules: [${ruleEntries.join(',\n')}],
+    rules: [${ruleEntries.join(',\n')}],${validity.length === 0 ? '' : `\n    validity: { ${validity.join(',\n')} },`}
     modules: [${modules.join(', ')}],
     properties: [${properties.join(',\n')}],
     scenarios: [${scenarios.join(',\n')}],

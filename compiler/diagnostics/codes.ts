@@ -55,6 +55,7 @@ export const codes = {
   ShadowedName: { code: 'RIO2031', severity: 'warning' },
   DuplicateRuleName: { code: 'RIO2032', severity: 'error' },
   BindInsideExpression: { code: 'RIO2033', severity: 'error' },
+  SenderFieldWithValidity: { code: 'RIO2040', severity: 'error' },
 
   // 3xxx: types and semantic checks
   TypeMismatch: { code: 'RIO3001', severity: 'error' },
@@ -87,6 +88,7 @@ export const codes = {
   RoleCountNotNat: { code: 'RIO3030', severity: 'error' },
   ScenarioTimeNotNat: { code: 'RIO3032', severity: 'error' },
   NestedOption: { code: 'RIO3033', severity: 'error' },
+  ValidityNotBool: { code: 'RIO3040', severity: 'error' },
 
   // 4xxx: code generation
   CodegenUnsupported: { code: 'RIO4001', severity: 'error' },

@@ -238,6 +238,11 @@ class RioParser extends CstParser {
   private messageDecl = this.RULE('messageDecl', () => {
     this.CONSUME(t.Identifier, { LABEL: 'name' });
     this.OPTION(() => this.SUBRULE(this.paramList));
+    // The validity predicate: `VOTE(node: Digest, sig: Signature) when verify(sig, sender, node)`.
+    this.OPTION2(() => {
+      this.CONSUME(t.When);
+      this.SUBRULE(this.expr);
+    });
   });
 
   private stateDecl = this.RULE('stateDecl', () => {

@@ -543,9 +543,13 @@ export function toAst(cst: CstNode, file: string, ids: IdGenerator): { spec: ast
       case 'messagesDecl':
         return {
           kind: 'messages', id: id(), span: s,
-          messages: nodes(child, 'messageDecl').map((m): ast.MessageDecl => ({
-            kind: 'message', id: id(), span: spanOf(m), name: name(token(m, 'name')), fields: paramList(maybeNode(m, 'paramList')),
-          })),
+          messages: nodes(child, 'messageDecl').map((m): ast.MessageDecl => {
+            const valid = maybeNode(m, 'expr');
+            return {
+              kind: 'message', id: id(), span: spanOf(m), name: name(token(m, 'name')), fields: paramList(maybeNode(m, 'paramList')),
+              ...(valid === undefined ? {} : { valid: expr(valid) }),
+            };
+          }),
         };
       case 'stateDecl':
         return {

@@ -13,7 +13,8 @@ import type { CallTarget, Ref, TypedSpec } from './stage-types.js';
 import * as ty from './types.js';
 import { elementType, hasDefault, isAssignable, isComparable, isNumeric, isOrdered, join, showType, type Type } from './types.js';
 
-type Mode = 'process' | 'property' | 'static';
+/** `message`: a message's validity predicate (its fields and sender, no process state). */
+type Mode = 'process' | 'property' | 'static' | 'message';
 
 interface Local {
   readonly type: Type;
@@ -26,8 +27,12 @@ interface Ctx {
   /** The scope whose state is visible (role or protocol level); only in process mode. */
   readonly scope?: Scope;
   readonly locals: ReadonlyMap<string, Local>;
-  /** Set while checking a def body: collects whether it reads state. */
-  readonly def?: { readonly name: string; readsState: boolean };
+  /**
+   * Set while checking a def body: whether it runs on a process (reads state, `self`, or the
+   * process's cryptography), and whether it depends on which process that is (reads state or
+   * `self`, or signs); a validity predicate may call defs that use cryptography only.
+   */
+  readonly def?: { readonly name: string; readsState: boolean; readsProcess: boolean };
 }
 
 const builtinFunctions = new Set([
@@ -44,6 +49,8 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
   const binds = new Set<ast.NodeId>();
   const calls = new Map<ast.NodeId, CallTarget>();
   const stateReadingDefs = new Set<string>();
+  /** Defs that read the state or identity of the process running them (a subset of the above). */
+  const processDefs = new Set<string>();
 
   for (const protocol of resolved.protocols.values()) {
     checkProtocol(protocol);
@@ -117,12 +124,34 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
       defsChecked.add(def.decl.name.text);
       const locals = new Map<string, Local>();
       def.decl.params.forEach((p, i) => locals.set(p.name.text, { type: def.params[i]!, span: p.name.span }));
-      const marker = { name: def.decl.name.text, readsState: false };
+      const marker = { name: def.decl.name.text, readsState: false, readsProcess: false };
       const scope = scopeOfRole(def.role);
       const ctx: Ctx = { protocol, mode: 'process', ...(scope === undefined ? {} : { scope }), locals, def: marker };
       const actual = expr(def.decl.body, ctx, def.result);
       expect(def.decl.body.span, actual, def.result, `the result of '${def.decl.name.text}'`);
       if (marker.readsState) stateReadingDefs.add(def.decl.name.text);
+      if (marker.readsProcess) processDefs.add(def.decl.name.text);
+    }
+
+    /**
+     * A message's validity predicate: a Bool over its fields, `sender`, parameters, constants,
+     * `verify`, `hash` and defs that read no process state, so that every correct process
+     * judges a message alike, whoever receives it.
+     */
+    function checkValidity(message: ast.MessageDecl, fieldTypes: readonly Type[]): void {
+      if (message.valid === undefined) return;
+      const locals = new Map<string, Local>();
+      message.fields.forEach((f, i) => locals.set(f.name.text, { type: fieldTypes[i]!, span: f.name.span }));
+      const clash = message.fields.find((f) => f.name.text === 'sender');
+      if (clash !== undefined) {
+        report(diagnostic('SenderFieldWithValidity', clash.name.span, `a message with a validity predicate cannot have a field named 'sender': in the predicate, 'sender' is the process that sent it`, {
+          hint: 'rename the field',
+        }));
+      } else locals.set('sender', { type: ty.process, span: message.name.span });
+      const t = expr(message.valid, { protocol, mode: 'message', locals }, ty.bool);
+      if (!isAssignable(t, ty.bool)) {
+        report(diagnostic('ValidityNotBool', message.valid.span, `the validity predicate of '${message.name.text}' must be a Bool, but this is ${showType(t)}`));
+      }
     }
 
     // --- declarations ---
@@ -185,6 +214,7 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
       }
       for (const def of scope.defs.values()) checkDef(def);
     }
+    for (const message of protocol.messages.values()) checkValidity(message.decl, message.type.fields.map((f) => f.type));
     for (const scope of protocol.scopes) {
       for (const rule of scope.rules) checkRule(rule, scope);
     }
@@ -738,6 +768,12 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
 
     function unknownName(e: ast.NameExpr, ctx: Ctx): void {
       const name = e.name.text;
+      if (name === 'self' && ctx.mode === 'message') {
+        report(diagnostic('SelfOutsideProcess', e.span, "a validity predicate is about the message alone, not about the process receiving it: 'self' cannot be used here", {
+          hint: "'sender' is the process that sent the message",
+        }));
+        return;
+      }
       if (name === 'self' || name === 'correct') {
         report(diagnostic('SelfOutsideProcess', e.span, name === 'self'
           ? "'self' is the process running a rule; it has no meaning here"
@@ -746,6 +782,12 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
       }
       if (ctx.mode !== 'process') {
         const stateScope = protocol.scopes.find((s) => s.state.has(name));
+        if (stateScope !== undefined && ctx.mode === 'message') {
+          report(diagnostic('StateOutsideProcess', e.span, `'${name}' is the state of the receiving process; a validity predicate is about the message alone`, {
+            hint: 'check it in the guard of the rule that receives the message',
+          }));
+          return;
+        }
         if (stateScope !== undefined) {
           report(diagnostic('StateOutsideProcess', e.span, `'${name}' is the state of each process; ${ctx.mode === 'property' ? 'a property' : 'this declaration'} must say whose`, {
             hint: ctx.mode === 'property' ? `write 'p.${name}' for a process p, e.g. 'forall p in correct: p.${name} ...'` : 'use parameters and constants here',
@@ -795,9 +837,9 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
           refs.set(e.id, found.ref);
           if (found.ref.kind === 'state') {
             usage.readState.add(`${found.ref.role ?? ''}.${found.ref.name}`);
-            if (ctx.def !== undefined) ctx.def.readsState = true;
+            if (ctx.def !== undefined) ctx.def.readsState = ctx.def.readsProcess = true;
           }
-          if (found.ref.kind === 'self' && ctx.def !== undefined) ctx.def.readsState = true;
+          if (found.ref.kind === 'self' && ctx.def !== undefined) ctx.def.readsState = ctx.def.readsProcess = true;
           return found.type;
         }
         case 'unary': {
@@ -1045,12 +1087,17 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
           report(diagnostic('UnknownName', e.callee.span, `'${name}' is defined in role '${def.role}' and reads its state; it cannot be used here`));
         }
         checkDef(def);
-        if (ctx.mode !== 'process' && stateReadingDefs.has(name)) {
+        if (ctx.mode === 'message' && processDefs.has(name)) {
+          report(diagnostic('StateOutsideProcess', e.callee.span, `'${name}' reads the state of the process running it; a validity predicate is about the message alone`, {
+            hint: 'use only the fields, sender, parameters, constants, verify, hash and defs that read no state',
+          }));
+        } else if (ctx.mode !== 'process' && ctx.mode !== 'message' && stateReadingDefs.has(name)) {
           report(diagnostic('StateOutsideProcess', e.callee.span, `'${name}' reads the state of the process running it, so it cannot be used ${ctx.mode === 'property' ? 'in a property' : 'here'}`, {
             hint: 'give it the values it needs as parameters',
           }));
         }
         if (ctx.def !== undefined && stateReadingDefs.has(name)) ctx.def.readsState = true;
+        if (ctx.def !== undefined && processDefs.has(name)) ctx.def.readsProcess = true;
         if (ctx.def !== undefined && ctx.def.name === name) {
           report(diagnostic('RecursiveDefinition', e.callee.span, `'${name}' calls itself; definitions must not be recursive`, {
             hint: "use a comprehension, a quantifier or 'max ... by' instead of recursion",
@@ -1170,8 +1217,9 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
         }
         case 'sign':
           expr(first, ctx);
-          if (ctx.mode !== 'process') report(diagnostic('SelfOutsideProcess', e.callee.span, "'sign' signs as the process running the rule; it has no meaning here"));
-          if (ctx.def !== undefined) ctx.def.readsState = true; // it needs the process's cryptography
+          if (ctx.mode === 'message') report(diagnostic('SelfOutsideProcess', e.callee.span, "'sign' signs as the process running a rule; a validity predicate checks signatures with 'verify'"));
+          else if (ctx.mode !== 'process') report(diagnostic('SelfOutsideProcess', e.callee.span, "'sign' signs as the process running the rule; it has no meaning here"));
+          if (ctx.def !== undefined) ctx.def.readsState = ctx.def.readsProcess = true; // it signs as the process running it
           return { kind: 'signature' };
         case 'verify': {
           needsCrypto(e, ctx);
@@ -1193,7 +1241,7 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
 
     /** `verify` and `hash` run on the process's cryptography (symbolic or real): only in rules and the defs they call. */
     function needsCrypto(e: ast.Call, ctx: Ctx): void {
-      if (ctx.mode !== 'process') {
+      if (ctx.mode !== 'process' && ctx.mode !== 'message') {
         report(diagnostic('SelfOutsideProcess', e.callee.span, `'${e.callee.text}' needs the cryptography of the process running a rule; it cannot be used here`, {
           hint: 'compute it in a rule (for example in `upon start`) and keep the result in the state',
         }));

@@ -150,8 +150,14 @@ export function explore(config: ExploreConfig): ExploreResult {
       if (ignored === undefined) ignoredCache.set(s, (ignored = world.replica(p)!.ignoredFor(s.vars)));
       return ignored;
     });
+  // Processes start before anything else; a start that does something is a step of every
+  // counterexample (a replay must send what the start rules send).
+  const startSteps: TraceStep[] = [];
   for (const p of world.processes) {
-    if (!config.byzantine.includes(p)) world.apply({ kind: 'start', process: p });
+    if (config.byzantine.includes(p)) continue;
+    const event: WorldEvent = { kind: 'start', process: p };
+    const outcome = world.apply(event);
+    if (outcome.effects.length > 0 || outcome.firings.length > 0) startSteps.push({ t: 0, event, choices: outcome.choices });
   }
   // The finite universe of Byzantine messages.
   const universe: Wire[] = [];
@@ -613,7 +619,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       ignored = ignoredIn(w);
       extra = forgetIgnoredForgeries(done.extra, ignored);
     });
-    return steps;
+    return [...startSteps, ...steps];
   };
   const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): ExploreResult => ({
     verdict, states: visitedCount(), transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
@@ -625,7 +631,7 @@ export function explore(config: ExploreConfig): ExploreResult {
   // The initial state must already satisfy the safety properties.
   const initialViolation = world.violatedSafety();
   if (initialViolation !== undefined) {
-    return finish('violation', { violation: { property: initialViolation, kind: 'always', step: 0, time: 0, message: `'${initialViolation}' does not hold in the initial state` }, counterexample: [] });
+    return finish('violation', { violation: { property: initialViolation, kind: 'always', step: Math.max(0, startSteps.length - 1), time: 0, message: `'${initialViolation}' does not hold in the initial state` }, counterexample: startSteps });
   }
 
   while (frontier.length > head) {
@@ -654,9 +660,10 @@ export function explore(config: ExploreConfig): ExploreResult {
         transitions++;
         progressed = true;
         if (outcome.error !== undefined) {
+          const path = [...pathTo(index), ...steps];
           return finish('violation', {
-            violation: { property: 'assertion', kind: 'assertion', step: node.depth + steps.length - 1, time: node.depth + 1, message: outcome.error },
-            counterexample: [...pathTo(index), ...steps],
+            violation: { property: 'assertion', kind: 'assertion', step: path.length - 1, time: node.depth + 1, message: outcome.error },
+            counterexample: path,
           });
         }
         const violated = world.violatedSafety();

@@ -211,6 +211,12 @@ export interface ProtocolModule<P, S> {
    */
   readonly orderedProcesses: readonly string[];
   readonly rules: readonly RuleDesc<P, S>[];
+  /**
+   * Validity predicates of message types (`M(fields) when ...`): a received message whose
+   * predicate is false is dropped before any rule sees it, and reported as the sender's
+   * protocol violation. (`message` is the message type's own shape, hence `any`.)
+   */
+  readonly validity?: Readonly<Record<string, (ctx: RuleContext<P>, state: S, message: any, sender: Process) => boolean>>;
   readonly modules: readonly ModuleUse<P>[];
   readonly properties: readonly PropertyDesc<P, S>[];
   readonly scenarios: readonly ScenarioDesc<P>[];

@@ -1,8 +1,8 @@
 /**
  * `sign`, `verify` and `hash` behind one interface. The symbolic implementation (for the
- * simulator and the model checker) makes a signature a plain value naming its signer,
- * which only that signer's replica can produce: unforgeable by construction, and cheap to
- * hash and compare. The real implementation (for the network) uses Ed25519 and SHA-256
+ * simulator and the model checker) makes a signature a plain value naming its signer and
+ * what it signs, sealed with a keyed fingerprint that only `sign` computes: cheap to hash
+ * and compare, and a signature written by hand in another process's name does not verify. The real implementation (for the network) uses Ed25519 and SHA-256
  * from node:crypto; we write no cryptography of our own.
  */
 import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
@@ -15,13 +15,29 @@ export interface Crypto {
   hash(value: unknown): Data;
 }
 
-/** Signatures as `{ signer, of }` records: the model checker can hash and compare them. */
+/**
+ * The seal of a symbolic signature: a keyed fingerprint of signer and payload. Only `sign`
+ * makes it, and a replica's `sign` signs as that replica only, so a Byzantine process (whose
+ * messages the simulator builds as data) can copy a signature but not make one in another
+ * process's name: a `{ signer: q, of }` it writes itself has the wrong tag and does not
+ * verify (the simulator's `forge` strategy tries exactly that).
+ */
+function seal(signer: Process, of: string): string {
+  return fingerprint(`rio-symbolic-key|${signer}|${of}`);
+}
+
+/** Signatures as `{ signer, of, tag }` records: the model checker can hash and compare them. */
 export const symbolicCrypto: Crypto = {
-  sign: (signer, value) => ({ signer, of: encode(value) }),
+  sign: (signer, value) => {
+    const of = encode(value);
+    return { signer, of, tag: seal(signer, of) };
+  },
   verify: (signature, signer, value) => {
     if (typeof signature !== 'object' || signature === null || Array.isArray(signature)) return false;
     const s = signature as Record<string, unknown>;
-    return s['signer'] === signer && s['of'] === encode(value);
+    if (s['signer'] !== signer) return false;
+    const of = encode(value);
+    return s['of'] === of && s['tag'] === seal(signer, of);
   },
   hash: (value) => fingerprint(encode(value)),
 };

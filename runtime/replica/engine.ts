@@ -62,10 +62,20 @@ export interface Firing {
   readonly binding: Binding;
 }
 
+/** A received message that failed its type's validity predicate (dropped unseen). */
+export interface Rejected {
+  readonly from: Process;
+  readonly type: string;
+  /** The instance path for sub-module messages, e.g. `rb[2]`. */
+  readonly path: string;
+}
+
 /** The outcome of one input. */
 export interface StepResult {
   readonly effects: Effect[];
   readonly firings: Firing[];
+  /** Messages dropped as invalid (absent when none). */
+  readonly rejected?: readonly Rejected[];
 }
 
 const MAX_FIRINGS_PER_STEP = 100_000;
@@ -544,8 +554,11 @@ export class Replica<P = any, S = any> {
   /** Runs one input to quiescence. */
   handle(input: Input): StepResult {
     const effects: Effect[] = [];
+    this.rejected = undefined;
     this.step(input, effects);
-    return { effects, firings: this.sink.firings };
+    const firings = this.sink.firings;
+    const rejected = this.rejected;
+    return rejected === undefined ? { effects, firings } : { effects, firings, rejected };
   }
 
   private step(input: Input, effects: Effect[]): void {
@@ -583,6 +596,11 @@ export class Replica<P = any, S = any> {
         if (isEnvelope(message)) {
           this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, sink.pendingIndications);
           break;
+        }
+        if (this.module.validity?.[message.type]?.(ctx, this.vars, message, input.from) === false) {
+          // Invalid: no rule may see it, nor count it toward a quorum.
+          (this.rejected ??= []).push({ from: input.from, type: message.type, path: this.path });
+          return;
         }
         const slots = slotsOfType(this.plan, message.type);
         if (!this.store(ctx, input.from, message, slots)) return; // a duplicate: nothing changed at all
@@ -930,6 +948,7 @@ export class Replica<P = any, S = any> {
     const result = child.handle(input);
     this.state.children[alias]![encode(key)] = child.state;
     for (const firing of result.firings) this.addFiring(firing);
+    if (result.rejected !== undefined) (this.rejected ??= []).push(...result.rejected);
     for (const effect of result.effects) {
       switch (effect.kind) {
         case 'send':
@@ -949,6 +968,8 @@ export class Replica<P = any, S = any> {
   /** Where the current step's outputs go (the shared context writes there). */
   private readonly sink: Sink = { effects: NO_EFFECTS, firings: NO_FIRINGS, pendingIndications: [] };
   private sharedContext: RuleContext<P> | undefined;
+  /** The messages of the current input dropped as invalid (reset by `handle`; none: undefined, no allocation). */
+  private rejected: Rejected[] | undefined;
 
   private context(): RuleContext<P> {
     return new ReplicaContext(this.self, this.params, this.processes, this.roles, this.env, this.sink, (alias, key, request) =>

@@ -2,9 +2,18 @@
 import type { ProtocolModule, Tagged } from '../replica/contract.js';
 import type { Process } from '../replica/values.js';
 import type { WorldOptions } from '../world/world.js';
+import { shadowStrategies, type ShadowStrategy } from './adversary.js';
 
-export type ByzantineStrategy = 'silent' | 'equivocate' | 'replay' | 'arbitrary';
-export const byzantineStrategies: readonly ByzantineStrategy[] = ['silent', 'equivocate', 'replay', 'arbitrary'];
+/** Strategies that send random well-typed messages (they cannot sign as anyone but themselves, over random payloads). */
+export type GenericStrategy = 'silent' | 'equivocate' | 'replay' | 'arbitrary';
+/**
+ * The generic strategies: what the spec's own fault model (no --faults) draws from, so that
+ * a seed keeps meaning the same run.
+ */
+export const byzantineStrategies: readonly GenericStrategy[] = ['silent', 'equivocate', 'replay', 'arbitrary'];
+/** Every strategy: the generic ones and the protocol-following ones of adversary.ts. */
+export type ByzantineStrategy = GenericStrategy | ShadowStrategy;
+export const allByzantineStrategies: readonly ByzantineStrategy[] = [...byzantineStrategies, ...shadowStrategies];
 
 export interface NetworkConfig {
   /** Per-message delay, uniform in [minDelay, maxDelay] time units. */
@@ -22,7 +31,8 @@ export interface NetworkConfig {
 
 export interface FaultPlan {
   readonly crashes: readonly { readonly process: Process; readonly at: number }[];
-  readonly byzantine: readonly { readonly process: Process; readonly strategy: ByzantineStrategy }[];
+  /** `types`: the message types a protocol-following strategy corrupts (all when absent or empty). */
+  readonly byzantine: readonly { readonly process: Process; readonly strategy: ByzantineStrategy; readonly types?: readonly string[] }[];
   /** Crashed processes that come back (crash–recovery), keeping their `durable` state. */
   readonly restarts?: readonly { readonly process: Process; readonly at: number }[];
 }

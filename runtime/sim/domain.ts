@@ -3,6 +3,7 @@
  * and what the model checker enumerates. `values` bounds Value and Nat fields.
  */
 import type { EventDesc, Tagged, TypeDesc } from '../replica/contract.js';
+import { symbolicCrypto } from '../replica/crypto.js';
 import type { Rng } from '../replica/rng.js';
 import { encode, fingerprint, setOf, type Data, type Process } from '../replica/values.js';
 
@@ -22,7 +23,7 @@ export function randomValue(t: TypeDesc, d: Domain, rng: Rng, depth = 0): Data {
     case 'bool': return rng.chance(0.5);
     case 'process': return rng.pick(d.processes);
     case 'string': return `s${rng.below(d.values)}`;
-    case 'signature': return { signer: d.signer, of: encode(rng.below(d.values)) };
+    case 'signature': return symbolicCrypto.sign(d.signer, rng.below(d.values));
     case 'digest': return fingerprint(String(rng.below(d.values)));
     case 'option': return rng.chance(0.3) ? null : randomValue(t.of, d, rng, depth + 1);
     case 'set': {
@@ -63,7 +64,7 @@ export function allValues(t: TypeDesc, d: Domain, limit = 64): Data[] | undefine
     case 'bool': return [false, true];
     case 'process': return [...d.processes];
     case 'enum': return [...t.members];
-    case 'signature': return Array.from({ length: d.values }, (_, i) => ({ signer: d.signer, of: encode(i) }));
+    case 'signature': return Array.from({ length: d.values }, (_, i) => symbolicCrypto.sign(d.signer, i));
     case 'option': {
       const inner = allValues(t.of, d, limit);
       return inner === undefined ? undefined : [null, ...inner];

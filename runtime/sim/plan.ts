@@ -7,7 +7,8 @@
 import type { ProtocolModule, Tagged, TypeDesc } from '../replica/contract.js';
 import { Rng } from '../replica/rng.js';
 import type { Data, Process } from '../replica/values.js';
-import { byzantineStrategies, defaultNetwork, type ByzantineStrategy, type FaultPlan, type NetworkConfig, type WorkloadStep } from './config.js';
+import { shadowStrategies } from './adversary.js';
+import { allByzantineStrategies, byzantineStrategies, defaultNetwork, type ByzantineStrategy, type FaultPlan, type NetworkConfig, type WorkloadStep } from './config.js';
 
 /** A run configuration the user got wrong (a usage error, exit 2). */
 export class PlanError extends Error {
@@ -172,13 +173,22 @@ export function parseFaults(module: ProtocolModule<any, any>, params: Record<str
   }
   const crashes: { process: Process; at: number }[] = [];
   const restarts: { process: Process; at: number }[] = [];
-  const byzantine: { process: Process; strategy: ByzantineStrategy }[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    let m = /^byzantine=(\d+)(?::(\w+))?$/.exec(part);
+  const byzantine: { process: Process; strategy: ByzantineStrategy; types?: readonly string[] }[] = [];
+  for (const part of splitArgs(text).map((p) => p.trim()).filter((p) => p !== '')) {
+    let m = /^byzantine=(\d+)(?::([\w-]+)(?:\(([^)]*)\))?)?$/.exec(part);
     if (m !== null) {
       const strategy = (m[2] ?? 'equivocate') as ByzantineStrategy;
-      if (!byzantineStrategies.includes(strategy)) throw new PlanError(`--faults: unknown Byzantine strategy '${m[2]}' (known: ${byzantineStrategies.join(', ')})`);
-      byzantine.push({ process: Number(m[1]), strategy });
+      if (!allByzantineStrategies.includes(strategy)) throw new PlanError(`--faults: unknown Byzantine strategy '${m[2]}' (known: ${allByzantineStrategies.join(', ')})`);
+      if (m[3] === undefined) {
+        byzantine.push({ process: Number(m[1]), strategy });
+        continue;
+      }
+      if (!(shadowStrategies as readonly string[]).includes(strategy)) throw new PlanError(`--faults: strategy '${strategy}' takes no message types (only ${shadowStrategies.join(', ')} do)`);
+      const types = m[3].split(/[\s,+|]+/).filter((t) => t !== '');
+      const known = module.messages.map((d) => d.name);
+      for (const t of types) if (!known.includes(t)) throw new PlanError(`--faults: '${t}' is not a message of ${module.name} (its messages: ${known.join(', ')})`);
+      if (types.length === 0) throw new PlanError(`--faults '${part}': name at least one message type in the parentheses, or leave them out`);
+      byzantine.push({ process: Number(m[1]), strategy, types });
       continue;
     }
     m = /^(crash|restart)=(\d+)@(\d+)$/.exec(part);
@@ -186,7 +196,7 @@ export function parseFaults(module: ProtocolModule<any, any>, params: Record<str
       (m[1] === 'crash' ? crashes : restarts).push({ process: Number(m[2]), at: Number(m[3]) });
       continue;
     }
-    throw new PlanError(`--faults '${part}': expected byzantine=P[:strategy], crash=P@TIME, restart=P@TIME or none`);
+    throw new PlanError(`--faults '${part}': expected byzantine=P[:strategy[(TYPE+TYPE)]], crash=P@TIME, restart=P@TIME or none`);
   }
   for (const p of [...crashes, ...restarts, ...byzantine].map((f) => f.process)) {
     if (p >= n) throw new PlanError(`--faults: process ${p} does not exist (processes are 0..${n - 1})`);

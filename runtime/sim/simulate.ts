@@ -16,10 +16,11 @@
  * result.verdict;   // 'ok'
  * ```
  */
-import type { Wire } from '../replica/contract.js';
+import type { Effect, Input, Wire } from '../replica/contract.js';
 import { Rng } from '../replica/rng.js';
 import { encode, type Process } from '../replica/values.js';
 import { World, type Outcome, type WorldEvent } from '../world/world.js';
+import { ShadowAdversary, shadowStrategies, type ShadowStrategy } from './adversary.js';
 import type { ByzantineStrategy, SimConfig } from './config.js';
 import { randomMessage, type Domain } from './domain.js';
 import { EventQueue } from './heap.js';
@@ -51,12 +52,18 @@ export interface SimResult {
   readonly trace: readonly TraceStep[];
   /** `eventually` properties were judged (the run ended stable). */
   readonly livenessChecked: boolean;
+  /** Per sender, the messages dropped by their validity predicates (protocol violations of Byzantine senders). */
+  readonly invalid: readonly { readonly sender: Process; readonly messages: number }[];
+  /** What each protocol-following Byzantine process did: messages corrupted, signatures forged. */
+  readonly adversaries: readonly { readonly process: Process; readonly strategy: ByzantineStrategy; readonly corrupted: number; readonly forged: number }[];
 }
 
 type Scheduled =
   | { readonly kind: 'event'; readonly event: WorldEvent }
   | { readonly kind: 'timer'; readonly process: Process; readonly timer: string; readonly args: readonly unknown[]; readonly generation: number; readonly key: string }
-  | { readonly kind: 'byzantineTick'; readonly process: Process };
+  | { readonly kind: 'byzantineTick'; readonly process: Process }
+  /** An input to a copy of a protocol-following Byzantine process (adversary.ts). */
+  | { readonly kind: 'shadow'; readonly process: Process; readonly copy: number; readonly input: Input; readonly key?: string; readonly generation?: number };
 
 const BYZANTINE_BUDGET = 40;
 
@@ -83,6 +90,17 @@ export function simulate(config: SimConfig): SimResult {
   for (const b of config.faults.byzantine) {
     if (b.strategy === 'equivocate' || b.strategy === 'arbitrary') queue.push(0, { kind: 'byzantineTick', process: b.process });
   }
+  // Protocol-following Byzantine processes: their shadow replicas start with everyone.
+  const correct = world.processes.filter((p) => !byzantine.includes(p));
+  const shadows = new Map<Process, ShadowAdversary>();
+  for (const b of config.faults.byzantine) {
+    if (!(shadowStrategies as readonly string[]).includes(b.strategy)) continue;
+    const adversary = new ShadowAdversary(config.module, config.params, b.process, b.strategy as ShadowStrategy, b.types ?? [], correct, world.processes, config.values, rng);
+    shadows.set(b.process, adversary);
+    adversary.copies.forEach((_, copy) => queue.push(0, { kind: 'shadow', process: b.process, copy, input: { kind: 'start' } }));
+  }
+  const shadowTimers = new Map<string, number>();
+  const invalid = new Map<Process, number>();
 
   const domainFor = (p: Process): Domain => ({ values: config.values, processes: world.processes, signer: p });
   const partitioned = (from: Process, to: Process, t: number) =>
@@ -116,6 +134,45 @@ export function simulate(config: SimConfig): SimResult {
     steps++;
     record(event, outcome);
     transmit(from, to, message);
+  };
+
+  /** A protocol-following Byzantine process's message on the network. */
+  const shadowSend = (from: Process, to: Process, message: Wire) => {
+    const event: WorldEvent = { kind: 'inject', from, to, message };
+    const outcome = world.apply(event);
+    steps++;
+    record(event, outcome);
+    transmit(from, to, message);
+  };
+
+  /** Runs one input on a copy of a protocol-following Byzantine process and routes its effects. */
+  const runShadow = (adversary: ShadowAdversary, copy: number, input: Input) => {
+    const p = adversary.self;
+    const result = adversary.copies[copy]!.handle(input);
+    for (const effect of result.effects as Effect[]) {
+      switch (effect.kind) {
+        case 'send':
+          if (effect.to === p) {
+            // Its messages to itself stay with the copy that sent them.
+            queue.push(now + net.minDelay, { kind: 'shadow', process: p, copy, input: { kind: 'receive', from: p, message: effect.message } });
+            break;
+          }
+          for (const [to, message] of adversary.route(copy, effect.to, effect.message)) shadowSend(p, to, message);
+          break;
+        case 'startTimer': {
+          const key = `${p}|${copy}|${effect.timer}|${encode(effect.args)}`;
+          const generation = (shadowTimers.get(key) ?? 0) + 1;
+          shadowTimers.set(key, generation);
+          queue.push(now + Math.max(0, effect.delay), { kind: 'shadow', process: p, copy, input: { kind: 'timeout', timer: effect.timer, args: effect.args }, key, generation });
+          break;
+        }
+        case 'cancelTimer':
+          shadowTimers.delete(`${p}|${copy}|${effect.timer}|${encode(effect.args)}`);
+          break;
+        case 'indicate':
+          break;
+      }
+    }
   };
 
   /** What a Byzantine process does when it receives a message or its tick comes. */
@@ -160,6 +217,8 @@ export function simulate(config: SimConfig): SimResult {
       ...(violation === undefined ? {} : { violation }),
       steps, delivered, endTime: now, ended: violation?.kind === 'eventually' ? ended : violation === undefined ? ended : 'violation',
       trace, livenessChecked: stable,
+      invalid: [...invalid].sort((a, b) => a[0] - b[0]).map(([sender, messages]) => ({ sender, messages })),
+      adversaries: [...shadows.values()].map((a) => ({ process: a.self, strategy: a.strategy, corrupted: a.corrupted, forged: a.forged })),
     };
   };
 
@@ -181,6 +240,17 @@ export function simulate(config: SimConfig): SimResult {
       }
       continue;
     }
+    if (item.kind === 'shadow') {
+      const adversary = shadows.get(item.process)!;
+      if (item.key !== undefined) {
+        if (shadowTimers.get(item.key) !== item.generation) continue; // cancelled or restarted
+        shadowTimers.delete(item.key);
+      }
+      runShadow(adversary, item.copy, item.input);
+      if (steps >= config.maxEvents) return finish('maxEvents');
+      // Its messages change no correct state until delivered: no property to check here.
+      continue;
+    }
     if (item.kind === 'timer') {
       if (timerGenerations.get(item.key) !== item.generation) continue; // cancelled or restarted
       timerGenerations.delete(item.key);
@@ -189,13 +259,30 @@ export function simulate(config: SimConfig): SimResult {
       event = item.event;
     }
     if (event.kind === 'deliver' && partitioned(event.from, event.to, now)) event = { kind: 'lose', from: event.from, to: event.to, message: event.message };
+    if (event.kind === 'request' && shadows.has(event.process)) {
+      // A request at a protocol-following Byzantine process goes to its copies.
+      const adversary = shadows.get(event.process)!;
+      const request = event.request;
+      adversary.copies.forEach((_, copy) => runShadow(adversary, copy, { kind: 'request', request: adversary.requestFor(copy, request) }));
+      continue;
+    }
     if (!world.isPossible(event)) continue;
     const outcome = world.apply(event);
     steps++;
     record(event, outcome);
+    for (const r of outcome.rejected ?? []) invalid.set(r.from, (invalid.get(r.from) ?? 0) + 1);
     if (event.kind === 'deliver') {
       delivered++;
-      if (byzantine.includes(event.to)) actByzantine(event.to, event.message);
+      const adversary = shadows.get(event.to);
+      if (adversary !== undefined) {
+        const { from, message } = event;
+        adversary.observe(message);
+        adversary.copies.forEach((_, copy) => {
+          const delay = adversary.delayFor(copy, net.maxDelay);
+          if (delay === 0) runShadow(adversary, copy, { kind: 'receive', from, message });
+          else queue.push(now + delay, { kind: 'shadow', process: event.to, copy, input: { kind: 'receive', from, message } });
+        });
+      } else if (byzantine.includes(event.to)) actByzantine(event.to, event.message);
     }
     if (outcome.error !== undefined) {
       return finish('violation', { property: 'assertion', kind: 'assertion', step: steps - 1, time: now, message: outcome.error });

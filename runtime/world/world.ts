@@ -15,7 +15,7 @@
  */
 import type { Chooser, Effect, GlobalView, ProtocolModule, Tagged, Wire } from '../replica/contract.js';
 import { symbolicCrypto, type Crypto } from '../replica/crypto.js';
-import { layoutProcesses, Replica, SpecError, type Firing, type ReplicaState } from '../replica/index.js';
+import { layoutProcesses, Replica, SpecError, type Firing, type Rejected, type ReplicaState } from '../replica/index.js';
 import { encode, type Data, type Process, type RSet } from '../replica/values.js';
 
 /** Something that can happen to a world. */
@@ -44,6 +44,8 @@ export interface Outcome {
   readonly choiceCounts?: readonly number[];
   /** A failed assertion or run-time error in the spec, if the step hit one. */
   readonly error?: string;
+  /** Received messages dropped by their type's validity predicate (sent by Byzantine processes). */
+  readonly rejected?: readonly Rejected[];
 }
 
 export interface WorldOptions {
@@ -291,6 +293,14 @@ export class World<P = any, S = any> {
           this.timers.delete(timerKey(p, effect.timer, effect.args));
           break;
       }
+    }
+    if (result.rejected !== undefined) {
+      // A correct process never sends an invalid message: if one does, the spec is wrong.
+      const byCorrect = result.rejected.find((r) => !this.byzantine.includes(r.from));
+      if (byCorrect !== undefined) {
+        return { effects: [], firings: [], choices: [...this.chooser.made], rejected: result.rejected, error: `p${byCorrect.from}, a correct process, sent p${p} a ${byCorrect.type}${byCorrect.path === '' ? '' : ` (in ${byCorrect.path})`} that fails the message's validity predicate` };
+      }
+      return { effects: result.effects, firings: result.firings, choices: [...this.chooser.made], choiceCounts: [...this.chooser.counts], rejected: result.rejected };
     }
     // Most steps choose nothing: share one empty list rather than copy two per step.
     if (this.chooser.made.length === 0) return { effects: result.effects, firings: result.firings, choices: NO_CHOICES, choiceCounts: NO_CHOICES };

@@ -471,10 +471,10 @@ describe.concurrent('rio', () => {
      * try that turns a PlanError into a usage error: exit 3 without --json, exit 2 with it.
      */
     const faultCases: [string, string, string][] = [
-      ['malformed', 'garbage', "rio: --faults 'garbage': expected byzantine=P[:strategy], crash=P@TIME, restart=P@TIME or none"],
-      ['crash without time', 'crash=1', "rio: --faults 'crash=1': expected byzantine=P[:strategy], crash=P@TIME, restart=P@TIME or none"],
+      ['malformed', 'garbage', "rio: --faults 'garbage': expected byzantine=P[:strategy[(TYPE+TYPE)]], crash=P@TIME, restart=P@TIME or none"],
+      ['crash without time', 'crash=1', "rio: --faults 'crash=1': expected byzantine=P[:strategy[(TYPE+TYPE)]], crash=P@TIME, restart=P@TIME or none"],
       ['no such process', 'byzantine=9', 'rio: --faults: process 9 does not exist (processes are 0..3)'],
-      ['unknown strategy', 'byzantine=1:evil', "rio: --faults: unknown Byzantine strategy 'evil' (known: silent, equivocate, replay, arbitrary)"],
+      ['unknown strategy', 'byzantine=1:evil', "rio: --faults: unknown Byzantine strategy 'evil' (known: silent, equivocate, replay, arbitrary, conflict, twins, withhold, stale, forge)"],
       ['beyond the bound', 'byzantine=1,byzantine=2', "rio: --faults: 2 Byzantine processes, but the spec tolerates 1 ('faults byzantine'); add --beyond-faults to run it anyway"],
     ];
     it.each(faultCases)('--faults %s, with --json', async (_, faults, message) => {

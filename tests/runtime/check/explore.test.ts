@@ -301,12 +301,13 @@ describe('shortest counterexamples of mutants, worked out by hand', () => {
   // The coordinator commits on a majority (2 of 3) of YES votes, so validity (commit only if
   // every participant voted YES) fails as soon as two votes arrive: the request (1 step),
   // VOTE_REQ delivered to two participants (2), their VOTEs delivered (2): 5 steps. Nothing
-  // shorter decides commit: the coordinator needs two VOTEs, each after its VOTE_REQ.
-  it('two-phase-commit/vote-quorum-lowered: validity, 5 steps', async () => {
+  // shorter decides commit: the coordinator needs two VOTEs, each after its VOTE_REQ. The
+  // trace begins with the three participants' starts (each starts its VOTE-REQ timer): 8 steps.
+  it('two-phase-commit/vote-quorum-lowered: validity, 5 steps after the starts', async () => {
     const r = check(await load('two-phase-commit/vote-quorum-lowered.rio'), {
       params: { participants: 3 }, crashes: 0, workload: [{ process: 0, request: { type: 'commitTransaction' } }],
-    }, 'validity', 5);
-    expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['request', 'deliver', 'deliver', 'deliver', 'deliver']);
+    }, 'validity', 8);
+    expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['start', 'start', 'start', 'request', 'deliver', 'deliver', 'deliver', 'deliver']);
   });
 });
 
@@ -355,7 +356,19 @@ describe('a bound on timer expiries', () => {
     for (const maxTimeouts of [undefined, 3]) {
       const r = explore({ ...base(module, { n: 1 }), ...(maxTimeouts === undefined ? {} : { maxTimeouts }) });
       expect(r.violation?.property).toBe('counted');
-      expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['timeout', 'timeout', 'timeout']);
+      expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['start', 'timeout', 'timeout', 'timeout']);
     }
+  });
+
+  // Regression: counterexamples left out the start steps, so a replay never sent what the
+  // start rules send, and showed the first delivery as "not possible here".
+  it('a counterexample starts with the start steps that did something, and replays', async () => {
+    const module = await loadSnippet(ping.replace('always forall p in correct: p.got or not p.got', 'always forall p in correct: not p.got'));
+    const r = explore(base(module, { n: 2 }));
+    expect(r.violation?.property).toBe('quiet');
+    expect(r.counterexample!.map((s) => s.event.kind)).toEqual(['start', 'start', 'deliver']);
+    const replayed = replaySteps(module, { n: 2 }, [], r.counterexample!, { checkLiveness: false });
+    expect(replayed.applied).toHaveLength(3);
+    expect(replayed.violation).toMatchObject({ property: 'quiet', step: 2 });
   });
 });

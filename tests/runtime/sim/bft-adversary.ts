@@ -1,14 +1,13 @@
 /**
  * A targeted Byzantine adversary for the BFT consensus specs, run in tests only.
  *
- * The simulator's generic strategies (silent, equivocate, replay, arbitrary) send random
- * well-typed messages, and their signatures are over random numbers
- * (runtime/sim/domain.ts: `{ signer, of: encode(i) }`), so they never verify against a
- * vote's payload: in a spec whose votes are signed, a generic Byzantine process cannot cast
- * a vote that counts. Real Byzantine replicas sign what they like with their own key. This
- * driver plays such a replica: it reacts to the messages it receives with messages of its
- * own, validly signed with its own symbolic key, chosen by a per-spec strategy (conflicting
- * votes to different peers, an equivocating leader). Everything else is an ordinary
+ * The simulator's own strategies cover what can be done to a protocol without knowing it
+ * (runtime/sim/adversary.ts: conflicting re-signed copies of the spec's own messages, twins,
+ * withholding, stale and forged certificates). Some mutants need a protocol decision: which
+ * conflicting value to give whom so that both sides reach a quorum across rounds, or a fork
+ * from a QC below the others' lock. This driver plays such a replica: it reacts to the
+ * messages it receives with messages of its own, validly signed with its own symbolic key,
+ * chosen by a per-spec strategy (bft-strategies.ts). Everything else is an ordinary
  * asynchronous run on the shared World: a seeded scheduler picks which message to deliver
  * or lose next, or which timer expires, and every step is recorded as a TraceStep, so a
  * violation can be shrunk (runtime/sim/shrink.ts) and replayed like a simulator run.

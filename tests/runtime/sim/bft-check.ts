@@ -13,7 +13,9 @@ import { replaySteps } from '../../../runtime/sim/replay.js';
 import { shrink } from '../../../runtime/sim/shrink.js';
 import type { TraceStep, Violation } from '../../../runtime/sim/simulate.js';
 import { loadSnippet } from '../../helpers/compile-snippet.js';
+import { simulate } from '../../../runtime/sim/simulate.js';
 import { firstTargetedViolation, runTargeted, type TargetedSearch } from './bft-adversary.js';
+import { configFor, planRun, type RunOptions } from './sim-config.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 /** The longest shrunk counterexample accepted (as in mutants.test.ts). */
@@ -59,4 +61,21 @@ export function expectTargetedCatch(
     expect(control.violation, `original, seed ${s}: ${control.violation?.message}`).toBeUndefined();
   }
   return expectShrunk(mutant, params, byzantine, run.steps, run.violation!, property, maxShrunk);
+}
+
+/**
+ * The mutant violates `property` in the simulator at `seed` with the given `rio simulate`
+ * options (a protocol-following Byzantine strategy in --faults), the counterexample shrinks
+ * and replays, and the unmodified spec holds its safety properties on the same run.
+ */
+export function expectSimulatorCatch(
+  original: ProtocolModule<any, any>, mutant: ProtocolModule<any, any>, options: RunOptions, seed: number, property: string, maxShrunk = MAX_SHRUNK,
+): TraceStep[] {
+  const plan = planRun(mutant, options);
+  const config = configFor(plan, seed);
+  const result = simulate(config);
+  expect(result.violation?.property, result.violation?.message).toBe(property);
+  const control = simulate(configFor(planRun(original, options), seed, false));
+  expect(control.violation?.kind, control.violation?.message).not.toBe('always');
+  return expectShrunk(mutant, plan.params, config.faults.byzantine.map((b) => b.process), result.trace, result.violation!, property, maxShrunk);
 }

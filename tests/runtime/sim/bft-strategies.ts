@@ -32,7 +32,7 @@ export function tendermintAdversary(n: number): TargetedStrategy {
       // Two camps of correct processes, each told that the other value is winning.
       const camp = (q: Process) => campOf(`${m['h']} ${m['r']} ${q}`, rng);
       if (m.type !== 'PROPOSAL' && m.type !== 'PREVOTE' && m.type !== 'PRECOMMIT') return out;
-      const { h, r } = m as { h: number; r: number };
+      const { h, r } = m as unknown as { h: number; r: number };
       // Propose as soon as it hears of the round before its own (correct processes keep a
       // proposal of a round they have not reached, and use it when they get there).
       for (const round of [r, r + 1]) {
@@ -76,7 +76,7 @@ export function pbftAdversary(n: number): TargetedStrategy {
       // A view change of its own, signed, that reports no prepared certificate (P empty).
       if (m.type === 'VIEW_CHANGE' && once(`view change ${m['v']}`)) {
         const { v, h, d, c } = m as unknown as { v: number; h: number; d: string; c: readonly unknown[] };
-        for (const q of replicas) out.push([q, { type: 'VIEW_CHANGE', v, h, d, c, p: [], sig: sign([3, v, h, d, c, []]) } as Tagged]);
+        for (const q of replicas) out.push([q, { type: 'VIEW_CHANGE', v, h, d, c, p: [], sig: sign([3, v, h, d, c as Data, []]) } as Tagged]);
       }
       if (ops.length < 2) return out;
       if (self % n === 0 && once('pre-prepares')) {
@@ -155,10 +155,10 @@ export function hotstuffAdversary(n: number, quorum: number): TargetedStrategy {
  * module, `usig`): a Byzantine host may call createUI as it likes but cannot make a UI
  * otherwise. With a correct USIG the second PREPARE has the next counter, and the replicas
  * that get it first reject it as out of order; with a USIG that repeats a counter both
- * carry the same one. In mode 'withhold' it sends one PREPARE (sequence number 1) to one
- * correct replica only, and nothing more.
+ * carry the same one. (A primary that withholds its PREPAREs is the simulator's own
+ * `withhold` strategy, runtime/sim/adversary.ts.)
  */
-export function minbftAdversary(usig: ProtocolModule<any, any>, n: number, mode: 'equivocate' | 'withhold' = 'equivocate'): TargetedStrategy {
+export function minbftAdversary(usig: ProtocolModule<any, any>, n: number): TargetedStrategy {
   const ops: number[] = [];
   let trusted: Replica | undefined;
   const createUI = (self: Process, d: Data): { c: number; cert: Data } => {
@@ -177,12 +177,6 @@ export function minbftAdversary(usig: ProtocolModule<any, any>, n: number, mode:
       if (ops.length < 2 || self !== 0 || !once('equivocate')) return out;
       const replicas = correct.filter((q) => q < n);
       const first = rng.below(2);
-      if (mode === 'withhold') {
-        // One PREPARE, to one correct replica only; then silence.
-        const ui = createUI(self, symbolicCrypto.hash([0, 0, 1, ops[first]!] as unknown as Data));
-        out.push([rng.pick(replicas), { type: 'PREPARE', v: 0, s: 1, op: ops[first]!, c: ui.c, cert: ui.cert } as unknown as Tagged]);
-        return out;
-      }
       const uis = [0, 1].map((i) => createUI(self, symbolicCrypto.hash([0, 0, 1, ops[(first + i) % 2]!] as unknown as Data)));
       replicas.forEach((q, i) => {
         const k = i === 0 ? 0 : 1;

@@ -1,11 +1,12 @@
 /**
  * specs/hotstuff.rio in the simulator: the committed nodes form one chain (agreement) with
  * one Byzantine replica under every generic strategy and message loss, and every correct
- * replica commits the nodes of half the views after stabilisation; the mutants (the locking
- * rule dropped, a QC one vote short of n - f) are caught by the targeted adversary (a
- * Byzantine replica that votes, signed, for every proposal, and leads a fork off the oldest
- * QC it has seen), with short counterexamples naming 'agreement'. The generic strategies
- * cannot sign a vote or form a QC, and do not catch them. 1000-seed swarms are in
+ * replica commits the nodes of half the views after stabilisation; the mutant with a QC one
+ * vote short of n - f is caught by the simulator's own `twins` strategy (two copies of the
+ * leader with one key, proposing different nodes to the two halves); the mutant without the
+ * locking rule by the targeted adversary (a Byzantine replica that votes, signed, for every
+ * proposal, and leads a fork off the oldest QC it has seen); both with short
+ * counterexamples naming 'agreement'. 1000-seed swarms are in
  * bench/simulate/swarm.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { HotStuff } from '../../../generated/hotstuff.js';
 import { byzantineStrategies } from '../../../runtime/sim/config.js';
 import { simulate } from '../../../runtime/sim/simulate.js';
 import type { TargetedSearch } from './bft-adversary.js';
-import { expectTargetedCatch, loadMutant } from './bft-check.js';
+import { expectSimulatorCatch, expectTargetedCatch, loadMutant } from './bft-check.js';
 import { hotstuffAdversary } from './bft-strategies.js';
 import { configFor, planRun } from './sim-config.js';
 
@@ -41,13 +42,14 @@ describe('HotStuff mutants under the targeted adversary', () => {
     // the next leader) and then a fork's own three-chain take some 60 deliveries.
     expectTargetedCatch(HotStuff, mutant, params, search, 1, 100, 'agreement', 70);
   });
+});
 
-  it('qc-quorum-lowered (n - f - 1 votes) violates agreement', async () => {
+describe('HotStuff mutants under the simulator\'s own Byzantine strategies', () => {
+  it('qc-quorum-lowered (n - f - 1 votes) violates agreement with Byzantine twins as the leader of views 2 and 3 (seed 12)', async () => {
     const mutant = await loadMutant('hotstuff', 'qc-quorum-lowered');
-    const search: TargetedSearch = {
-      makeStrategy: () => hotstuffAdversary(4, 2), byzantineOf: () => [3],
-      loss: 0.1, timerChance: 0.05, byzantineFirst: 0.9, maxSteps: 4000,
-    };
-    expectTargetedCatch(HotStuff, mutant, params, search, 4, 100, 'agreement', 70);
+    // The twins propose different nodes for view 2 to the two halves; two votes then make a
+    // QC for each, and the halves commit different chains.
+    const steps = expectSimulatorCatch(HotStuff, mutant, { faults: 'byzantine=1:twins', network: 'loss=0.2,gst=400' }, 12, 'agreement', 50);
+    expect(steps.some((s) => s.event.kind === 'inject' && s.event.from === 1)).toBe(true);
   });
 });

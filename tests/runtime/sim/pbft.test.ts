@@ -13,7 +13,7 @@ import { PBFT } from '../../../generated/pbft.js';
 import { byzantineStrategies } from '../../../runtime/sim/config.js';
 import { simulate } from '../../../runtime/sim/simulate.js';
 import type { TargetedSearch } from './bft-adversary.js';
-import { expectShrunk, expectTargetedCatch, loadMutant } from './bft-check.js';
+import { expectShrunk, expectSimulatorCatch, expectTargetedCatch, loadMutant } from './bft-check.js';
 import { pbftAdversary } from './bft-strategies.js';
 import { configFor, planRun } from './sim-config.js';
 
@@ -48,6 +48,11 @@ describe('PBFT mutants', () => {
     expectShrunk(mutant, plan.params, config.faults.byzantine.map((b) => b.process), result.trace, result.violation!, 'agreement');
     const control = simulate(configFor(planRun(PBFT, options), 19, false));
     expect(control.violation, control.violation?.message).toBeUndefined();
+  });
+
+  it('view-change-without-prepared violates agreement against a primary whose pre-prepares conflict (conflict strategy, seed 1)', async () => {
+    const mutant = await loadMutant('pbft', 'view-change-without-prepared');
+    expectSimulatorCatch(PBFT, mutant, { faults: 'byzantine=0:conflict', network: 'loss=0.2,gst=400' }, 1, 'agreement', 60);
   });
 
   it('commit-quorum-lowered (2f commits) violates agreement under the targeted adversary', async () => {
