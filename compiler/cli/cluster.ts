@@ -153,7 +153,8 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   const { KvClient } = await import('../../examples/kv/client.js');
   const kvClient = new Map<Launched, InstanceType<typeof KvClient>>();
   const kvRuns: Promise<void>[] = [];
-  const kvDone: { process: number; op: string; outcome: KvOutcome; ms: number }[] = [];
+  /** Answered or not: `sentMs` is when it was sent (ms after the cluster started), `ms` how long it took. */
+  const kvDone: { process: number; op: string; input: KvOp; outcome: KvOutcome; sentMs: number; ms: number }[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'rio-cluster-'));
   const ports = await freePorts(2 * n);
   const { configPath } = await writeCluster({
@@ -251,7 +252,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
           const { process: at, op } = action;
           kvRuns.push(client.run(op).then((outcome) => {
             const ms = Date.now() - sent;
-            kvDone.push({ process: at, op: describeOp(op), outcome, ms });
+            kvDone.push({ process: at, op: describeOp(op), input: op, outcome, sentMs: sent - t0, ms });
             say(`${elapsed()} p${at} ${describeOp(op)} → ${outcome.ok ? `${JSON.stringify(outcome.result)} (log index ${outcome.index}, ${ms} ms)` : `no answer (${outcome.reason}; it may still take effect)`}`);
           }));
         } else {
