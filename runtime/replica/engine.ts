@@ -209,6 +209,14 @@ interface IndexedGroups {
    * from a quorum of senders then cost one binding, not one each.
    */
   readonly bound: Map<string, BoundMessage | null> | undefined;
+  /**
+   * The rule's fired keys: `state.fired[rule.name]`, kept here too (the record is keyed by
+   * rule names, so reading it on every new group is a slow, megamorphic lookup).
+   */
+  fired: readonly string[];
+  /** The last message encoding looked up in `bound`, and what it found (copies of one message come in runs). */
+  lastEncoding: string | undefined;
+  lastBound: BoundMessage | null;
 }
 
 /** What a group of a rule without `as msgs` collects (it never adds to it). */
@@ -296,6 +304,22 @@ interface RulePlan<P, S> {
   readonly bound: readonly (Map<string, BoundMessage | null> | undefined)[];
   /** Per message type, the `receiving` rules reading it. */
   readonly byMessage: ReadonlyMap<string, MessageSlots>;
+  /** The slots of the `receiving` rules with a static pattern (their groups are indexed). */
+  readonly staticSlots: readonly number[];
+  /** The message types of `byMessage` and their slots, in the same order (searched when few). */
+  readonly types: readonly string[];
+  readonly typeSlots: readonly MessageSlots[];
+}
+
+/** Up to how many message types a delivery's type is searched for in a list (faster than a map lookup). */
+const FEW_TYPES = 8;
+
+/** The slots of a message type's rules. */
+function slotsOfType(plan: RulePlan<any, any>, type: string): MessageSlots {
+  const types = plan.types;
+  if (types.length > FEW_TYPES) return plan.byMessage.get(type) ?? NO_SLOTS;
+  for (let i = 0; i < types.length; i++) if (types[i] === type) return plan.typeSlots[i]!;
+  return NO_SLOTS;
 }
 
 /** The slots of the `receiving` rules of one message type, in declaration order. */
@@ -303,6 +327,60 @@ interface MessageSlots {
   readonly receiving: readonly number[];
   /** Of those, the rules with a static pattern (their groups are indexed). */
   readonly indexed: readonly number[];
+  /** Encodings of this type's messages of small values (undefined: a type of too many fields). */
+  readonly encodings: SmallMessageEncodings | undefined;
+  /** The type's position among the module's message types (-1: not one of them). */
+  readonly typeIndex: number;
+}
+
+/** The largest natural number `SmallMessageEncodings` codes (beyond it, messages are encoded). */
+const SMALL_NAT = 1023;
+/** How many fields `SmallMessageEncodings` codes into one number (1027^5 < 2^53). */
+const SMALL_FIELDS = 5;
+/** How many encodings of one message type are kept (a bound on memory, not on correctness). */
+const REMEMBERED_ENCODINGS = 100_000;
+
+/**
+ * The encodings of one message type's messages whose fields all hold small naturals,
+ * booleans or none (most protocol messages: values, rounds, process ids, flags), by a
+ * number coding the field values. Storing a message needs its encoding; building it (and
+ * hashing the fresh string as a map key) was the largest cost of a delivery. Here a
+ * delivery reads the fields, and finds the encoding, already built and hashed, by number.
+ * Shared by every replica of the module; the texts are exactly `encode`'s.
+ */
+class SmallMessageEncodings {
+  private readonly texts = new Map<number, string>();
+
+  constructor(private readonly fields: readonly string[]) {}
+
+  /** The message's encoding, or undefined if it is not of this type's fields with small values. */
+  of(message: Tagged): string | undefined {
+    const fields = this.fields;
+    let code = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const v = message[fields[i]!];
+      let c: number;
+      if (typeof v === 'number') {
+        if (!(v >= 0 && v <= SMALL_NAT && (v | 0) === v)) return undefined;
+        c = v;
+      } else if (v === true) c = SMALL_NAT + 1;
+      else if (v === false) c = SMALL_NAT + 2;
+      else if (v === null) c = SMALL_NAT + 3;
+      else return undefined;
+      code = code * (SMALL_NAT + 4) + c;
+    }
+    // Exactly the declared fields and `type` (the count of keys, without allocating a list).
+    let keys = 0;
+    for (const _ in message) keys++;
+    if (keys !== fields.length + 1) return undefined;
+    let text = this.texts.get(code);
+    if (text === undefined) {
+      text = flat(encodeOnce(message));
+      if (this.texts.size >= REMEMBERED_ENCODINGS) this.texts.clear();
+      this.texts.set(code, text);
+    }
+    return text;
+  }
 }
 
 /** Rule plans by module and role: derived from immutable modules, so shared by all replicas. */
@@ -314,11 +392,20 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
   let plan = byRole.get(role);
   if (plan === undefined) {
     const rules = module.rules.filter((r) => r.role === undefined || r.role === role);
-    const byMessage = new Map<string, { receiving: number[]; indexed: number[] }>();
+    const byMessage = new Map<string, { receiving: number[]; indexed: number[]; encodings: SmallMessageEncodings | undefined; typeIndex: number }>();
+    const slotsOf = (type: string) => {
+      let slots = byMessage.get(type);
+      if (slots === undefined) {
+        const fields = module.messages.find((m) => m.name === type)?.fields.map((f) => f.name).filter((name) => name !== 'type');
+        const encodings = fields !== undefined && fields.length <= SMALL_FIELDS ? new SmallMessageEncodings(fields) : undefined;
+        byMessage.set(type, (slots = { receiving: [], indexed: [], encodings, typeIndex: byMessage.size }));
+      }
+      return slots;
+    };
+    for (const message of module.messages) slotsOf(message.name);
     rules.forEach((rule, slot) => {
       if (rule.event !== 'receive') return;
-      let slots = byMessage.get(rule.message);
-      if (slots === undefined) byMessage.set(rule.message, (slots = { receiving: [], indexed: [] }));
+      const slots = slotsOf(rule.message);
       slots.receiving.push(slot);
       if (rule.staticBind === true) slots.indexed.push(slot);
     });
@@ -326,16 +413,21 @@ function rulePlan<P, S>(module: ProtocolModule<P, S>, role: string | undefined):
     const bound = rules.map((rule) =>
       rule.event === 'receive' && rule.quorum.kind === 'count' && rule.bind.length <= 1 ? new Map<string, BoundMessage | null>() : undefined,
     );
-    byRole.set(role, (plan = { rules, events, bound, byMessage }));
+    const staticSlots = [...byMessage.values()].flatMap((slots) => slots.indexed);
+    byRole.set(role, (plan = { rules, events, bound, byMessage, staticSlots, types: [...byMessage.keys()], typeSlots: [...byMessage.values()] }));
   }
   return plan;
 }
 
-/** What a replica's sink holds before its first step (each step brings its own lists). */
+/**
+ * What a replica's sink holds before its first step (each step brings its own effects list),
+ * and the firings of a step until a rule fires: most deliveries fire nothing, and then share
+ * this one (frozen: nothing may add to it) instead of allocating a list.
+ */
 const NO_EFFECTS: Effect[] = [];
-const NO_FIRINGS: Firing[] = [];
+const NO_FIRINGS: Firing[] = Object.freeze([]) as unknown as Firing[];
 
-const NO_SLOTS: MessageSlots = { receiving: [], indexed: [] };
+const NO_SLOTS: MessageSlots = { receiving: [], indexed: [], encodings: undefined, typeIndex: -1 };
 
 export class Replica<P = any, S = any> {
   private current!: ReplicaState;
@@ -345,6 +437,11 @@ export class Replica<P = any, S = any> {
    * up to date as messages arrive, so a step costs O(groups), not O(messages received so far).
    */
   private readonly index: (IndexedGroups | undefined)[];
+  /**
+   * `state.received`'s entry of each message type, by `MessageSlots.typeIndex`, once looked
+   * up (a delivery then looks up its type once, not twice). Derived: cleared with the state.
+   */
+  private readonly receivedOfType: (Map<string, ReceivedCopies> | undefined)[] = [];
   readonly role: string | undefined;
   private readonly processes: RSet<Process>;
   private readonly roles: Map<string, RSet<Process>>;
@@ -369,6 +466,8 @@ export class Replica<P = any, S = any> {
     this.plan = rulePlan(module, this.role);
     this.rulesFor = this.plan.rules;
     this.index = new Array<IndexedGroups | undefined>(this.rulesFor.length).fill(undefined);
+    // Nothing received yet: the indexes start empty, and each message is added as it comes.
+    for (const slot of this.plan.staticSlots) this.index[slot] = this.emptyIndex(this.rulesFor[slot] as ReceiveRule<P, S>, slot, []);
     const armed: Record<string, boolean> = {};
     for (const rule of this.rulesFor) if (rule.event === 'condition') armed[rule.name] = true;
     this.current = {
@@ -388,6 +487,7 @@ export class Replica<P = any, S = any> {
   set state(state: ReplicaState) {
     this.current = state;
     this.index.fill(undefined);
+    this.receivedOfType.length = 0;
   }
 
   /** The protocol's own state variables. */
@@ -454,19 +554,19 @@ export class Replica<P = any, S = any> {
   /** Runs one input to quiescence. */
   handle(input: Input): StepResult {
     const effects: Effect[] = [];
-    const firings: Firing[] = [];
     this.rejected = undefined;
-    this.step(input, effects, firings);
+    this.step(input, effects);
+    const firings = this.sink.firings;
     const rejected = this.rejected;
     return rejected === undefined ? { effects, firings } : { effects, firings, rejected };
   }
 
-  private step(input: Input, effects: Effect[], firings: Firing[]): void {
+  private step(input: Input, effects: Effect[]): void {
     // One context per replica, pointed at this step's outputs (allocating one per step costs).
     // A replica never steps inside its own step (sub-modules are other replicas), so one sink serves.
     const sink = this.sink;
     sink.effects = effects;
-    sink.firings = firings;
+    sink.firings = NO_FIRINGS; // `addFiring` makes the step's list
     if (sink.pendingIndications.length > 0) sink.pendingIndications.length = 0; // left by a step that threw
     const ctx = (this.sharedContext ??= this.context());
     switch (input.kind) {
@@ -483,7 +583,7 @@ export class Replica<P = any, S = any> {
         if (slash > 0) {
           // A sub-module's timer: `alias/Timer` with the instance key first.
           const [key, ...args] = input.args;
-          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, firings, sink.pendingIndications);
+          this.routeToChild(input.timer.slice(0, slash), key ?? null, { kind: 'timeout', timer: input.timer.slice(slash + 1), args }, effects, sink.pendingIndications);
           break;
         }
         for (const rule of this.rulesFor) {
@@ -494,7 +594,7 @@ export class Replica<P = any, S = any> {
       case 'receive': {
         const message = input.message;
         if (isEnvelope(message)) {
-          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, firings, sink.pendingIndications);
+          this.routeToChild(message.via, message.key, { kind: 'receive', from: input.from, message: message.message }, effects, sink.pendingIndications);
           break;
         }
         if (this.module.validity?.[message.type]?.(ctx, this.vars, message, input.from) === false) {
@@ -502,8 +602,8 @@ export class Replica<P = any, S = any> {
           (this.rejected ??= []).push({ from: input.from, type: message.type, path: this.path });
           return;
         }
-        const slots = this.plan.byMessage.get(message.type) ?? NO_SLOTS;
-        if (!this.store(ctx, input.from, message, slots.indexed)) return; // a duplicate: nothing changed at all
+        const slots = slotsOfType(this.plan, message.type);
+        if (!this.store(ctx, input.from, message, slots)) return; // a duplicate: nothing changed at all
         // Nothing changed but the store of this message type: only its rules can be enabled.
         this.quiesce(ctx, slots.receiving);
         return;
@@ -513,8 +613,14 @@ export class Replica<P = any, S = any> {
   }
 
   private fire(rule: RuleDesc<P, S>, binding: Binding): void {
-    this.sink.firings.push({ rule: rule.name, source: rule.source, path: this.path, binding });
+    this.addFiring({ rule: rule.name, source: rule.source, path: this.path, binding });
     rule.body(this.sharedContext!, this.vars, binding);
+  }
+
+  private addFiring(firing: Firing): void {
+    const sink = this.sink;
+    if (sink.firings === NO_FIRINGS) sink.firings = [firing];
+    else sink.firings.push(firing);
   }
 
   /** Fires an event rule for `binding` (null: its pattern did not match) if its guard holds. */
@@ -525,11 +631,16 @@ export class Replica<P = any, S = any> {
   }
 
   /** Stores a received message; false when it was already there. */
-  private store(ctx: RuleContext<P>, from: Process, message: Tagged, indexedSlots: readonly number[]): boolean {
-    const encoding = encode(message);
-    const received = this.state.received;
-    let byEncoding = received.get(message.type);
-    if (byEncoding === undefined) received.set(message.type, (byEncoding = new Map()));
+  private store(ctx: RuleContext<P>, from: Process, message: Tagged, slots: MessageSlots): boolean {
+    const encoding = slots.encodings?.of(message) ?? encode(message);
+    const indexedSlots = slots.indexed;
+    let byEncoding = this.receivedOfType[slots.typeIndex];
+    if (byEncoding === undefined) {
+      const received = this.state.received;
+      byEncoding = received.get(message.type);
+      if (byEncoding === undefined) received.set(message.type, (byEncoding = new Map()));
+      if (slots.typeIndex >= 0) this.receivedOfType[slots.typeIndex] = byEncoding;
+    }
     const copies = byEncoding.get(encoding);
     if (copies === undefined) byEncoding.set(encoding, { message, senders: [from] });
     else if (copies.senders.includes(from)) return false; // a repeated message counts once
@@ -552,6 +663,7 @@ export class Replica<P = any, S = any> {
   private groupOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, indexed: IndexedGroups, sender: Process, message: Tagged, encoding: string): Group | null {
     let bound: BoundMessage | null | undefined;
     if (indexed.bound === undefined) bound = bindMessage(ctx, rule, sender, message);
+    else if (encoding === indexed.lastEncoding) bound = indexed.lastBound;
     else {
       bound = indexed.bound.get(encoding);
       if (bound === undefined) {
@@ -559,13 +671,15 @@ export class Replica<P = any, S = any> {
         if (indexed.bound.size >= REMEMBERED_BINDINGS) indexed.bound.clear();
         indexed.bound.set(encoding, bound);
       }
+      indexed.lastEncoding = encoding;
+      indexed.lastBound = bound;
     }
     if (bound === null) return null;
     const { binding, key } = bound;
     const single = rule.quorum.kind === 'single';
     const known = findGroup(indexed, key);
     if (known !== undefined) return known;
-    if (includesSorted(this.state.fired[rule.name] ?? [], key)) return null;
+    if (includesSorted(indexed.fired, key)) return null;
     const pin = rule.pin === undefined ? undefined : encode(rule.pin.fields.map((f) => binding[f]!));
     const messages = rule.collectAs === undefined ? NOTHING_COLLECTED : [];
     const group: Group = { key, binding, order: single ? [binding, sender] : binding, senders: [], messages, pin, fired: false };
@@ -583,13 +697,7 @@ export class Replica<P = any, S = any> {
   private groupsOf(ctx: RuleContext<P>, rule: ReceiveRule<P, S>, slot: number): IndexedGroups {
     let indexed = this.index[slot];
     if (indexed === undefined) {
-      indexed = {
-        groups: [],
-        few: [],
-        byKey: undefined,
-        byPin: rule.pin === undefined ? undefined : new Map(),
-        bound: this.plan.bound[slot],
-      };
+      indexed = this.emptyIndex(rule, slot, this.state.fired[rule.name] ?? []);
       this.index[slot] = indexed;
       // In any order: groups are kept in canonical order, and what they collect is a set.
       const byEncoding = this.state.received.get(rule.message);
@@ -600,13 +708,27 @@ export class Replica<P = any, S = any> {
     return indexed;
   }
 
+  private emptyIndex(rule: ReceiveRule<P, S>, slot: number, fired: readonly string[]): IndexedGroups {
+    return {
+      fired,
+      groups: [],
+      few: [],
+      byKey: undefined,
+      byPin: rule.pin === undefined ? undefined : new Map(),
+      bound: this.plan.bound[slot],
+      lastEncoding: undefined,
+      lastBound: null,
+    };
+  }
+
   private markFired(rule: RuleDesc<P, S>, key: string): void {
     this.state.fired[rule.name] = insertSorted(this.state.fired[rule.name] ?? [], key)!;
   }
 
   /** Marks an indexed group fired, and takes it out of the live groups. */
   private markGroupFired(rule: RuleDesc<P, S>, indexed: IndexedGroups, group: Group): void {
-    this.markFired(rule, group.key);
+    const fired = insertSorted(indexed.fired, group.key);
+    if (fired !== undefined) this.state.fired[rule.name] = indexed.fired = fired;
     // It stays findable by key, marked: more copies of its messages then cost one lookup.
     group.fired = true;
     removeFrom(indexed.groups, group);
@@ -820,13 +942,12 @@ export class Replica<P = any, S = any> {
     key: Data,
     input: Input,
     effects: Effect[],
-    firings: Firing[],
     pendingIndications: PendingIndication[],
   ): void {
     const child = this.child(alias, key);
     const result = child.handle(input);
     this.state.children[alias]![encode(key)] = child.state;
-    firings.push(...result.firings);
+    for (const firing of result.firings) this.addFiring(firing);
     if (result.rejected !== undefined) (this.rejected ??= []).push(...result.rejected);
     for (const effect of result.effects) {
       switch (effect.kind) {
@@ -852,7 +973,7 @@ export class Replica<P = any, S = any> {
 
   private context(): RuleContext<P> {
     return new ReplicaContext(this.self, this.params, this.processes, this.roles, this.env, this.sink, (alias, key, request) =>
-      this.routeToChild(alias, key, { kind: 'request', request }, this.sink.effects, this.sink.firings, this.sink.pendingIndications),
+      this.routeToChild(alias, key, { kind: 'request', request }, this.sink.effects, this.sink.pendingIndications),
     );
   }
 }

@@ -83,6 +83,25 @@ describe("Bracha's broadcast (generated/bracha-broadcast.ts), n = 4, f = 1", () 
     expect([...r.state.received.get('ECHO')!.values()]).toEqual([{ message: { type: 'ECHO', m: 7 }, senders: [0] }]);
   });
 
+  it('stores each message under its canonical encoding, small field values or not, and tells apart messages with other fields', () => {
+    const r = bracha();
+    // Small naturals and booleans take the engine's per-type shortcut; 5000, strings and extra fields do not.
+    const messages: Tagged[] = [
+      { type: 'ECHO', m: 7 },
+      { type: 'ECHO', m: 5000 },
+      { type: 'ECHO', m: true },
+      { type: 'ECHO', m: 'v' },
+      { type: 'ECHO', m: 7, extra: 1 },
+      { type: 'ECHO' },
+    ];
+    for (const message of messages) r.handle(receive(0, message));
+    r.handle(receive(2, { m: 7, type: 'ECHO' }));
+    const stored = r.state.received.get('ECHO')!;
+    expect([...stored.keys()]).toEqual(['{"m":7,"type":"ECHO"}', '{"m":5000,"type":"ECHO"}', '{"m":true,"type":"ECHO"}', '{"m":"v","type":"ECHO"}', '{"extra":1,"m":7,"type":"ECHO"}', '{"type":"ECHO"}']);
+    expect(stored.get('{"m":7,"type":"ECHO"}')!.senders).toEqual([0, 2]);
+    expect(stored.get('{"extra":1,"m":7,"type":"ECHO"}')!.senders).toEqual([0]);
+  });
+
   it('ECHOs of different values do not add up to a quorum', () => {
     const r = bracha();
     expect(r.handle(receive(0, { type: 'ECHO', m: 7 }))).toEqual(nothing);
