@@ -2,7 +2,7 @@
 
 import * as rio from '../runtime/replica/index.js';
 
-/** Parameters of Raft (specs/raft.rio:26). */
+/** Parameters of Raft (specs/raft.rio:38). */
 export interface RaftParams {
   readonly n: rio.Nat;
   readonly f: rio.Nat;
@@ -15,7 +15,7 @@ export interface RaftParams {
 
 /** Enum ServerState. */
 export type ServerState = 'follower' | 'candidate' | 'leader';
-/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:44). */
+/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:56). */
 export type RequestVoteMessage = {
   readonly type: 'REQUEST_VOTE';
   readonly term: rio.Nat;
@@ -23,9 +23,9 @@ export type RequestVoteMessage = {
   readonly lastLogIndex: rio.Nat;
   readonly lastLogTerm: rio.Nat;
 };
-/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:45). */
+/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:57). */
 export type VoteMessage = { readonly type: 'VOTE'; readonly term: rio.Nat; readonly voteGranted: boolean };
-/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:47). */
+/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:59). */
 export type AppendEntriesMessage = {
   readonly type: 'APPEND_ENTRIES';
   readonly term: rio.Nat;
@@ -36,28 +36,29 @@ export type AppendEntriesMessage = {
   readonly leaderCommit: rio.Nat;
   readonly beat: rio.Nat;
 };
-/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat)` (specs/raft.rio:48). */
+/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat, commands: Set[Value])` (specs/raft.rio:60). */
 export type AppendReplyMessage = {
   readonly type: 'APPEND_REPLY';
   readonly term: rio.Nat;
   readonly success: boolean;
   readonly matchIndex: rio.Nat;
   readonly beat: rio.Nat;
+  readonly commands: rio.RSet<rio.Value>;
 };
-/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:50). */
+/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:62). */
 export type SubmitMessage = { readonly type: 'SUBMIT'; readonly term: rio.Nat; readonly command: rio.Value };
 /** Every message of Raft. */
 export type RaftMessage =
   RequestVoteMessage | VoteMessage | AppendEntriesMessage | AppendReplyMessage | SubmitMessage;
-/** `request submit(command: Value)` (specs/raft.rio:33). */
+/** `request submit(command: Value)` (specs/raft.rio:45). */
 export type SubmitRequest = { readonly type: 'submit'; readonly command: rio.Value };
-/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:34). */
+/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:46). */
 export type ApplyIndication = {
   readonly type: 'apply';
   readonly index: rio.Nat;
   readonly command: rio.Value;
 };
-/** `indication elected(term: Nat)` (specs/raft.rio:35). */
+/** `indication elected(term: Nat)` (specs/raft.rio:47). */
 export type ElectedIndication = { readonly type: 'elected'; readonly term: rio.Nat };
 
 /** The state of one Raft process. */
@@ -74,6 +75,9 @@ export interface RaftState {
   leaderId: rio.Process | null;
   beat: rio.Nat;
   heartbeats: rio.Nat;
+  inflight: rio.RMap<rio.Process, rio.Nat>;
+  sentCommit: rio.RMap<rio.Process, rio.Nat>;
+  logged: rio.RSet<rio.Value>;
   pending: rio.RSet<rio.Value>;
   submitted: rio.RSet<rio.Value>;
   commitTerm: rio.Nat;
@@ -88,27 +92,43 @@ function raftProcessCount(params: RaftParams): number {
   return params.n;
 }
 
-/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:80) */
+/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:99) */
 export function lastLogTerm(ctx: RaftContext, state: RaftState): rio.Nat {
   return rio.size(state.log) === 0 ? 0 : rio.at(state.log, rio.size(state.log))[0];
 }
 
-/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:81) */
+/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:100) */
 export function termAt(ctx: RaftContext, state: RaftState, i: rio.Nat): rio.Nat {
   return i === 0 ? 0 : rio.at(state.log, i)[0];
 }
 
-/** `def inLog(c: Value): Bool = exists e in log: e.2 = some(c)` (specs/raft.rio:82) */
+/** `def inLog(c: Value): Bool = c in logged` (specs/raft.rio:101) */
 export function inLog(ctx: RaftContext, state: RaftState, c: rio.Value): boolean {
-  return rio.exists(state.log, (e) => e[1] === c);
+  return rio.has(state.logged, c);
 }
 
-/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:86) */
+/** `def commandsOf(entries: Seq[Entry]): Set[Value] = { get(e.2) | e in entries and e.2 != none }` (specs/raft.rio:102) */
+export function commandsOf(
+  params: RaftParams,
+  entries: rio.Seq<readonly [rio.Nat, rio.Value | null]>,
+): rio.RSet<rio.Value> {
+  return rio.image(
+    rio.filter(entries, (e) => e[1] !== null),
+    (e) => rio.unwrap(e[1]),
+  );
+}
+
+/** `def unlogged(): Set[Value] = pending \ logged` (specs/raft.rio:104) */
+export function unlogged(ctx: RaftContext, state: RaftState): rio.RSet<rio.Value> {
+  return rio.difference(state.pending, state.logged);
+}
+
+/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:108) */
 export function prevFor(ctx: RaftContext, state: RaftState, p: rio.Process): rio.Nat {
   return rio.natSub(rio.lookup(state.nextIndex, p, 0), 1);
 }
 
-/** `def committable(): Set[Nat] =` (specs/raft.rio:282) */
+/** `def committable(): Set[Nat] =` (specs/raft.rio:313) */
 export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Nat> {
   return rio.filter(
     rio.range(state.commitIndex + 1, rio.size(state.log)),
@@ -118,13 +138,24 @@ export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Na
   );
 }
 
-/** `upon start` (specs/raft.rio:88) */
+/** `def owed(q: Process): Bool =` (specs/raft.rio:321) */
+export function owed(ctx: RaftContext, state: RaftState, q: rio.Process): boolean {
+  return (
+    !rio.hasKey(state.inflight, q) &&
+    (rio.lookup(state.nextIndex, q, 0) <= rio.size(state.log) ||
+      !rio.hasKey(state.sentCommit, q) ||
+      rio.lookup(state.sentCommit, q, 0) < state.commitIndex)
+  );
+}
+
+/** `upon start` (specs/raft.rio:110) */
 export function onStart(ctx: RaftContext, state: RaftState): void {
+  state.logged = commandsOf(ctx.params, state.log);
   const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
   ctx.startTimer('Election', [], d);
 }
 
-/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:96) */
+/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:119) */
 export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -136,7 +167,7 @@ export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:103) */
+/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:126) */
 export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -148,7 +179,7 @@ export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t
   state.serverState = 'follower';
 }
 
-/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:110) */
+/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:133) */
 export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -160,7 +191,7 @@ export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termReply: upon receiving APPEND_REPLY(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:117) */
+/** `termReply: upon receiving APPEND_REPLY(t, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:140) */
 export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -172,7 +203,7 @@ export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly 
   state.serverState = 'follower';
 }
 
-/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:127) */
+/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:150) */
 export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   for (const i of rio.range(state.lastApplied + 1, state.commitIndex)) {
     if (rio.at(state.log, i)[1] !== null) {
@@ -188,7 +219,7 @@ export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   state.lastApplied = state.commitIndex;
 }
 
-/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:136) */
+/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:159) */
 export function requestVote(
   ctx: RaftContext,
   state: RaftState,
@@ -220,7 +251,7 @@ export function requestVote(
   ctx.send(p, { type: 'VOTE', term: state.currentTerm, voteGranted: grant });
 }
 
-/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:152) */
+/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:175) */
 export function appendEntries(
   ctx: RaftContext,
   state: RaftState,
@@ -245,18 +276,28 @@ export function appendEntries(
   },
 ): void {
   if (t < state.currentTerm) {
-    ctx.send(p, { type: 'APPEND_REPLY', term: state.currentTerm, success: false, matchIndex: 0, beat: b });
+    ctx.send(p, {
+      type: 'APPEND_REPLY',
+      term: state.currentTerm,
+      success: false,
+      matchIndex: 0,
+      beat: b,
+      commands: [],
+    });
   } else {
     state.serverState = 'follower';
     state.leaderId = leaderOfTerm;
     const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
     ctx.startTimer('Election', [], d);
-    for (const c of state.pending) {
-      ctx.send(leaderOfTerm, { type: 'SUBMIT', term: state.currentTerm, command: c });
-    }
-
     if (prevIndex > rio.size(state.log) || termAt(ctx, state, prevIndex) !== prevTerm) {
-      ctx.send(p, { type: 'APPEND_REPLY', term: state.currentTerm, success: false, matchIndex: 0, beat: b });
+      ctx.send(p, {
+        type: 'APPEND_REPLY',
+        term: state.currentTerm,
+        success: false,
+        matchIndex: 0,
+        beat: b,
+        commands: unlogged(ctx, state),
+      });
     } else {
       const conflicts = rio.filter(
         rio.range(1, rio.size(entries)),
@@ -266,10 +307,13 @@ export function appendEntries(
       );
       if (!rio.equals(conflicts, [])) {
         state.log = rio.slice(state.log, undefined, rio.natSub(prevIndex + rio.min(conflicts), 1));
+        state.logged = commandsOf(ctx.params, state.log);
       }
 
       if (prevIndex + rio.size(entries) > rio.size(state.log)) {
-        state.log = rio.concat(state.log, rio.slice(entries, rio.natSub(rio.size(state.log), prevIndex) + 1));
+        const added = rio.slice(entries, rio.natSub(rio.size(state.log), prevIndex) + 1);
+        state.log = rio.concat(state.log, added);
+        state.logged = rio.union(state.logged, commandsOf(ctx.params, added));
       }
 
       if (leaderCommit > state.commitIndex) {
@@ -288,12 +332,13 @@ export function appendEntries(
         success: true,
         matchIndex: prevIndex + rio.size(entries),
         beat: b,
+        commands: unlogged(ctx, state),
       });
     }
   }
 }
 
-/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:192) */
+/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:215) */
 export function startElection(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'candidate';
   state.currentTerm = state.currentTerm + 1;
@@ -314,7 +359,7 @@ export function startElection(ctx: RaftContext, state: RaftState): void {
   );
 }
 
-/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:202) */
+/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:225) */
 export function countVote(
   ctx: RaftContext,
   state: RaftState,
@@ -325,7 +370,7 @@ export function countVote(
   }
 }
 
-/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:208) */
+/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:231) */
 export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'leader';
   state.leaderId = ctx.self;
@@ -335,33 +380,22 @@ export function becomeLeader(ctx: RaftContext, state: RaftState): void {
     state.matchIndex = rio.put(state.matchIndex, q, 0);
   }
 
+  state.inflight = rio.emptyMap();
+  state.sentCommit = rio.emptyMap();
   state.log = rio.append(state.log, [state.currentTerm, null] as const);
   for (const c of state.pending) {
     if (!inLog(ctx, state, c)) {
       state.log = rio.append(state.log, [state.currentTerm, c] as const);
+      state.logged = rio.union(state.logged, rio.setOf<rio.Value>([c]));
     }
   }
 
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
   ctx.cancelTimer('Election', []);
-  state.beat = state.beat + 1;
-  for (const q of rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self]))) {
-    ctx.send(q, {
-      type: 'APPEND_ENTRIES',
-      term: state.currentTerm,
-      leaderId: ctx.self,
-      prevLogIndex: prevFor(ctx, state, q),
-      prevLogTerm: termAt(ctx, state, prevFor(ctx, state, q)),
-      entries: rio.slice(state.log, rio.lookup(state.nextIndex, q, 0)),
-      leaderCommit: state.commitIndex,
-      beat: state.beat,
-    });
-  }
-
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:235) */
+/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:260) */
 export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   state.heartbeats = state.heartbeats + 1;
   state.beat = state.beat + 1;
@@ -372,66 +406,46 @@ export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
       leaderId: ctx.self,
       prevLogIndex: prevFor(ctx, state, q),
       prevLogTerm: termAt(ctx, state, prevFor(ctx, state, q)),
-      entries: rio.slice(state.log, rio.lookup(state.nextIndex, q, 0)),
+      entries: [],
       leaderCommit: state.commitIndex,
       beat: state.beat,
     });
+    state.sentCommit = rio.put(state.sentCommit, q, state.commitIndex);
+    if (rio.hasKey(state.inflight, q)) {
+      state.inflight = rio.put(state.inflight, q, state.beat);
+    }
   }
 
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/raft.rio:244) */
+/** `clientCommand: upon submit(c)` (specs/raft.rio:272) */
 export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { readonly c: rio.Value }): void {
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Value>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Value>([c]));
   if (state.serverState === 'leader') {
     if (!inLog(ctx, state, c)) {
       state.log = rio.append(state.log, [state.currentTerm, c] as const);
+      state.logged = rio.union(state.logged, rio.setOf<rio.Value>([c]));
       state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
-      state.beat = state.beat + 1;
-      for (const q of rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self]))) {
-        ctx.send(q, {
-          type: 'APPEND_ENTRIES',
-          term: state.currentTerm,
-          leaderId: ctx.self,
-          prevLogIndex: prevFor(ctx, state, q),
-          prevLogTerm: termAt(ctx, state, prevFor(ctx, state, q)),
-          entries: rio.slice(state.log, rio.lookup(state.nextIndex, q, 0)),
-          leaderCommit: state.commitIndex,
-          beat: state.beat,
-        });
-      }
     }
   } else if (state.leaderId !== null) {
     ctx.send(rio.unwrap(state.leaderId), { type: 'SUBMIT', term: state.currentTerm, command: c });
   }
 }
 
-/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:257) */
+/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:283) */
 export function redirected(
   ctx: RaftContext,
   state: RaftState,
   { c }: { readonly t: rio.Nat; readonly c: rio.Value; readonly p: rio.Process },
 ): void {
   state.log = rio.append(state.log, [state.currentTerm, c] as const);
+  state.logged = rio.union(state.logged, rio.setOf<rio.Value>([c]));
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
-  state.beat = state.beat + 1;
-  for (const q of rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self]))) {
-    ctx.send(q, {
-      type: 'APPEND_ENTRIES',
-      term: state.currentTerm,
-      leaderId: ctx.self,
-      prevLogIndex: prevFor(ctx, state, q),
-      prevLogTerm: termAt(ctx, state, prevFor(ctx, state, q)),
-      entries: rio.slice(state.log, rio.lookup(state.nextIndex, q, 0)),
-      leaderCommit: state.commitIndex,
-      beat: state.beat,
-    });
-  }
 }
 
-/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b) from p when t = currentTerm and serverState = leader` (specs/raft.rio:267) */
+/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b, commands) from p when t = currentTerm and serverState = leader` (specs/raft.rio:292) */
 export function appendReply(
   ctx: RaftContext,
   state: RaftState,
@@ -439,15 +453,22 @@ export function appendReply(
     t,
     success,
     index,
+    b,
+    commands,
     p,
   }: {
     readonly t: rio.Nat;
     readonly success: boolean;
     readonly index: rio.Nat;
     readonly b: rio.Nat;
+    readonly commands: rio.RSet<rio.Value>;
     readonly p: rio.Process;
   },
 ): void {
+  if (rio.lookup(state.inflight, p, 0) === b) {
+    state.inflight = rio.withoutKeys(state.inflight, rio.setOf<rio.Process>([p]));
+  }
+
   if (success) {
     state.matchIndex = rio.put(
       state.matchIndex,
@@ -461,31 +482,50 @@ export function appendReply(
     );
   } else if (rio.lookup(state.nextIndex, p, 0) > 1) {
     state.nextIndex = rio.put(state.nextIndex, p, rio.natSub(rio.lookup(state.nextIndex, p, 0), 1));
-    state.beat = state.beat + 1;
-    ctx.send(p, {
-      type: 'APPEND_ENTRIES',
-      term: state.currentTerm,
-      leaderId: ctx.self,
-      prevLogIndex: prevFor(ctx, state, p),
-      prevLogTerm: termAt(ctx, state, prevFor(ctx, state, p)),
-      entries: rio.slice(state.log, rio.lookup(state.nextIndex, p, 0)),
-      leaderCommit: state.commitIndex,
-      beat: state.beat,
-    });
   }
+
+  for (const c of commands) {
+    if (!inLog(ctx, state, c)) {
+      state.log = rio.append(state.log, [state.currentTerm, c] as const);
+      state.logged = rio.union(state.logged, rio.setOf<rio.Value>([c]));
+    }
+  }
+
+  state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
 }
 
-/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:278) */
+/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:309) */
 export function advanceCommit(ctx: RaftContext, state: RaftState): void {
   state.commitIndex = rio.max(committable(ctx, state));
   state.commitTerm = state.currentTerm;
+}
+
+/** `replicate: upon serverState = leader and (exists q in Process \ {self}: owed(q))` (specs/raft.rio:323) */
+export function replicate(ctx: RaftContext, state: RaftState): void {
+  state.beat = state.beat + 1;
+  for (const q of rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self]))) {
+    if (owed(ctx, state, q)) {
+      ctx.send(q, {
+        type: 'APPEND_ENTRIES',
+        term: state.currentTerm,
+        leaderId: ctx.self,
+        prevLogIndex: prevFor(ctx, state, q),
+        prevLogTerm: termAt(ctx, state, prevFor(ctx, state, q)),
+        entries: rio.slice(state.log, rio.lookup(state.nextIndex, q, 0)),
+        leaderCommit: state.commitIndex,
+        beat: state.beat,
+      });
+      state.inflight = rio.put(state.inflight, q, state.beat);
+      state.sentCommit = rio.put(state.sentCommit, q, state.commitIndex);
+    }
+  }
 }
 
 /** Raft, compiled from specs/raft.rio. */
 export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
   name: 'Raft',
   source: 'specs/raft.rio',
-  sourceHash: '6d19bb04a9dca3be',
+  sourceHash: 'f26546805e3e6f18',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -537,6 +577,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         { name: 'success', type: { kind: 'bool' } },
         { name: 'matchIndex', type: { kind: 'nat' } },
         { name: 'beat', type: { kind: 'nat' } },
+        { name: 'commands', type: { kind: 'set', of: { kind: 'value' } } },
       ],
     },
     {
@@ -588,6 +629,9 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       'leaderId',
       'beat',
       'heartbeats',
+      'inflight',
+      'sentCommit',
+      'logged',
       'pending',
       'submitted',
       'commitTerm',
@@ -610,13 +654,16 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     leaderId: { kind: 'option', of: { kind: 'process' } },
     beat: { kind: 'nat' },
     heartbeats: { kind: 'nat' },
+    inflight: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
+    sentCommit: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
+    logged: { kind: 'set', of: { kind: 'value' } },
     pending: { kind: 'set', of: { kind: 'value' } },
     submitted: { kind: 'set', of: { kind: 'value' } },
     commitTerm: { kind: 'nat' },
     applied: { kind: 'seq', of: { kind: 'value' } },
   },
   orderedProcesses: [],
-  durableVariables: { '': ['currentTerm', 'votedFor', 'log', 'pending', 'submitted'] },
+  durableVariables: { '': ['currentTerm', 'votedFor', 'log'] },
   initialState: (_params) => ({
     currentTerm: 0,
     votedFor: null,
@@ -630,16 +677,19 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     leaderId: null,
     beat: 0,
     heartbeats: 0,
+    inflight: rio.emptyMap(),
+    sentCommit: rio.emptyMap(),
+    logged: [],
     pending: [],
     submitted: [],
     commitTerm: 0,
     applied: [],
   }),
   rules: [
-    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:88', body: onStart }),
+    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:110', body: onStart }),
     rio.onReceive<RaftParams, RaftState, RequestVoteMessage, { readonly t: rio.Nat }>({
       name: 'termRV',
-      source: 'specs/raft.rio:96',
+      source: 'specs/raft.rio:119',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -653,7 +703,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, VoteMessage, { readonly t: rio.Nat }>({
       name: 'termVote',
-      source: 'specs/raft.rio:103',
+      source: 'specs/raft.rio:126',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -667,7 +717,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendEntriesMessage, { readonly t: rio.Nat }>({
       name: 'termAE',
-      source: 'specs/raft.rio:110',
+      source: 'specs/raft.rio:133',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -681,7 +731,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendReplyMessage, { readonly t: rio.Nat }>({
       name: 'termReply',
-      source: 'specs/raft.rio:117',
+      source: 'specs/raft.rio:140',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -695,7 +745,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'applyCommitted',
-      source: 'specs/raft.rio:127',
+      source: 'specs/raft.rio:150',
       condition: (ctx, state) => state.commitIndex > state.lastApplied,
       body: applyCommitted,
     }),
@@ -712,7 +762,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'requestVote',
-      source: 'specs/raft.rio:136',
+      source: 'specs/raft.rio:159',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -749,7 +799,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendEntries',
-      source: 'specs/raft.rio:152',
+      source: 'specs/raft.rio:175',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -781,7 +831,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'startElection',
-      source: 'specs/raft.rio:192',
+      source: 'specs/raft.rio:215',
       timer: 'Election',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState !== 'leader' && state.currentTerm < ctx.params.maxTerm,
@@ -794,7 +844,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly granted: boolean; readonly p: rio.Process }
     >({
       name: 'countVote',
-      source: 'specs/raft.rio:202',
+      source: 'specs/raft.rio:225',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -811,14 +861,14 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'becomeLeader',
-      source: 'specs/raft.rio:208',
+      source: 'specs/raft.rio:231',
       condition: (ctx, state) =>
         state.serverState === 'candidate' && rio.size(state.votesGranted) > rio.div(ctx.params.n, 2),
       body: becomeLeader,
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/raft.rio:235',
+      source: 'specs/raft.rio:260',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState === 'leader' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -826,7 +876,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onRequest<RaftParams, RaftState, SubmitRequest, { readonly c: rio.Value }>({
       name: 'clientCommand',
-      source: 'specs/raft.rio:244',
+      source: 'specs/raft.rio:272',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -841,7 +891,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly c: rio.Value; readonly p: rio.Process }
     >({
       name: 'redirected',
-      source: 'specs/raft.rio:257',
+      source: 'specs/raft.rio:283',
       message: 'SUBMIT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -865,11 +915,12 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         readonly success: boolean;
         readonly index: rio.Nat;
         readonly b: rio.Nat;
+        readonly commands: rio.RSet<rio.Value>;
         readonly p: rio.Process;
       }
     >({
       name: 'appendReply',
-      source: 'specs/raft.rio:267',
+      source: 'specs/raft.rio:292',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -878,8 +929,9 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const success = message.success;
         const index = message.matchIndex;
         const b = message.beat;
+        const commands = message.commands;
         const p = sender;
-        return { t, success, index, b, p };
+        return { t, success, index, b, commands, p };
       },
       pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
       bindingTypes: {
@@ -887,6 +939,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         success: { kind: 'bool' },
         index: { kind: 'nat' },
         b: { kind: 'nat' },
+        commands: { kind: 'set', of: { kind: 'value' } },
         p: { kind: 'process' },
       },
       guard: (ctx, state, { t }) => t === state.currentTerm && state.serverState === 'leader',
@@ -894,9 +947,19 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'advanceCommit',
-      source: 'specs/raft.rio:278',
+      source: 'specs/raft.rio:309',
       condition: (ctx, state) => state.serverState === 'leader' && !rio.equals(committable(ctx, state), []),
       body: advanceCommit,
+    }),
+    rio.onCondition<RaftParams, RaftState>({
+      name: 'replicate',
+      source: 'specs/raft.rio:323',
+      condition: (ctx, state) =>
+        state.serverState === 'leader' &&
+        rio.exists(rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self])), (q) =>
+          owed(ctx, state, q),
+        ),
+      body: replicate,
     }),
   ],
   modules: [],
@@ -904,7 +967,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'electionSafety',
       kind: 'always',
-      source: 'specs/raft.rio:287',
+      source: 'specs/raft.rio:333',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -918,7 +981,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'logMatching',
       kind: 'always',
-      source: 'specs/raft.rio:292',
+      source: 'specs/raft.rio:338',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -940,7 +1003,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'leaderCompleteness',
       kind: 'always',
-      source: 'specs/raft.rio:302',
+      source: 'specs/raft.rio:348',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -960,7 +1023,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'stateMachineSafety',
       kind: 'always',
-      source: 'specs/raft.rio:310',
+      source: 'specs/raft.rio:356',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -979,7 +1042,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'submittedApplied',
       kind: 'eventually',
-      source: 'specs/raft.rio:316',
+      source: 'specs/raft.rio:362',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
