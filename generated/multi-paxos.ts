@@ -2,7 +2,7 @@
 
 import * as rio from '../runtime/replica/index.js';
 
-/** Parameters of MultiPaxos (specs/multi-paxos.rio:29). */
+/** Parameters of MultiPaxos (specs/multi-paxos.rio:43). */
 export interface MultiPaxosParams {
   readonly n: rio.Nat;
   readonly f: rio.Nat;
@@ -15,47 +15,49 @@ export interface MultiPaxosParams {
 
 /** Enum Phase. */
 export type Phase = 'following' | 'preparing' | 'leading';
-/** Message `PREPARE(b: Nat, low: Nat)` (specs/multi-paxos.rio:40). */
+/** Message `PREPARE(b: Nat, low: Nat)` (specs/multi-paxos.rio:55). */
 export type PrepareMessage = { readonly type: 'PREPARE'; readonly b: rio.Nat; readonly low: rio.Nat };
-/** Message `PROMISE(b: Nat, accepted: Map[Nat, (Nat, Nat)])` (specs/multi-paxos.rio:41). */
+/** Message `PROMISE(b: Nat, accepted: Map[Nat, (Nat, Nat)])` (specs/multi-paxos.rio:56). */
 export type PromiseMessage = {
   readonly type: 'PROMISE';
   readonly b: rio.Nat;
   readonly accepted: rio.RMap<rio.Nat, readonly [rio.Nat, rio.Nat]>;
 };
-/** Message `ACCEPT(b: Nat, s: Nat, c: Nat, attempt: Nat)` (specs/multi-paxos.rio:42). */
+/** Message `ACCEPT(b: Nat, slots: Map[Nat, Nat], attempt: Nat)` (specs/multi-paxos.rio:57). */
 export type AcceptMessage = {
   readonly type: 'ACCEPT';
   readonly b: rio.Nat;
-  readonly s: rio.Nat;
-  readonly c: rio.Nat;
+  readonly slots: rio.RMap<rio.Nat, rio.Nat>;
   readonly attempt: rio.Nat;
 };
-/** Message `ACCEPTED(b: Nat, s: Nat, c: Nat)` (specs/multi-paxos.rio:43). */
+/** Message `ACCEPTED(b: Nat, slots: Map[Nat, Nat])` (specs/multi-paxos.rio:58). */
 export type AcceptedMessage = {
   readonly type: 'ACCEPTED';
   readonly b: rio.Nat;
-  readonly s: rio.Nat;
-  readonly c: rio.Nat;
+  readonly slots: rio.RMap<rio.Nat, rio.Nat>;
 };
-/** Message `DECIDE(s: Nat, c: Nat)` (specs/multi-paxos.rio:44). */
+/** Message `DECIDE(s: Nat, c: Nat)` (specs/multi-paxos.rio:59). */
 export type DecideMessage = { readonly type: 'DECIDE'; readonly s: rio.Nat; readonly c: rio.Nat };
-/** Message `HEARTBEAT(b: Nat, beat: Nat, stable: Nat)` (specs/multi-paxos.rio:45). */
+/** Message `HEARTBEAT(b: Nat, beat: Nat, stable: Nat)` (specs/multi-paxos.rio:60). */
 export type HeartbeatMessage = {
   readonly type: 'HEARTBEAT';
   readonly b: rio.Nat;
   readonly beat: rio.Nat;
   readonly stable: rio.Nat;
 };
-/** Message `ACK(b: Nat, beat: Nat, next: Nat)` (specs/multi-paxos.rio:46). */
+/** Message `ACK(b: Nat, beat: Nat, next: Nat)` (specs/multi-paxos.rio:61). */
 export type AckMessage = {
   readonly type: 'ACK';
   readonly b: rio.Nat;
   readonly beat: rio.Nat;
   readonly next: rio.Nat;
 };
-/** Message `FORWARD(b: Nat, c: Nat)` (specs/multi-paxos.rio:47). */
-export type ForwardMessage = { readonly type: 'FORWARD'; readonly b: rio.Nat; readonly c: rio.Nat };
+/** Message `FORWARD(b: Nat, commands: Set[Nat])` (specs/multi-paxos.rio:62). */
+export type ForwardMessage = {
+  readonly type: 'FORWARD';
+  readonly b: rio.Nat;
+  readonly commands: rio.RSet<rio.Nat>;
+};
 /** Every message of MultiPaxos. */
 export type MultiPaxosMessage =
   | PrepareMessage
@@ -66,24 +68,29 @@ export type MultiPaxosMessage =
   | HeartbeatMessage
   | AckMessage
   | ForwardMessage;
-/** `request submit(command: Nat)` (specs/multi-paxos.rio:36). */
+/** `request submit(command: Nat)` (specs/multi-paxos.rio:50). */
 export type SubmitRequest = { readonly type: 'submit'; readonly command: rio.Nat };
-/** `indication apply(index: Nat, command: Nat)` (specs/multi-paxos.rio:37). */
+/** `indication apply(index: Nat, command: Nat)` (specs/multi-paxos.rio:51). */
 export type ApplyIndication = { readonly type: 'apply'; readonly index: rio.Nat; readonly command: rio.Nat };
+/** `indication taken(command: Nat)` (specs/multi-paxos.rio:52). */
+export type TakenIndication = { readonly type: 'taken'; readonly command: rio.Nat };
 
 /** The state of one MultiPaxos process. */
 export interface MultiPaxosState {
   promised: rio.Nat;
   accepted: rio.RMap<rio.Nat, readonly [rio.Nat, rio.Nat]>;
   decided: rio.RMap<rio.Nat, rio.Nat>;
+  chosen: rio.RSet<rio.Nat>;
   submitted: rio.RSet<rio.Nat>;
   pending: rio.RSet<rio.Nat>;
   executed: rio.Nat;
   round: rio.Nat;
   ballot: rio.Nat;
   phase: Phase;
-  proposals: rio.RMap<rio.Nat, readonly [rio.Nat, rio.Nat]>;
+  reported: rio.RMap<rio.Nat, readonly [rio.Nat, rio.Nat]>;
+  proposals: rio.RMap<rio.Nat, rio.Nat>;
   nextSlot: rio.Nat;
+  sentUpTo: rio.Nat;
   attempt: rio.Nat;
   heartbeats: rio.Nat;
   acked: rio.RMap<rio.Process, rio.Nat>;
@@ -104,36 +111,37 @@ function multiPaxosProcesses(params: MultiPaxosParams): rio.RSet<rio.Process> {
   return rio.range(0, multiPaxosProcessCount(params) - 1);
 }
 
-/** `const noop: Nat = 0` (specs/multi-paxos.rio:49) */
+/** `const noop: Nat = 0` (specs/multi-paxos.rio:64) */
 export function noop(params: MultiPaxosParams): rio.Nat {
   return 0;
 }
 
-/** `def ballotOf(r: Nat, p: Process): Nat = r * n + |{ q in Process | q < p }| + 1` (specs/multi-paxos.rio:82) */
+/** `def ballotOf(r: Nat, p: Process): Nat = r * n + |{ q in Process | q < p }| + 1` (specs/multi-paxos.rio:99) */
 export function ballotOf(params: MultiPaxosParams, r: rio.Nat, p: rio.Process): rio.Nat {
   return r * params.n + rio.size(rio.filter(multiPaxosProcesses(params), (q) => q < p)) + 1;
 }
 
-/** `def firstOpen(): Nat = min({ s in 1..|decided| + 1 | s not in decided })` (specs/multi-paxos.rio:84) */
+/** `def firstOpen(): Nat = min({ s in 1..|decided| + 1 | s not in decided })` (specs/multi-paxos.rio:101) */
 export function firstOpen(ctx: MultiPaxosContext, state: MultiPaxosState): rio.Nat {
   return rio.min(rio.filter(rio.range(1, rio.size(state.decided) + 1), (s) => !rio.hasKey(state.decided, s)));
 }
 
-/** `def inUse(c: Nat): Bool = c in values(decided) or exists s in proposals: proposals[s].2 = c` (specs/multi-paxos.rio:85) */
+/** `def inUse(c: Nat): Bool = c in chosen or exists s in proposals: proposals[s] = c` (specs/multi-paxos.rio:102) */
 export function inUse(ctx: MultiPaxosContext, state: MultiPaxosState, c: rio.Nat): boolean {
   return (
-    rio.has(rio.values(state.decided), c) ||
-    rio.exists(rio.keys(state.proposals), (s) => rio.lookup(state.proposals, s, [0, 0] as const)[1] === c)
+    rio.has(state.chosen, c) ||
+    rio.exists(rio.keys(state.proposals), (s) => rio.lookup(state.proposals, s, 0) === c)
   );
 }
 
-/** `upon start` (specs/multi-paxos.rio:87) */
+/** `upon start` (specs/multi-paxos.rio:104) */
 export function onStart(ctx: MultiPaxosContext, state: MultiPaxosState): void {
+  state.chosen = rio.values(state.decided);
   const d = ctx.random(rio.range(ctx.params.suspectMin, ctx.params.suspectMax));
   ctx.startTimer('Suspect', [], d);
 }
 
-/** `suspect: upon timeout Suspect` (specs/multi-paxos.rio:95) */
+/** `suspect: upon timeout Suspect` (specs/multi-paxos.rio:113) */
 export function suspect(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   if (
     state.phase !== 'leading' &&
@@ -151,7 +159,7 @@ export function suspect(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   ctx.startTimer('Suspect', [], d);
 }
 
-/** `phase1b: upon receiving PREPARE(b, low) from p when b > promised` (specs/multi-paxos.rio:108) */
+/** `phase1b: upon receiving PREPARE(b, low) from p when b > promised` (specs/multi-paxos.rio:126) */
 export function phase1b(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -172,19 +180,17 @@ export function phase1b(
   });
 }
 
-/** `phase2b: upon receiving ACCEPT(b, s, c, a) from p when b >= promised` (specs/multi-paxos.rio:115) */
+/** `phase2b: upon receiving ACCEPT(b, slots, a) from p when b >= promised` (specs/multi-paxos.rio:133) */
 export function phase2b(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
   {
     b,
-    s,
-    c,
+    slots,
     p,
   }: {
     readonly b: rio.Nat;
-    readonly s: rio.Nat;
-    readonly c: rio.Nat;
+    readonly slots: rio.RMap<rio.Nat, rio.Nat>;
     readonly a: rio.Nat;
     readonly p: rio.Process;
   },
@@ -196,59 +202,58 @@ export function phase2b(
 
   state.heard = true;
   state.leaderNow = p;
-  state.accepted = rio.put(state.accepted, s, [b, c] as const);
-  ctx.broadcast({ type: 'ACCEPTED', b, s, c });
+  for (const s of rio.keys(slots)) {
+    state.accepted = rio.put(state.accepted, s, [b, rio.lookup(slots, s, 0)] as const);
+  }
+
+  ctx.broadcast({ type: 'ACCEPTED', b, slots });
 }
 
-/** `phase2a: upon receiving PROMISE(b, _) from a majority as msgs when b = ballot and phase = preparing` (specs/multi-paxos.rio:127) */
+/** `phase2a: upon receiving PROMISE(b, _) from a majority as msgs when b = ballot and phase = preparing` (specs/multi-paxos.rio:147) */
 export function phase2a(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
   { b, msgs }: { readonly b: rio.Nat; readonly msgs: rio.RSet<rio.WithSender<PromiseMessage>> },
 ): void {
   const low = firstOpen(ctx, state);
-  state.proposals = rio.emptyMap();
+  state.reported = rio.emptyMap();
   for (const m of msgs) {
     for (const s of rio.keys(m.accepted)) {
       if (
         s >= low &&
         !rio.hasKey(state.decided, s) &&
-        rio.lookup(m.accepted, s, [0, 0] as const)[0] > rio.lookup(state.proposals, s, [0, 0] as const)[0]
+        rio.lookup(m.accepted, s, [0, 0] as const)[0] > rio.lookup(state.reported, s, [0, 0] as const)[0]
       ) {
-        state.proposals = rio.put(state.proposals, s, rio.lookup(m.accepted, s, [0, 0] as const));
+        state.reported = rio.put(state.reported, s, rio.lookup(m.accepted, s, [0, 0] as const));
       }
     }
   }
 
   const top = rio.max(
     rio.union(
-      rio.union(rio.keys(state.proposals), rio.keys(state.decided)),
+      rio.union(rio.keys(state.reported), rio.keys(state.decided)),
       rio.setOf<rio.Nat>([rio.natSub(low, 1)]),
     ),
   );
+  state.proposals = rio.emptyMap();
   for (const s of rio.range(low, top)) {
-    if (!rio.hasKey(state.decided, s) && !rio.hasKey(state.proposals, s)) {
-      state.proposals = rio.put(state.proposals, s, [b, noop(ctx.params)] as const);
+    if (!rio.hasKey(state.decided, s)) {
+      state.proposals = rio.put(
+        state.proposals,
+        s,
+        rio.hasKey(state.reported, s) ? rio.lookup(state.reported, s, [0, 0] as const)[1] : noop(ctx.params),
+      );
     }
   }
 
+  state.reported = rio.emptyMap();
   state.nextSlot = top + 1;
+  state.sentUpTo = rio.natSub(low, 1);
   state.phase = 'leading';
   state.leaderNow = ctx.self;
-  for (const s of rio.keys(state.proposals)) {
-    ctx.broadcast({
-      type: 'ACCEPT',
-      b: state.ballot,
-      s,
-      c: rio.lookup(state.proposals, s, [0, 0] as const)[1],
-      attempt: state.attempt,
-    });
-  }
-
   for (const c of state.pending) {
     if (!inUse(ctx, state, c)) {
-      state.proposals = rio.put(state.proposals, state.nextSlot, [state.ballot, c] as const);
-      ctx.broadcast({ type: 'ACCEPT', b: state.ballot, s: state.nextSlot, c, attempt: state.attempt });
+      state.proposals = rio.put(state.proposals, state.nextSlot, c);
       state.nextSlot = state.nextSlot + 1;
     }
   }
@@ -260,49 +265,57 @@ export function phase2a(
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/multi-paxos.rio:154) */
+/** `clientCommand: upon submit(c)` (specs/multi-paxos.rio:174) */
 export function clientCommand(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
   { c }: { readonly c: rio.Nat },
 ): void {
+  ctx.indicate({ type: 'taken', command: c });
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Nat>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Nat>([c]));
   if (state.phase === 'leading') {
     if (!inUse(ctx, state, c)) {
-      state.proposals = rio.put(state.proposals, state.nextSlot, [state.ballot, c] as const);
-      ctx.broadcast({ type: 'ACCEPT', b: state.ballot, s: state.nextSlot, c, attempt: state.attempt });
+      state.proposals = rio.put(state.proposals, state.nextSlot, c);
       state.nextSlot = state.nextSlot + 1;
     }
   } else if (state.leaderNow !== null) {
-    ctx.send(rio.unwrap(state.leaderNow), { type: 'FORWARD', b: state.promised, c });
+    ctx.send(rio.unwrap(state.leaderNow), {
+      type: 'FORWARD',
+      b: state.promised,
+      commands: rio.setOf<rio.Nat>([c]),
+    });
   }
 }
 
-/** `forwarded: upon receiving FORWARD(b, c) from p when phase = leading and not inUse(c)` (specs/multi-paxos.rio:165) */
+/** `forwarded: upon receiving FORWARD(b, commands) from p when phase = leading` (specs/multi-paxos.rio:185) */
 export function forwarded(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
-  { c }: { readonly b: rio.Nat; readonly c: rio.Nat; readonly p: rio.Process },
+  { commands }: { readonly b: rio.Nat; readonly commands: rio.RSet<rio.Nat>; readonly p: rio.Process },
 ): void {
-  state.proposals = rio.put(state.proposals, state.nextSlot, [state.ballot, c] as const);
-  ctx.broadcast({ type: 'ACCEPT', b: state.ballot, s: state.nextSlot, c, attempt: state.attempt });
-  state.nextSlot = state.nextSlot + 1;
+  for (const c of commands) {
+    if (!inUse(ctx, state, c)) {
+      state.proposals = rio.put(state.proposals, state.nextSlot, c);
+      state.nextSlot = state.nextSlot + 1;
+    }
+  }
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when phase = leading and heartbeats < maxHeartbeats` (specs/multi-paxos.rio:172) */
+/** `propose: upon phase = leading and proposals != {} and nextSlot - 1 > sentUpTo and (forall s in proposals: s > sentUpTo)` (specs/multi-paxos.rio:193) */
+export function propose(ctx: MultiPaxosContext, state: MultiPaxosState): void {
+  ctx.broadcast({ type: 'ACCEPT', b: state.ballot, slots: state.proposals, attempt: state.attempt });
+  state.sentUpTo = rio.natSub(state.nextSlot, 1);
+}
+
+/** `heartbeatTimeout: upon timeout Heartbeat when phase = leading and heartbeats < maxHeartbeats` (specs/multi-paxos.rio:199) */
 export function heartbeatTimeout(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   state.heartbeats = state.heartbeats + 1;
   state.attempt = state.attempt + 1;
   state.acked = rio.put(state.acked, ctx.self, firstOpen(ctx, state));
-  for (const s of rio.keys(state.proposals)) {
-    ctx.broadcast({
-      type: 'ACCEPT',
-      b: state.ballot,
-      s,
-      c: rio.lookup(state.proposals, s, [0, 0] as const)[1],
-      attempt: state.attempt,
-    });
+  if (!rio.equals(state.proposals, rio.emptyMap())) {
+    ctx.broadcast({ type: 'ACCEPT', b: state.ballot, slots: state.proposals, attempt: state.attempt });
+    state.sentUpTo = rio.natSub(state.nextSlot, 1);
   }
 
   ctx.broadcast(
@@ -316,7 +329,7 @@ export function heartbeatTimeout(ctx: MultiPaxosContext, state: MultiPaxosState)
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `followLeader: upon receiving HEARTBEAT(b, beat, stable) from p when b >= promised` (specs/multi-paxos.rio:184) */
+/** `followLeader: upon receiving HEARTBEAT(b, beat, stable) from p when b >= promised` (specs/multi-paxos.rio:212) */
 export function followLeader(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -338,12 +351,12 @@ export function followLeader(
     rio.filter(rio.keys(state.accepted), (s) => s < stable),
   );
   ctx.send(p, { type: 'ACK', b, beat, next: firstOpen(ctx, state) });
-  for (const c of state.pending) {
-    ctx.send(p, { type: 'FORWARD', b, c });
+  if (!rio.equals(state.pending, [])) {
+    ctx.send(p, { type: 'FORWARD', b, commands: state.pending });
   }
 }
 
-/** `catchUp: upon receiving ACK(b, beat, next) from p when b = ballot and phase = leading` (specs/multi-paxos.rio:195) */
+/** `catchUp: upon receiving ACK(b, beat, next) from p when b = ballot and phase = leading` (specs/multi-paxos.rio:223) */
 export function catchUp(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -359,29 +372,35 @@ export function catchUp(
   }
 }
 
-/** `learn: upon receiving ACCEPTED(b, s, c) from a majority when s not in decided` (specs/multi-paxos.rio:202) */
+/** `learn: upon receiving ACCEPTED(b, slots) from a majority` (specs/multi-paxos.rio:232) */
 export function learn(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
-  { s, c }: { readonly b: rio.Nat; readonly s: rio.Nat; readonly c: rio.Nat },
+  { slots }: { readonly b: rio.Nat; readonly slots: rio.RMap<rio.Nat, rio.Nat> },
 ): void {
-  state.decided = rio.put(state.decided, s, c);
-  state.proposals = rio.withoutKeys(state.proposals, rio.setOf<rio.Nat>([s]));
-  state.pending = rio.difference(state.pending, rio.setOf<rio.Nat>([c]));
+  for (const s of rio.keys(slots)) {
+    if (!rio.hasKey(state.decided, s)) {
+      state.decided = rio.put(state.decided, s, rio.lookup(slots, s, 0));
+      state.chosen = rio.union(state.chosen, rio.setOf<rio.Nat>([rio.lookup(slots, s, 0)]));
+      state.proposals = rio.withoutKeys(state.proposals, rio.setOf<rio.Nat>([s]));
+      state.pending = rio.difference(state.pending, rio.setOf<rio.Nat>([rio.lookup(slots, s, 0)]));
+    }
+  }
 }
 
-/** `learnFromLeader: upon receiving DECIDE(s, c) from p when s not in decided` (specs/multi-paxos.rio:207) */
+/** `learnFromLeader: upon receiving DECIDE(s, c) from p when s not in decided` (specs/multi-paxos.rio:240) */
 export function learnFromLeader(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
   { s, c }: { readonly s: rio.Nat; readonly c: rio.Nat; readonly p: rio.Process },
 ): void {
   state.decided = rio.put(state.decided, s, c);
+  state.chosen = rio.union(state.chosen, rio.setOf<rio.Nat>([c]));
   state.proposals = rio.withoutKeys(state.proposals, rio.setOf<rio.Nat>([s]));
   state.pending = rio.difference(state.pending, rio.setOf<rio.Nat>([c]));
 }
 
-/** `execute: upon executed + 1 in decided` (specs/multi-paxos.rio:213) */
+/** `execute: upon executed + 1 in decided` (specs/multi-paxos.rio:247) */
 export function execute(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   const gaps = rio.filter(
     rio.range(state.executed + 1, rio.size(state.decided) + 1),
@@ -400,7 +419,7 @@ export function execute(ctx: MultiPaxosContext, state: MultiPaxosState): void {
 export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> = {
   name: 'MultiPaxos',
   source: 'specs/multi-paxos.rio',
-  sourceHash: '8955078e745d8c13',
+  sourceHash: '3881ba4e97a5bc26',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -436,8 +455,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       name: 'ACCEPT',
       fields: [
         { name: 'b', type: { kind: 'nat' } },
-        { name: 's', type: { kind: 'nat' } },
-        { name: 'c', type: { kind: 'nat' } },
+        { name: 'slots', type: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'nat' } } },
         { name: 'attempt', type: { kind: 'nat' } },
       ],
     },
@@ -445,8 +463,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       name: 'ACCEPTED',
       fields: [
         { name: 'b', type: { kind: 'nat' } },
-        { name: 's', type: { kind: 'nat' } },
-        { name: 'c', type: { kind: 'nat' } },
+        { name: 'slots', type: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'nat' } } },
       ],
     },
     {
@@ -476,7 +493,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       name: 'FORWARD',
       fields: [
         { name: 'b', type: { kind: 'nat' } },
-        { name: 'c', type: { kind: 'nat' } },
+        { name: 'commands', type: { kind: 'set', of: { kind: 'nat' } } },
       ],
     },
   ],
@@ -489,6 +506,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         { name: 'command', type: { kind: 'nat' } },
       ],
     },
+    { name: 'taken', fields: [{ name: 'command', type: { kind: 'nat' } }] },
   ],
   timers: [
     { name: 'Suspect', fields: [] },
@@ -509,14 +527,17 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       'promised',
       'accepted',
       'decided',
+      'chosen',
       'submitted',
       'pending',
       'executed',
       'round',
       'ballot',
       'phase',
+      'reported',
       'proposals',
       'nextSlot',
+      'sentUpTo',
       'attempt',
       'heartbeats',
       'acked',
@@ -532,18 +553,21 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       value: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'nat' }] },
     },
     decided: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'nat' } },
+    chosen: { kind: 'set', of: { kind: 'nat' } },
     submitted: { kind: 'set', of: { kind: 'nat' } },
     pending: { kind: 'set', of: { kind: 'nat' } },
     executed: { kind: 'nat' },
     round: { kind: 'nat' },
     ballot: { kind: 'nat' },
     phase: { kind: 'enum', name: 'Phase', members: ['following', 'preparing', 'leading'] },
-    proposals: {
+    reported: {
       kind: 'map',
       key: { kind: 'nat' },
       value: { kind: 'tuple', elements: [{ kind: 'nat' }, { kind: 'nat' }] },
     },
+    proposals: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'nat' } },
     nextSlot: { kind: 'nat' },
+    sentUpTo: { kind: 'nat' },
     attempt: { kind: 'nat' },
     heartbeats: { kind: 'nat' },
     acked: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
@@ -551,19 +575,22 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     leaderNow: { kind: 'option', of: { kind: 'process' } },
   },
   orderedProcesses: ['*'],
-  durableVariables: { '': ['promised', 'accepted', 'decided', 'submitted', 'pending'] },
+  durableVariables: { '': ['promised', 'accepted', 'decided'] },
   initialState: (_params) => ({
     promised: 0,
     accepted: rio.emptyMap(),
     decided: rio.emptyMap(),
+    chosen: [],
     submitted: [],
     pending: [],
     executed: 0,
     round: 0,
     ballot: 0,
     phase: 'following',
+    reported: rio.emptyMap(),
     proposals: rio.emptyMap(),
     nextSlot: 1,
+    sentUpTo: 0,
     attempt: 0,
     heartbeats: 0,
     acked: rio.emptyMap(),
@@ -573,12 +600,12 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
   rules: [
     rio.onStart<MultiPaxosParams, MultiPaxosState>({
       name: 'onStart',
-      source: 'specs/multi-paxos.rio:87',
+      source: 'specs/multi-paxos.rio:104',
       body: onStart,
     }),
     rio.onTimeout<MultiPaxosParams, MultiPaxosState, {}>({
       name: 'suspect',
-      source: 'specs/multi-paxos.rio:95',
+      source: 'specs/multi-paxos.rio:113',
       timer: 'Suspect',
       bind: () => ({}),
       body: suspect,
@@ -590,7 +617,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly low: rio.Nat; readonly p: rio.Process }
     >({
       name: 'phase1b',
-      source: 'specs/multi-paxos.rio:108',
+      source: 'specs/multi-paxos.rio:126',
       message: 'PREPARE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -610,29 +637,26 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       AcceptMessage,
       {
         readonly b: rio.Nat;
-        readonly s: rio.Nat;
-        readonly c: rio.Nat;
+        readonly slots: rio.RMap<rio.Nat, rio.Nat>;
         readonly a: rio.Nat;
         readonly p: rio.Process;
       }
     >({
       name: 'phase2b',
-      source: 'specs/multi-paxos.rio:115',
+      source: 'specs/multi-paxos.rio:133',
       message: 'ACCEPT',
       quorum: { kind: 'single' },
       staticBind: true,
       bind: (message, sender) => {
         const b = message.b;
-        const s = message.s;
-        const c = message.c;
+        const slots = message.slots;
         const a = message.attempt;
         const p = sender;
-        return { b, s, c, a, p };
+        return { b, slots, a, p };
       },
       bindingTypes: {
         b: { kind: 'nat' },
-        s: { kind: 'nat' },
-        c: { kind: 'nat' },
+        slots: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'nat' } },
         a: { kind: 'nat' },
         p: { kind: 'process' },
       },
@@ -647,7 +671,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly msgs: rio.RSet<rio.WithSender<PromiseMessage>> }
     >({
       name: 'phase2a',
-      source: 'specs/multi-paxos.rio:127',
+      source: 'specs/multi-paxos.rio:147',
       message: 'PROMISE',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(rio.size(ctx.processes), 2) + 1 },
       collectAs: 'msgs',
@@ -663,7 +687,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onRequest<MultiPaxosParams, MultiPaxosState, SubmitRequest, { readonly c: rio.Nat }>({
       name: 'clientCommand',
-      source: 'specs/multi-paxos.rio:154',
+      source: 'specs/multi-paxos.rio:174',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -675,27 +699,41 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       MultiPaxosParams,
       MultiPaxosState,
       ForwardMessage,
-      { readonly b: rio.Nat; readonly c: rio.Nat; readonly p: rio.Process }
+      { readonly b: rio.Nat; readonly commands: rio.RSet<rio.Nat>; readonly p: rio.Process }
     >({
       name: 'forwarded',
-      source: 'specs/multi-paxos.rio:165',
+      source: 'specs/multi-paxos.rio:185',
       message: 'FORWARD',
       quorum: { kind: 'single' },
       staticBind: true,
       bind: (message, sender) => {
         const b = message.b;
-        const c = message.c;
+        const commands = message.commands;
         const p = sender;
-        return { b, c, p };
+        return { b, commands, p };
       },
       precondition: (_ctx, state) => state.phase === 'leading',
-      bindingTypes: { b: { kind: 'nat' }, c: { kind: 'nat' }, p: { kind: 'process' } },
-      guard: (ctx, state, { c }) => state.phase === 'leading' && !inUse(ctx, state, c),
+      bindingTypes: {
+        b: { kind: 'nat' },
+        commands: { kind: 'set', of: { kind: 'nat' } },
+        p: { kind: 'process' },
+      },
+      guard: (_ctx, state) => state.phase === 'leading',
       body: forwarded,
+    }),
+    rio.onCondition<MultiPaxosParams, MultiPaxosState>({
+      name: 'propose',
+      source: 'specs/multi-paxos.rio:193',
+      condition: (ctx, state) =>
+        state.phase === 'leading' &&
+        !rio.equals(state.proposals, rio.emptyMap()) &&
+        rio.natSub(state.nextSlot, 1) > state.sentUpTo &&
+        rio.every(rio.keys(state.proposals), (s) => s > state.sentUpTo),
+      body: propose,
     }),
     rio.onTimeout<MultiPaxosParams, MultiPaxosState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/multi-paxos.rio:172',
+      source: 'specs/multi-paxos.rio:199',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.phase === 'leading' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -708,7 +746,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly beat: rio.Nat; readonly stable: rio.Nat; readonly p: rio.Process }
     >({
       name: 'followLeader',
-      source: 'specs/multi-paxos.rio:184',
+      source: 'specs/multi-paxos.rio:212',
       message: 'HEARTBEAT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -735,7 +773,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly beat: rio.Nat; readonly next: rio.Nat; readonly p: rio.Process }
     >({
       name: 'catchUp',
-      source: 'specs/multi-paxos.rio:195',
+      source: 'specs/multi-paxos.rio:223',
       message: 'ACK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -760,21 +798,22 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       MultiPaxosParams,
       MultiPaxosState,
       AcceptedMessage,
-      { readonly b: rio.Nat; readonly s: rio.Nat; readonly c: rio.Nat }
+      { readonly b: rio.Nat; readonly slots: rio.RMap<rio.Nat, rio.Nat> }
     >({
       name: 'learn',
-      source: 'specs/multi-paxos.rio:202',
+      source: 'specs/multi-paxos.rio:232',
       message: 'ACCEPTED',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(rio.size(ctx.processes), 2) + 1 },
       staticBind: true,
       bind: (message) => {
         const b = message.b;
-        const s = message.s;
-        const c = message.c;
-        return { b, s, c };
+        const slots = message.slots;
+        return { b, slots };
       },
-      bindingTypes: { b: { kind: 'nat' }, s: { kind: 'nat' }, c: { kind: 'nat' } },
-      guard: (ctx, state, { s }) => !rio.hasKey(state.decided, s),
+      bindingTypes: {
+        b: { kind: 'nat' },
+        slots: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'nat' } },
+      },
       body: learn,
     }),
     rio.onReceive<
@@ -784,7 +823,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly s: rio.Nat; readonly c: rio.Nat; readonly p: rio.Process }
     >({
       name: 'learnFromLeader',
-      source: 'specs/multi-paxos.rio:207',
+      source: 'specs/multi-paxos.rio:240',
       message: 'DECIDE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -800,7 +839,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onCondition<MultiPaxosParams, MultiPaxosState>({
       name: 'execute',
-      source: 'specs/multi-paxos.rio:213',
+      source: 'specs/multi-paxos.rio:247',
       condition: (ctx, state) => rio.hasKey(state.decided, state.executed + 1),
       body: execute,
     }),
@@ -810,7 +849,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/multi-paxos.rio:222',
+      source: 'specs/multi-paxos.rio:256',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -826,7 +865,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/multi-paxos.rio:227',
+      source: 'specs/multi-paxos.rio:261',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -834,7 +873,10 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
             (s) =>
               rio.lookup(view.state(p).decided, s, 0) === noop(params) ||
               rio.exists(view.processes, (q) =>
-                rio.has(view.state(q).submitted, rio.lookup(view.state(p).decided, s, 0)),
+                rio.contains(
+                  view.indications(q, 'taken') as rio.Seq<rio.Nat>,
+                  rio.lookup(view.state(p).decided, s, 0),
+                ),
               ),
           ),
         ),
@@ -842,7 +884,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'submittedDecided',
       kind: 'eventually',
-      source: 'specs/multi-paxos.rio:233',
+      source: 'specs/multi-paxos.rio:267',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>

@@ -43,7 +43,7 @@ const shape = { clients: 3, servers: 3, perClient: 8, keys: 2, spacing: 150, sta
 const network = parseNetwork('loss=0.1,dup=0.05,gst=3000,partition=0|1+2@1200..1800');
 const protocols: [string, ProtocolModule<any, any>, Record<string, unknown>, number][] = [
   ['Raft', Raft, { n: 3, f: 1, electionMin: 150, electionMax: 300, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000 }, 8],
-  ['MultiPaxos', MultiPaxos, { n: 3, f: 1, suspectMin: 150, suspectMax: 300, heartbeat: 50, maxRound: 1_000_000, maxHeartbeats: 1_000_000 }, 25],
+  ['MultiPaxos', MultiPaxos, { n: 3, f: 1, suspectMin: 150, suspectMax: 300, heartbeat: 50, maxRound: 1_000_000, maxHeartbeats: 1_000_000 }, 6],
 ];
 
 function run(module: ProtocolModule<any, any>, params: Record<string, unknown>, seed: number, localReads = false): KvRun {
