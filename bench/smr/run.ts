@@ -23,11 +23,14 @@
  * Environment: DURATION_MS (default 8000), CLIENTS (default "16,64"), SYSTEMS (default
  * "raft,multi-paxos,etcd"), REPEAT (default 1): rounds of all runs, interleaved so that
  * the load of a busy machine falls on every system alike; each figure is then the run with
- * the median throughput (of an even count, the higher middle one).
+ * the median throughput (of an even count, the higher middle one). WRAPPER (optional): a
+ * command that starts each rio process, given node and its arguments (for profiling, e.g. a
+ * script that runs `node --cpu-prof --cpu-prof-dir=DIR "$@"`).
+ * Each line also shows the machine's 1-minute load average at the end of the run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KvClient } from '../../examples/kv/client.js';
 import { closedLoop, percentile, type Attempt } from '../../examples/kv/load.js';
@@ -39,6 +42,7 @@ const DURATION_MS = Number(process.env['DURATION_MS'] ?? 8_000);
 const CLIENTS = (process.env['CLIENTS'] ?? '16,64').split(',').map(Number);
 const SYSTEMS = (process.env['SYSTEMS'] ?? 'raft,multi-paxos,etcd').split(',');
 const REPEAT = Number(process.env['REPEAT'] ?? 1);
+const WRAPPER = process.env['WRAPPER'] === undefined || process.env['WRAPPER'] === '' ? undefined : [process.env['WRAPPER']];
 const WARMUP_MS = 1_000;
 const MEMBERS = 3;
 const distRoot = resolve(import.meta.dirname, '..', '..');
@@ -59,6 +63,8 @@ interface Figures {
   readonly p99: number;
   readonly unanswered: number;
   readonly note: string;
+  /** The machine's 1-minute load average when the run ended (the machine is shared). */
+  readonly load: number;
 }
 
 /** A client's next put: its own key, the next 1-byte value. */
@@ -71,7 +77,7 @@ function puts(): (client: number) => KvOp {
   };
 }
 
-async function drive(system: string, clients: number, exec: (client: number, op: KvOp) => Promise<Attempt>): Promise<Omit<Figures, 'note'>> {
+async function drive(system: string, clients: number, exec: (client: number, op: KvOp) => Promise<Attempt>): Promise<Omit<Figures, 'note' | 'load'>> {
   await closedLoop({ clients, durationMs: WARMUP_MS, seed: 1, nextOp: puts(), exec });
   const load = await closedLoop({ clients, durationMs: DURATION_MS, seed: 2, nextOp: puts(), exec });
   const answered = load.history.filter((o) => o.ret !== undefined).length;
@@ -92,7 +98,7 @@ async function benchRio(protocol: string, clients: number): Promise<Figures> {
       ports: Array.from({ length: MEMBERS }, (_, i) => ({ port: ports[2 * i]!, httpPort: ports[2 * i + 1]! })),
     });
     for (let id = 0; id < MEMBERS; id++) {
-      nodes.push(launchNode({ cli, spec: join(repoRoot, 'specs', spec.file), config: configPath, id, extraArgs: ['--tick-ms', '2', '--app', 'kv', '--log-level', 'error'] }));
+      nodes.push(launchNode({ cli, spec: join(repoRoot, 'specs', spec.file), config: configPath, id, extraArgs: ['--tick-ms', '2', '--app', 'kv', '--log-level', 'error'], ...(WRAPPER === undefined ? {} : { wrapper: WRAPPER }) }));
     }
     const urls = await Promise.all(nodes.map((n) => n.ready));
     const kv = Array.from({ length: clients }, (_, c) => new KvClient(urls[c % MEMBERS]!, c));
@@ -102,7 +108,7 @@ async function benchRio(protocol: string, clients: number): Promise<Figures> {
     });
     const commits = await Promise.all(urls.map(async (u) => ((await (await fetch(new URL('/status', u))).json()) as { counters: { durableCommits: number } }).counters.durableCommits));
     const term = ((await (await fetch(new URL('/state', urls[0]!))).json()) as { vars: Record<string, unknown> }).vars['currentTerm'];
-    return { ...figures, note: `durable commits (fsyncs) per member: ${commits.join('/')}${typeof term === 'number' ? `; Raft term ${term} at the end` : ''}` };
+    return { ...figures, load: loadavg()[0]!, note: `durable commits (fsyncs) per member: ${commits.join('/')}${typeof term === 'number' ? `; Raft term ${term} at the end` : ''}` };
   } finally {
     await Promise.all(nodes.map((n) => stopNode(n, 2_000)));
     rmSync(dir, { recursive: true, force: true });
@@ -147,7 +153,7 @@ async function benchEtcd(clients: number): Promise<Figures> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    return { ...(await drive('etcd', clients, (c, op) => put(c % MEMBERS, op))), note: 'etcd defaults (WAL fsync per batch)' };
+    return { ...(await drive('etcd', clients, (c, op) => put(c % MEMBERS, op))), load: loadavg()[0]!, note: 'etcd defaults (WAL fsync per batch)' };
   } finally {
     for (const child of children) child.kill('SIGKILL');
     await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
@@ -159,7 +165,7 @@ async function main(): Promise<void> {
   console.log(`bench/smr: 3 members on 127.0.0.1, closed-loop clients doing puts (1-byte values, 16 keys), ${DURATION_MS} ms per run after a ${WARMUP_MS} ms warm-up, ${REPEAT} round${REPEAT === 1 ? '' : 's'}`);
   const runs: Figures[] = [];
   const show = (f: Figures) =>
-    console.log(`${f.system.padEnd(16)} ${String(f.clients).padStart(3)} clients  ${f.perSecond.toFixed(0).padStart(6)} puts/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms  (${f.puts} answered, ${f.unanswered} not; ${f.note})`);
+    console.log(`${f.system.padEnd(16)} ${String(f.clients).padStart(3)} clients  ${f.perSecond.toFixed(0).padStart(6)} puts/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms  load ${f.load.toFixed(1)}  (${f.puts} answered, ${f.unanswered} not; ${f.note})`);
   const haveEtcd = etcdInstalled();
   for (const system of SYSTEMS) if (system !== 'etcd' && SPECS[system] === undefined) throw new Error(`unknown system '${system}' in SYSTEMS (raft, multi-paxos, etcd)`);
   if (SYSTEMS.includes('etcd') && !haveEtcd) console.log(`etcd skipped: no 'etcd' on PATH (Debian: apt-get install etcd-server etcd-client)`);

@@ -17,7 +17,9 @@
  * commit). An effect still never leaves before the state it depends on is on disk, and a
  * crash loses the groups not yet synced as it would lose single steps: no effect of them has
  * been seen. The replica itself is unchanged and stepped exactly as before; only the writes
- * are grouped.
+ * are grouped. A step that changed no durable variable needs no write of its own: once every
+ * earlier step's state is on disk its effects leave, without waiting for the write of the
+ * steps that came with or after it (a leader's commit, a follower's reply to a heartbeat).
  *
  * Restart, as the language defines it (docs/language.md, section 11, "Restarts"): a process
  * whose database exists is rebuilt from the initial state with its durable variables
@@ -105,8 +107,14 @@ export class ProcessHost {
   /** True when this process recovered durable state at start-up. */
   readonly recovered: boolean;
   private stopped = false;
-  /** Effects of steps handled since the last durable write; they leave after the next one. */
-  private unreleased: Effect[] = [];
+  /**
+   * Steps handled since the last durable write, with their effects and whether they changed
+   * durable state; their effects leave after the next write, or, for the steps before the
+   * first that changed durable state, as soon as every earlier write is on disk.
+   */
+  private unreleased: { readonly effects: readonly Effect[]; readonly durable: boolean }[] = [];
+  /** The durable variables after the last step (to tell whether a step changed any). */
+  private stepVars: Record<string, Data> = {};
   private unsavedMeta: Record<string, string> = {};
   private flushScheduled = false;
   /** An fsync is under way; the next group waits for it. */
@@ -140,6 +148,7 @@ export class ProcessHost {
       this.store.save({}, { identity });
     }
     for (const name of this.durable) this.savedVars[name] = this.replica.vars[name] as Data;
+    this.stepVars = { ...this.savedVars };
     this.transport = new Transport({
       config, self, keys, log: this.log,
       onFrame: (from, value) => this.onFrame(from, value),
@@ -212,7 +221,15 @@ export class ProcessHost {
       return;
     }
     Object.assign(this.unsavedMeta, meta);
-    for (const effect of effects) this.unreleased.push(effect);
+    let durable = Object.keys(meta).length > 0;
+    for (const name of this.durable) {
+      const value = this.replica.vars[name] as Data;
+      if (value !== this.stepVars[name]) {
+        this.stepVars[name] = value;
+        durable = true;
+      }
+    }
+    this.unreleased.push({ effects, durable });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -227,6 +244,15 @@ export class ProcessHost {
   private flush(now = false): void {
     this.flushScheduled = false;
     if (this.stopped || (this.syncing && !now)) return;
+    // Every earlier write is on disk: the steps before the first one that changed durable
+    // state depend on nothing that is not, so their effects leave now.
+    let ready = 0;
+    while (ready < this.unreleased.length && !this.unreleased[ready]!.durable) ready++;
+    if (ready > 0) {
+      const done = this.unreleased.splice(0, ready);
+      for (const step of done) for (const effect of step.effects) this.apply(effect);
+      if (this.stopped) return;
+    }
     const changed: Record<string, Data> = {};
     for (const name of this.durable) {
       const value = this.replica.vars[name] as Data;
@@ -242,7 +268,7 @@ export class ProcessHost {
     }
     Object.assign(this.savedVars, changed);
     this.unsavedMeta = {};
-    const effects = this.unreleased;
+    const effects = this.unreleased.flatMap((step) => step.effects);
     this.unreleased = [];
     if (committed) this.counters.durableCommits++;
     if (!committed || now) {
