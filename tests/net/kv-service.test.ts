@@ -134,4 +134,28 @@ describe.concurrent('rio with the key-value store', () => {
     // (A follower may not have heard of the last commit yet: the entries agree, the applied index may lag.)
     expect(summary.processes.map((p) => [p.up, (p.store as { entries: unknown }).entries])).toEqual([0, 1, 2].map(() => [true, { '2': 5 }]));
   }, 30_000);
+
+  it('runs the 5-process demo: two processes killed (f = 2), the other three go on, one comes back and catches up', async () => {
+    const run = await rio([
+      'cluster', 'specs/raft.rio', '--nodes', '5', '--param', 'n=5', '--param', 'f=2', '--param', 'electionMin=150', '--param', 'electionMax=300',
+      '--param', 'heartbeat=50', '--param', 'maxTerm=1000000', '--param', 'maxHeartbeats=1000000', '--tick-ms', '2', '--json',
+      '--kv', 'put(3, 7) at 300 on 0', '--kv', 'get(3) at 600 on 3', '--kill', '0@700', '--kill', '1@720',
+      '--kv', 'cas(3, 7, 8) at 900 on 2', '--kv', 'put(9, 4) at 1200 on 4', '--restart', '0@1300', '--kv', 'get(9) at 2200 on 0', '--duration', '2400',
+    ]);
+    expect(run.code).toBe(0);
+    type Done = { process: number; op: string; input: KvOp; outcome: { ok: boolean; result: KvResult }; sentMs: number; ms: number };
+    const summary = JSON.parse(run.stdout) as { kv: Done[]; processes: { up: boolean; store: unknown }[] };
+    const inOrder = [...summary.kv].sort((a, b) => a.sentMs - b.sentMs);
+    expect(inOrder.map((k) => [k.process, k.op, k.outcome.ok])).toEqual([
+      [0, 'put(k3, 7)', true], [3, 'get(k3)', true], [2, 'cas(k3, 7 → 8)', true], [4, 'put(k9, 4)', true], [0, 'get(k9)', true],
+    ]);
+    const history: Operation<KvOp, KvResult>[] = inOrder.map((k, i) => ({ client: i, input: k.input, call: k.sentMs, ret: k.sentMs + k.ms, output: k.outcome.result }));
+    expect(checkLinearizable(kvModel, history).linearizable).toBe(true);
+    if (inOrder.every((k, i) => i === 0 || inOrder[i - 1]!.sentMs + inOrder[i - 1]!.ms < k.sentMs)) {
+      expect(inOrder.map((k) => k.outcome.result)).toEqual([null, 7, true, null, 4]);
+    }
+    // p1 stays down; the four others, p0 after its restart, hold the same entries.
+    expect(summary.processes.map((p) => p.up)).toEqual([true, false, true, true, true]);
+    for (const id of [0, 2, 3, 4]) expect((summary.processes[id]!.store as { entries: unknown }).entries).toEqual({ '3': 8, '9': 4 });
+  }, 40_000);
 });
