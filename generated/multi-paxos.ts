@@ -627,6 +627,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, low, p };
       },
+      staleWhen: [{ variable: 'promised', when: (binding, state) => binding.b <= state.promised }],
       bindingTypes: { b: { kind: 'nat' }, low: { kind: 'nat' }, p: { kind: 'process' } },
       guard: (ctx, state, { b }) => b > state.promised,
       body: phase1b,
@@ -654,6 +655,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, slots, a, p };
       },
+      staleWhen: [{ variable: 'promised', when: (binding, state) => binding.b < state.promised }],
       bindingTypes: {
         b: { kind: 'nat' },
         slots: { kind: 'map', key: { kind: 'nat' }, value: { kind: 'nat' } },
@@ -680,6 +682,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const b = message.b;
         return { b };
       },
+      staleWhen: [{ variable: 'ballot', when: (binding, state) => binding.b < state.ballot }],
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       bindingTypes: { b: { kind: 'nat' } },
       guard: (ctx, state, { b }) => b === state.ballot && state.phase === 'preparing',
@@ -757,6 +760,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, beat, stable, p };
       },
+      staleWhen: [{ variable: 'promised', when: (binding, state) => binding.b < state.promised }],
       bindingTypes: {
         b: { kind: 'nat' },
         beat: { kind: 'nat' },
@@ -784,6 +788,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, beat, next, p };
       },
+      staleWhen: [{ variable: 'ballot', when: (binding, state) => binding.b < state.ballot }],
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       bindingTypes: {
         b: { kind: 'nat' },

@@ -1606,6 +1606,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const p = sender;
         return { v, s, op, sig, p };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.v < state.view }],
       pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
       bindingTypes: {
         v: { kind: 'nat' },
@@ -1645,6 +1646,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const op = message.op;
         return { v, s, op };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.v < state.view }],
       pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
       bindingTypes: { v: { kind: 'nat' }, s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { v, s, op, msgs }) =>
@@ -1687,6 +1689,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const op = message.op;
         return { v, s, op };
       },
+      staleWhen: [{ variable: 'lastExec', when: (binding, state) => binding.s <= state.lastExec }],
       bindingTypes: { v: { kind: 'nat' }, s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { v, s, op }) =>
         rio.lookup(state.prepared, s, null) !== null &&
@@ -1721,6 +1724,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const d = message.d;
         return { s, d };
       },
+      staleWhen: [{ variable: 'stable', when: (binding, state) => binding.s <= state.stable }],
       bindingTypes: { s: { kind: 'nat' }, d: { kind: 'digest' } },
       guard: (ctx, state, { s, d, msgs }) =>
         s > state.stable &&
@@ -1754,6 +1758,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const d = message.d;
         return { s, d };
       },
+      staleWhen: [{ variable: 'weakS', when: (binding, state) => binding.s <= state.weakS }],
       bindingTypes: { s: { kind: 'nat' }, d: { kind: 'digest' } },
       guard: (ctx, state, { s, d, msgs }) =>
         s > state.weakS &&
@@ -1794,6 +1799,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const q = sender;
         return { s, d, c, hist, q };
       },
+      staleWhen: [{ variable: 'lastExec', when: (binding, state) => binding.s <= state.lastExec }],
       bindingTypes: {
         s: { kind: 'nat' },
         d: { kind: 'digest' },
@@ -1851,6 +1857,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const v = message.v;
         return { v };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.v <= state.view }],
       bindingTypes: { v: { kind: 'nat' } },
       guard: (ctx, state, { v, msgs }) =>
         v > state.view &&
@@ -1884,6 +1891,10 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const v = message.v;
         return { v };
       },
+      staleWhen: [
+        { variable: 'view', when: (binding, state) => binding.v < state.view },
+        { variable: 'newViewFor', when: (binding, state) => binding.v <= state.newViewFor },
+      ],
       bindingTypes: { v: { kind: 'nat' } },
       guard: (ctx, state, { v, msgs }) =>
         primary(ctx.params, v) === ctx.self &&
@@ -1941,6 +1952,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const p = sender;
         return { v, vcs, o, p };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.v < state.view }],
       bindingTypes: {
         v: { kind: 'nat' },
         vcs: {

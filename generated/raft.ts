@@ -697,6 +697,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t <= state.currentTerm }],
       bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termRV,
@@ -711,6 +712,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t <= state.currentTerm }],
       bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termVote,
@@ -725,6 +727,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t <= state.currentTerm }],
       bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termAE,
@@ -739,6 +742,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t <= state.currentTerm }],
       bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termReply,
@@ -854,6 +858,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, granted, p };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t < state.currentTerm }],
       pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
       bindingTypes: { t: { kind: 'nat' }, granted: { kind: 'bool' }, p: { kind: 'process' } },
       guard: (ctx, state, { t }) => t === state.currentTerm && state.serverState === 'candidate',
@@ -933,6 +938,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, success, index, b, commands, p };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t < state.currentTerm }],
       pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
       bindingTypes: {
         t: { kind: 'nat' },
