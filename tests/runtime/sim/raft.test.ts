@@ -76,7 +76,7 @@ describe('specs/raft.rio holds its properties', () => {
     });
     expect(result.verdict).toBe('ok');
     expect(result.complete).toBe(true);
-    expect(result.states).toBe(32_632);
+    expect(result.states).toBe(25_304);
   });
 });
 
