@@ -2,7 +2,7 @@
 
 import * as rio from '../runtime/replica/index.js';
 
-/** Parameters of Raft (specs/raft.rio:38). */
+/** Parameters of Raft (specs/raft.rio:42). */
 export interface RaftParams {
   readonly n: rio.Nat;
   readonly f: rio.Nat;
@@ -15,7 +15,7 @@ export interface RaftParams {
 
 /** Enum ServerState. */
 export type ServerState = 'follower' | 'candidate' | 'leader';
-/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:56). */
+/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:61). */
 export type RequestVoteMessage = {
   readonly type: 'REQUEST_VOTE';
   readonly term: rio.Nat;
@@ -23,9 +23,9 @@ export type RequestVoteMessage = {
   readonly lastLogIndex: rio.Nat;
   readonly lastLogTerm: rio.Nat;
 };
-/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:57). */
+/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:62). */
 export type VoteMessage = { readonly type: 'VOTE'; readonly term: rio.Nat; readonly voteGranted: boolean };
-/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:59). */
+/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:64). */
 export type AppendEntriesMessage = {
   readonly type: 'APPEND_ENTRIES';
   readonly term: rio.Nat;
@@ -36,7 +36,7 @@ export type AppendEntriesMessage = {
   readonly leaderCommit: rio.Nat;
   readonly beat: rio.Nat;
 };
-/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat, commands: Set[Value])` (specs/raft.rio:60). */
+/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat, commands: Set[Value])` (specs/raft.rio:65). */
 export type AppendReplyMessage = {
   readonly type: 'APPEND_REPLY';
   readonly term: rio.Nat;
@@ -45,20 +45,20 @@ export type AppendReplyMessage = {
   readonly beat: rio.Nat;
   readonly commands: rio.RSet<rio.Value>;
 };
-/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:62). */
+/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:67). */
 export type SubmitMessage = { readonly type: 'SUBMIT'; readonly term: rio.Nat; readonly command: rio.Value };
 /** Every message of Raft. */
 export type RaftMessage =
   RequestVoteMessage | VoteMessage | AppendEntriesMessage | AppendReplyMessage | SubmitMessage;
-/** `request submit(command: Value)` (specs/raft.rio:45). */
+/** `request submit(command: Value)` (specs/raft.rio:49). */
 export type SubmitRequest = { readonly type: 'submit'; readonly command: rio.Value };
-/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:46). */
+/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:50). */
 export type ApplyIndication = {
   readonly type: 'apply';
   readonly index: rio.Nat;
   readonly command: rio.Value;
 };
-/** `indication elected(term: Nat)` (specs/raft.rio:47). */
+/** `indication elected(term: Nat)` (specs/raft.rio:51). */
 export type ElectedIndication = { readonly type: 'elected'; readonly term: rio.Nat };
 
 /** The state of one Raft process. */
@@ -75,7 +75,8 @@ export interface RaftState {
   leaderId: rio.Process | null;
   beat: rio.Nat;
   heartbeats: rio.Nat;
-  inflight: rio.RMap<rio.Process, rio.Nat>;
+  sentIndex: rio.RMap<rio.Process, rio.Nat>;
+  inflight: rio.RMap<rio.Process, rio.RSet<rio.Nat>>;
   sentCommit: rio.RMap<rio.Process, rio.Nat>;
   logged: rio.RSet<rio.Value>;
   pending: rio.RSet<rio.Value>;
@@ -92,22 +93,27 @@ function raftProcessCount(params: RaftParams): number {
   return params.n;
 }
 
-/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:99) */
+/** `const window: Nat = 2` (specs/raft.rio:57) */
+export function window(params: RaftParams): rio.Nat {
+  return 2;
+}
+
+/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:105) */
 export function lastLogTerm(ctx: RaftContext, state: RaftState): rio.Nat {
   return rio.size(state.log) === 0 ? 0 : rio.at(state.log, rio.size(state.log))[0];
 }
 
-/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:100) */
+/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:106) */
 export function termAt(ctx: RaftContext, state: RaftState, i: rio.Nat): rio.Nat {
   return i === 0 ? 0 : rio.at(state.log, i)[0];
 }
 
-/** `def inLog(c: Value): Bool = c in logged` (specs/raft.rio:101) */
+/** `def inLog(c: Value): Bool = c in logged` (specs/raft.rio:107) */
 export function inLog(ctx: RaftContext, state: RaftState, c: rio.Value): boolean {
   return rio.has(state.logged, c);
 }
 
-/** `def commandsOf(entries: Seq[Entry]): Set[Value] = { get(e.2) | e in entries and e.2 != none }` (specs/raft.rio:102) */
+/** `def commandsOf(entries: Seq[Entry]): Set[Value] = { get(e.2) | e in entries and e.2 != none }` (specs/raft.rio:108) */
 export function commandsOf(
   params: RaftParams,
   entries: rio.Seq<readonly [rio.Nat, rio.Value | null]>,
@@ -118,17 +124,17 @@ export function commandsOf(
   );
 }
 
-/** `def unlogged(): Set[Value] = pending \ logged` (specs/raft.rio:104) */
+/** `def unlogged(): Set[Value] = pending \ logged` (specs/raft.rio:110) */
 export function unlogged(ctx: RaftContext, state: RaftState): rio.RSet<rio.Value> {
   return rio.difference(state.pending, state.logged);
 }
 
-/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:108) */
+/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:114) */
 export function prevFor(ctx: RaftContext, state: RaftState, p: rio.Process): rio.Nat {
   return rio.natSub(rio.lookup(state.nextIndex, p, 0), 1);
 }
 
-/** `def committable(): Set[Nat] =` (specs/raft.rio:313) */
+/** `def committable(): Set[Nat] =` (specs/raft.rio:326) */
 export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Nat> {
   return rio.filter(
     rio.range(state.commitIndex + 1, rio.size(state.log)),
@@ -138,24 +144,24 @@ export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Na
   );
 }
 
-/** `def owed(q: Process): Bool =` (specs/raft.rio:321) */
+/** `def owed(q: Process): Bool =` (specs/raft.rio:334) */
 export function owed(ctx: RaftContext, state: RaftState, q: rio.Process): boolean {
   return (
-    !rio.hasKey(state.inflight, q) &&
-    (rio.lookup(state.nextIndex, q, 0) <= rio.size(state.log) ||
+    rio.size(rio.lookup(state.inflight, q, [])) < window(ctx.params) &&
+    (rio.lookup(state.sentIndex, q, 0) <= rio.size(state.log) ||
       !rio.hasKey(state.sentCommit, q) ||
       rio.lookup(state.sentCommit, q, 0) < state.commitIndex)
   );
 }
 
-/** `upon start` (specs/raft.rio:110) */
+/** `upon start` (specs/raft.rio:116) */
 export function onStart(ctx: RaftContext, state: RaftState): void {
   state.logged = commandsOf(ctx.params, state.log);
   const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
   ctx.startTimer('Election', [], d);
 }
 
-/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:119) */
+/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:125) */
 export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -167,7 +173,7 @@ export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:126) */
+/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:132) */
 export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -179,7 +185,7 @@ export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t
   state.serverState = 'follower';
 }
 
-/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:133) */
+/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:139) */
 export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -191,7 +197,7 @@ export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termReply: upon receiving APPEND_REPLY(t, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:140) */
+/** `termReply: upon receiving APPEND_REPLY(t, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:146) */
 export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -203,7 +209,7 @@ export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly 
   state.serverState = 'follower';
 }
 
-/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:150) */
+/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:156) */
 export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   for (const i of rio.range(state.lastApplied + 1, state.commitIndex)) {
     if (rio.at(state.log, i)[1] !== null) {
@@ -219,7 +225,7 @@ export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   state.lastApplied = state.commitIndex;
 }
 
-/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:159) */
+/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:165) */
 export function requestVote(
   ctx: RaftContext,
   state: RaftState,
@@ -251,7 +257,7 @@ export function requestVote(
   ctx.send(p, { type: 'VOTE', term: state.currentTerm, voteGranted: grant });
 }
 
-/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:175) */
+/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:181) */
 export function appendEntries(
   ctx: RaftContext,
   state: RaftState,
@@ -338,7 +344,7 @@ export function appendEntries(
   }
 }
 
-/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:215) */
+/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:221) */
 export function startElection(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'candidate';
   state.currentTerm = state.currentTerm + 1;
@@ -359,7 +365,7 @@ export function startElection(ctx: RaftContext, state: RaftState): void {
   );
 }
 
-/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:225) */
+/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:231) */
 export function countVote(
   ctx: RaftContext,
   state: RaftState,
@@ -370,13 +376,14 @@ export function countVote(
   }
 }
 
-/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:231) */
+/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:237) */
 export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'leader';
   state.leaderId = ctx.self;
   ctx.indicate({ type: 'elected', term: state.currentTerm });
   for (const q of ctx.processes) {
     state.nextIndex = rio.put(state.nextIndex, q, rio.size(state.log) + 1);
+    state.sentIndex = rio.put(state.sentIndex, q, rio.size(state.log) + 1);
     state.matchIndex = rio.put(state.matchIndex, q, 0);
   }
 
@@ -395,7 +402,7 @@ export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:260) */
+/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:268) */
 export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   state.heartbeats = state.heartbeats + 1;
   state.beat = state.beat + 1;
@@ -411,15 +418,16 @@ export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
       beat: state.beat,
     });
     state.sentCommit = rio.put(state.sentCommit, q, state.commitIndex);
-    if (rio.hasKey(state.inflight, q)) {
-      state.inflight = rio.put(state.inflight, q, state.beat);
+    if (!rio.equals(rio.lookup(state.inflight, q, []), [])) {
+      state.inflight = rio.put(state.inflight, q, rio.setOf<rio.Nat>([state.beat]));
+      state.sentIndex = rio.put(state.sentIndex, q, rio.lookup(state.nextIndex, q, 0));
     }
   }
 
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/raft.rio:272) */
+/** `clientCommand: upon submit(c)` (specs/raft.rio:281) */
 export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { readonly c: rio.Value }): void {
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Value>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Value>([c]));
@@ -434,7 +442,7 @@ export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { reado
   }
 }
 
-/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:283) */
+/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:292) */
 export function redirected(
   ctx: RaftContext,
   state: RaftState,
@@ -445,7 +453,7 @@ export function redirected(
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
 }
 
-/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b, commands) from p when t = currentTerm and serverState = leader` (specs/raft.rio:292) */
+/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b, commands) from p when t = currentTerm and serverState = leader` (specs/raft.rio:302) */
 export function appendReply(
   ctx: RaftContext,
   state: RaftState,
@@ -465,10 +473,11 @@ export function appendReply(
     readonly p: rio.Process;
   },
 ): void {
-  if (rio.lookup(state.inflight, p, 0) === b) {
-    state.inflight = rio.withoutKeys(state.inflight, rio.setOf<rio.Process>([p]));
-  }
-
+  state.inflight = rio.put(
+    state.inflight,
+    p,
+    rio.difference(rio.lookup(state.inflight, p, []), rio.setOf<rio.Nat>([b])),
+  );
   if (success) {
     state.matchIndex = rio.put(
       state.matchIndex,
@@ -480,8 +489,18 @@ export function appendReply(
       p,
       rio.max(rio.setOf<rio.Nat>([rio.lookup(state.nextIndex, p, 0), index + 1])),
     );
-  } else if (rio.lookup(state.nextIndex, p, 0) > 1) {
-    state.nextIndex = rio.put(state.nextIndex, p, rio.natSub(rio.lookup(state.nextIndex, p, 0), 1));
+    state.sentIndex = rio.put(
+      state.sentIndex,
+      p,
+      rio.max(rio.setOf<rio.Nat>([rio.lookup(state.sentIndex, p, 0), rio.lookup(state.nextIndex, p, 0)])),
+    );
+  } else {
+    if (rio.lookup(state.nextIndex, p, 0) > 1) {
+      state.nextIndex = rio.put(state.nextIndex, p, rio.natSub(rio.lookup(state.nextIndex, p, 0), 1));
+    }
+
+    state.sentIndex = rio.put(state.sentIndex, p, rio.lookup(state.nextIndex, p, 0));
+    state.inflight = rio.put(state.inflight, p, []);
   }
 
   for (const c of commands) {
@@ -494,13 +513,13 @@ export function appendReply(
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
 }
 
-/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:309) */
+/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:322) */
 export function advanceCommit(ctx: RaftContext, state: RaftState): void {
   state.commitIndex = rio.max(committable(ctx, state));
   state.commitTerm = state.currentTerm;
 }
 
-/** `replicate: upon serverState = leader and (exists q in Process \ {self}: owed(q))` (specs/raft.rio:323) */
+/** `replicate: upon serverState = leader and (exists q in Process \ {self}: owed(q))` (specs/raft.rio:336) */
 export function replicate(ctx: RaftContext, state: RaftState): void {
   state.beat = state.beat + 1;
   for (const q of rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self]))) {
@@ -509,13 +528,18 @@ export function replicate(ctx: RaftContext, state: RaftState): void {
         type: 'APPEND_ENTRIES',
         term: state.currentTerm,
         leaderId: ctx.self,
-        prevLogIndex: prevFor(ctx, state, q),
-        prevLogTerm: termAt(ctx, state, prevFor(ctx, state, q)),
-        entries: rio.slice(state.log, rio.lookup(state.nextIndex, q, 0)),
+        prevLogIndex: rio.natSub(rio.lookup(state.sentIndex, q, 0), 1),
+        prevLogTerm: termAt(ctx, state, rio.natSub(rio.lookup(state.sentIndex, q, 0), 1)),
+        entries: rio.slice(state.log, rio.lookup(state.sentIndex, q, 0)),
         leaderCommit: state.commitIndex,
         beat: state.beat,
       });
-      state.inflight = rio.put(state.inflight, q, state.beat);
+      state.inflight = rio.put(
+        state.inflight,
+        q,
+        rio.union(rio.lookup(state.inflight, q, []), rio.setOf<rio.Nat>([state.beat])),
+      );
+      state.sentIndex = rio.put(state.sentIndex, q, rio.size(state.log) + 1);
       state.sentCommit = rio.put(state.sentCommit, q, state.commitIndex);
     }
   }
@@ -525,7 +549,7 @@ export function replicate(ctx: RaftContext, state: RaftState): void {
 export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
   name: 'Raft',
   source: 'specs/raft.rio',
-  sourceHash: 'f26546805e3e6f18',
+  sourceHash: '1b493d0cb097d81b',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -629,6 +653,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       'leaderId',
       'beat',
       'heartbeats',
+      'sentIndex',
       'inflight',
       'sentCommit',
       'logged',
@@ -654,7 +679,8 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     leaderId: { kind: 'option', of: { kind: 'process' } },
     beat: { kind: 'nat' },
     heartbeats: { kind: 'nat' },
-    inflight: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
+    sentIndex: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
+    inflight: { kind: 'map', key: { kind: 'process' }, value: { kind: 'set', of: { kind: 'nat' } } },
     sentCommit: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
     logged: { kind: 'set', of: { kind: 'value' } },
     pending: { kind: 'set', of: { kind: 'value' } },
@@ -677,6 +703,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     leaderId: null,
     beat: 0,
     heartbeats: 0,
+    sentIndex: rio.emptyMap(),
     inflight: rio.emptyMap(),
     sentCommit: rio.emptyMap(),
     logged: [],
@@ -686,10 +713,10 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     applied: [],
   }),
   rules: [
-    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:110', body: onStart }),
+    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:116', body: onStart }),
     rio.onReceive<RaftParams, RaftState, RequestVoteMessage, { readonly t: rio.Nat }>({
       name: 'termRV',
-      source: 'specs/raft.rio:119',
+      source: 'specs/raft.rio:125',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -704,7 +731,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, VoteMessage, { readonly t: rio.Nat }>({
       name: 'termVote',
-      source: 'specs/raft.rio:126',
+      source: 'specs/raft.rio:132',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -719,7 +746,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendEntriesMessage, { readonly t: rio.Nat }>({
       name: 'termAE',
-      source: 'specs/raft.rio:133',
+      source: 'specs/raft.rio:139',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -734,7 +761,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendReplyMessage, { readonly t: rio.Nat }>({
       name: 'termReply',
-      source: 'specs/raft.rio:140',
+      source: 'specs/raft.rio:146',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -749,7 +776,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'applyCommitted',
-      source: 'specs/raft.rio:150',
+      source: 'specs/raft.rio:156',
       condition: (ctx, state) => state.commitIndex > state.lastApplied,
       body: applyCommitted,
     }),
@@ -766,7 +793,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'requestVote',
-      source: 'specs/raft.rio:159',
+      source: 'specs/raft.rio:165',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -803,7 +830,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendEntries',
-      source: 'specs/raft.rio:175',
+      source: 'specs/raft.rio:181',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -835,7 +862,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'startElection',
-      source: 'specs/raft.rio:215',
+      source: 'specs/raft.rio:221',
       timer: 'Election',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState !== 'leader' && state.currentTerm < ctx.params.maxTerm,
@@ -848,7 +875,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly granted: boolean; readonly p: rio.Process }
     >({
       name: 'countVote',
-      source: 'specs/raft.rio:225',
+      source: 'specs/raft.rio:231',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -866,14 +893,14 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'becomeLeader',
-      source: 'specs/raft.rio:231',
+      source: 'specs/raft.rio:237',
       condition: (ctx, state) =>
         state.serverState === 'candidate' && rio.size(state.votesGranted) > rio.div(ctx.params.n, 2),
       body: becomeLeader,
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/raft.rio:260',
+      source: 'specs/raft.rio:268',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState === 'leader' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -881,7 +908,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onRequest<RaftParams, RaftState, SubmitRequest, { readonly c: rio.Value }>({
       name: 'clientCommand',
-      source: 'specs/raft.rio:272',
+      source: 'specs/raft.rio:281',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -896,7 +923,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly c: rio.Value; readonly p: rio.Process }
     >({
       name: 'redirected',
-      source: 'specs/raft.rio:283',
+      source: 'specs/raft.rio:292',
       message: 'SUBMIT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -925,7 +952,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendReply',
-      source: 'specs/raft.rio:292',
+      source: 'specs/raft.rio:302',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -953,13 +980,13 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'advanceCommit',
-      source: 'specs/raft.rio:309',
+      source: 'specs/raft.rio:322',
       condition: (ctx, state) => state.serverState === 'leader' && !rio.equals(committable(ctx, state), []),
       body: advanceCommit,
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'replicate',
-      source: 'specs/raft.rio:323',
+      source: 'specs/raft.rio:336',
       condition: (ctx, state) =>
         state.serverState === 'leader' &&
         rio.exists(rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self])), (q) =>
@@ -973,7 +1000,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'electionSafety',
       kind: 'always',
-      source: 'specs/raft.rio:333',
+      source: 'specs/raft.rio:347',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -987,7 +1014,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'logMatching',
       kind: 'always',
-      source: 'specs/raft.rio:338',
+      source: 'specs/raft.rio:352',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -1009,7 +1036,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'leaderCompleteness',
       kind: 'always',
-      source: 'specs/raft.rio:348',
+      source: 'specs/raft.rio:362',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -1029,7 +1056,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'stateMachineSafety',
       kind: 'always',
-      source: 'specs/raft.rio:356',
+      source: 'specs/raft.rio:370',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -1048,7 +1075,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'submittedApplied',
       kind: 'eventually',
-      source: 'specs/raft.rio:362',
+      source: 'specs/raft.rio:376',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
