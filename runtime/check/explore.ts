@@ -197,11 +197,12 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
   const risingAt = world.processes.map((p) => rising.get(world.replica(p)?.role ?? ''));
   /**
    * A crashed process never steps again (crash–stop): what it received, the records of what
-   * its rules fired for, and the messages in flight to it change nothing any more. Its
-   * variables stay, since properties may read them.
+   * its rules fired for, the messages in flight to it, and the variables no property reads
+   * change nothing any more.
    */
   const crashedIgnored: Ignored = {
     types: new Set(config.module.messages.map((m) => m.name)), rules: new Set(config.module.rules.map((r) => r.name)), stale: () => true, staleFired: () => true,
+    ...(config.module.propertyReads === undefined ? {} : { vars: new Set(config.module.propertyReads) }),
   };
   const ignoredAt = (p: Process) => (!ignoring ? undefined : world.isCrashed(p) ? crashedIgnored : world.ignoredAt(p, risingAt[p]));
   /** What each process's part of a snapshot leaves out, per replica snapshot. */
@@ -543,7 +544,11 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
   const asIdentified = (w: WorldState, s: ReplicaState, p: Process): ReplicaState => {
     if (!ignoring || !w.crashed.includes(p)) return s;
     let kept = crashedStates.get(s);
-    if (kept === undefined) crashedStates.set(s, (kept = { vars: s.vars, received: new Map(), fired: {}, armed: s.armed, children: s.children }));
+    if (kept === undefined) {
+      const only = crashedIgnored.vars;
+      const vars = only === undefined ? s.vars : Object.fromEntries(Object.entries(s.vars).filter(([name]) => only.has(name)));
+      crashedStates.set(s, (kept = { vars, received: new Map(), fired: {}, armed: s.armed, children: s.children }));
+    }
     return kept;
   };
   const renamedPrint = (w: WorldState, extra: Extra, r: Renaming, ignored: readonly (Ignored | undefined)[]): Print => {
