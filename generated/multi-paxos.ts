@@ -898,6 +898,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         ),
     },
   ],
+  propertyReads: ['decided', 'submitted'],
   scenarios: [
     {
       name: 'threeProcesses',

@@ -2164,6 +2164,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         ),
     },
   ],
+  propertyReads: ['done', 'executed', 'sent'],
   scenarios: [
     {
       name: 'twoRequests',

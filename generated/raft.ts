@@ -1084,6 +1084,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         ),
     },
   ],
+  propertyReads: ['applied', 'commitIndex', 'commitTerm', 'currentTerm', 'log', 'serverState', 'submitted'],
   scenarios: [
     {
       name: 'threeServers',
