@@ -2,7 +2,7 @@
 
 import * as rio from '../runtime/replica/index.js';
 
-/** Parameters of Raft (specs/raft.rio:42). */
+/** Parameters of Raft (specs/raft.rio:43). */
 export interface RaftParams {
   readonly n: rio.Nat;
   readonly f: rio.Nat;
@@ -11,11 +11,12 @@ export interface RaftParams {
   readonly heartbeat: rio.Nat;
   readonly maxTerm: rio.Nat;
   readonly maxHeartbeats: rio.Nat;
+  readonly window: rio.Nat;
 }
 
 /** Enum ServerState. */
 export type ServerState = 'follower' | 'candidate' | 'leader';
-/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:61). */
+/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:62). */
 export type RequestVoteMessage = {
   readonly type: 'REQUEST_VOTE';
   readonly term: rio.Nat;
@@ -23,9 +24,9 @@ export type RequestVoteMessage = {
   readonly lastLogIndex: rio.Nat;
   readonly lastLogTerm: rio.Nat;
 };
-/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:62). */
+/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:63). */
 export type VoteMessage = { readonly type: 'VOTE'; readonly term: rio.Nat; readonly voteGranted: boolean };
-/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:64). */
+/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:65). */
 export type AppendEntriesMessage = {
   readonly type: 'APPEND_ENTRIES';
   readonly term: rio.Nat;
@@ -36,7 +37,7 @@ export type AppendEntriesMessage = {
   readonly leaderCommit: rio.Nat;
   readonly beat: rio.Nat;
 };
-/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat, commands: Set[Value])` (specs/raft.rio:65). */
+/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat, commands: Set[Value])` (specs/raft.rio:66). */
 export type AppendReplyMessage = {
   readonly type: 'APPEND_REPLY';
   readonly term: rio.Nat;
@@ -45,20 +46,20 @@ export type AppendReplyMessage = {
   readonly beat: rio.Nat;
   readonly commands: rio.RSet<rio.Value>;
 };
-/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:67). */
+/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:68). */
 export type SubmitMessage = { readonly type: 'SUBMIT'; readonly term: rio.Nat; readonly command: rio.Value };
 /** Every message of Raft. */
 export type RaftMessage =
   RequestVoteMessage | VoteMessage | AppendEntriesMessage | AppendReplyMessage | SubmitMessage;
-/** `request submit(command: Value)` (specs/raft.rio:49). */
+/** `request submit(command: Value)` (specs/raft.rio:51). */
 export type SubmitRequest = { readonly type: 'submit'; readonly command: rio.Value };
-/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:50). */
+/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:52). */
 export type ApplyIndication = {
   readonly type: 'apply';
   readonly index: rio.Nat;
   readonly command: rio.Value;
 };
-/** `indication elected(term: Nat)` (specs/raft.rio:51). */
+/** `indication elected(term: Nat)` (specs/raft.rio:53). */
 export type ElectedIndication = { readonly type: 'elected'; readonly term: rio.Nat };
 
 /** The state of one Raft process. */
@@ -93,27 +94,22 @@ function raftProcessCount(params: RaftParams): number {
   return params.n;
 }
 
-/** `const window: Nat = 2` (specs/raft.rio:57) */
-export function window(params: RaftParams): rio.Nat {
-  return 2;
-}
-
-/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:105) */
+/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:106) */
 export function lastLogTerm(ctx: RaftContext, state: RaftState): rio.Nat {
   return rio.size(state.log) === 0 ? 0 : rio.at(state.log, rio.size(state.log))[0];
 }
 
-/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:106) */
+/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:107) */
 export function termAt(ctx: RaftContext, state: RaftState, i: rio.Nat): rio.Nat {
   return i === 0 ? 0 : rio.at(state.log, i)[0];
 }
 
-/** `def inLog(c: Value): Bool = c in logged` (specs/raft.rio:107) */
+/** `def inLog(c: Value): Bool = c in logged` (specs/raft.rio:108) */
 export function inLog(ctx: RaftContext, state: RaftState, c: rio.Value): boolean {
   return rio.has(state.logged, c);
 }
 
-/** `def commandsOf(entries: Seq[Entry]): Set[Value] = { get(e.2) | e in entries and e.2 != none }` (specs/raft.rio:108) */
+/** `def commandsOf(entries: Seq[Entry]): Set[Value] = { get(e.2) | e in entries and e.2 != none }` (specs/raft.rio:109) */
 export function commandsOf(
   params: RaftParams,
   entries: rio.Seq<readonly [rio.Nat, rio.Value | null]>,
@@ -124,17 +120,17 @@ export function commandsOf(
   );
 }
 
-/** `def unlogged(): Set[Value] = pending \ logged` (specs/raft.rio:110) */
+/** `def unlogged(): Set[Value] = pending \ logged` (specs/raft.rio:111) */
 export function unlogged(ctx: RaftContext, state: RaftState): rio.RSet<rio.Value> {
   return rio.difference(state.pending, state.logged);
 }
 
-/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:114) */
+/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:115) */
 export function prevFor(ctx: RaftContext, state: RaftState, p: rio.Process): rio.Nat {
   return rio.natSub(rio.lookup(state.nextIndex, p, 0), 1);
 }
 
-/** `def committable(): Set[Nat] =` (specs/raft.rio:326) */
+/** `def committable(): Set[Nat] =` (specs/raft.rio:327) */
 export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Nat> {
   return rio.filter(
     rio.range(state.commitIndex + 1, rio.size(state.log)),
@@ -144,24 +140,24 @@ export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Na
   );
 }
 
-/** `def owed(q: Process): Bool =` (specs/raft.rio:334) */
+/** `def owed(q: Process): Bool =` (specs/raft.rio:335) */
 export function owed(ctx: RaftContext, state: RaftState, q: rio.Process): boolean {
   return (
-    rio.size(rio.lookup(state.inflight, q, [])) < window(ctx.params) &&
+    rio.size(rio.lookup(state.inflight, q, [])) < ctx.params.window &&
     (rio.lookup(state.sentIndex, q, 0) <= rio.size(state.log) ||
       !rio.hasKey(state.sentCommit, q) ||
       rio.lookup(state.sentCommit, q, 0) < state.commitIndex)
   );
 }
 
-/** `upon start` (specs/raft.rio:116) */
+/** `upon start` (specs/raft.rio:117) */
 export function onStart(ctx: RaftContext, state: RaftState): void {
   state.logged = commandsOf(ctx.params, state.log);
   const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
   ctx.startTimer('Election', [], d);
 }
 
-/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:125) */
+/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:126) */
 export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -173,7 +169,7 @@ export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:132) */
+/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:133) */
 export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -185,7 +181,7 @@ export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t
   state.serverState = 'follower';
 }
 
-/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:139) */
+/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:140) */
 export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -197,7 +193,7 @@ export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termReply: upon receiving APPEND_REPLY(t, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:146) */
+/** `termReply: upon receiving APPEND_REPLY(t, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:147) */
 export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
@@ -209,7 +205,7 @@ export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly 
   state.serverState = 'follower';
 }
 
-/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:156) */
+/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:157) */
 export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   for (const i of rio.range(state.lastApplied + 1, state.commitIndex)) {
     if (rio.at(state.log, i)[1] !== null) {
@@ -225,7 +221,7 @@ export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   state.lastApplied = state.commitIndex;
 }
 
-/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:165) */
+/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:166) */
 export function requestVote(
   ctx: RaftContext,
   state: RaftState,
@@ -257,7 +253,7 @@ export function requestVote(
   ctx.send(p, { type: 'VOTE', term: state.currentTerm, voteGranted: grant });
 }
 
-/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:181) */
+/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:182) */
 export function appendEntries(
   ctx: RaftContext,
   state: RaftState,
@@ -344,7 +340,7 @@ export function appendEntries(
   }
 }
 
-/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:221) */
+/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:222) */
 export function startElection(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'candidate';
   state.currentTerm = state.currentTerm + 1;
@@ -365,7 +361,7 @@ export function startElection(ctx: RaftContext, state: RaftState): void {
   );
 }
 
-/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:231) */
+/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:232) */
 export function countVote(
   ctx: RaftContext,
   state: RaftState,
@@ -376,7 +372,7 @@ export function countVote(
   }
 }
 
-/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:237) */
+/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:238) */
 export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'leader';
   state.leaderId = ctx.self;
@@ -402,7 +398,7 @@ export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:268) */
+/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:269) */
 export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   state.heartbeats = state.heartbeats + 1;
   state.beat = state.beat + 1;
@@ -427,7 +423,7 @@ export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/raft.rio:281) */
+/** `clientCommand: upon submit(c)` (specs/raft.rio:282) */
 export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { readonly c: rio.Value }): void {
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Value>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Value>([c]));
@@ -442,7 +438,7 @@ export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { reado
   }
 }
 
-/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:292) */
+/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:293) */
 export function redirected(
   ctx: RaftContext,
   state: RaftState,
@@ -453,7 +449,7 @@ export function redirected(
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
 }
 
-/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b, commands) from p when t = currentTerm and serverState = leader` (specs/raft.rio:302) */
+/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b, commands) from p when t = currentTerm and serverState = leader` (specs/raft.rio:303) */
 export function appendReply(
   ctx: RaftContext,
   state: RaftState,
@@ -513,13 +509,13 @@ export function appendReply(
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
 }
 
-/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:322) */
+/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:323) */
 export function advanceCommit(ctx: RaftContext, state: RaftState): void {
   state.commitIndex = rio.max(committable(ctx, state));
   state.commitTerm = state.currentTerm;
 }
 
-/** `replicate: upon serverState = leader and (exists q in Process \ {self}: owed(q))` (specs/raft.rio:336) */
+/** `replicate: upon serverState = leader and (exists q in Process \ {self}: owed(q))` (specs/raft.rio:337) */
 export function replicate(ctx: RaftContext, state: RaftState): void {
   state.beat = state.beat + 1;
   for (const q of rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self]))) {
@@ -549,7 +545,7 @@ export function replicate(ctx: RaftContext, state: RaftState): void {
 export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
   name: 'Raft',
   source: 'specs/raft.rio',
-  sourceHash: '1b493d0cb097d81b',
+  sourceHash: 'dbdb3378911a3375',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -558,6 +554,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     { name: 'heartbeat', type: { kind: 'nat' } },
     { name: 'maxTerm', type: { kind: 'nat' } },
     { name: 'maxHeartbeats', type: { kind: 'nat' } },
+    { name: 'window', type: { kind: 'nat' } },
   ],
   messages: [
     {
@@ -636,6 +633,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     params.electionMin <= params.electionMax
       ? []
       : ['0 < heartbeat and heartbeat < electionMin and electionMin <= electionMax']),
+    ...(params.window > 0 ? [] : ['window > 0']),
   ],
   processCount: raftProcessCount,
   roleOf: () => undefined,
@@ -713,10 +711,10 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     applied: [],
   }),
   rules: [
-    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:116', body: onStart }),
+    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:117', body: onStart }),
     rio.onReceive<RaftParams, RaftState, RequestVoteMessage, { readonly t: rio.Nat }>({
       name: 'termRV',
-      source: 'specs/raft.rio:125',
+      source: 'specs/raft.rio:126',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -731,7 +729,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, VoteMessage, { readonly t: rio.Nat }>({
       name: 'termVote',
-      source: 'specs/raft.rio:132',
+      source: 'specs/raft.rio:133',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -746,7 +744,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendEntriesMessage, { readonly t: rio.Nat }>({
       name: 'termAE',
-      source: 'specs/raft.rio:139',
+      source: 'specs/raft.rio:140',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -761,7 +759,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendReplyMessage, { readonly t: rio.Nat }>({
       name: 'termReply',
-      source: 'specs/raft.rio:146',
+      source: 'specs/raft.rio:147',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -776,7 +774,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'applyCommitted',
-      source: 'specs/raft.rio:156',
+      source: 'specs/raft.rio:157',
       condition: (ctx, state) => state.commitIndex > state.lastApplied,
       body: applyCommitted,
     }),
@@ -793,7 +791,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'requestVote',
-      source: 'specs/raft.rio:165',
+      source: 'specs/raft.rio:166',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -830,7 +828,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendEntries',
-      source: 'specs/raft.rio:181',
+      source: 'specs/raft.rio:182',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -862,7 +860,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'startElection',
-      source: 'specs/raft.rio:221',
+      source: 'specs/raft.rio:222',
       timer: 'Election',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState !== 'leader' && state.currentTerm < ctx.params.maxTerm,
@@ -875,7 +873,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly granted: boolean; readonly p: rio.Process }
     >({
       name: 'countVote',
-      source: 'specs/raft.rio:231',
+      source: 'specs/raft.rio:232',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -893,14 +891,14 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'becomeLeader',
-      source: 'specs/raft.rio:237',
+      source: 'specs/raft.rio:238',
       condition: (ctx, state) =>
         state.serverState === 'candidate' && rio.size(state.votesGranted) > rio.div(ctx.params.n, 2),
       body: becomeLeader,
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/raft.rio:268',
+      source: 'specs/raft.rio:269',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState === 'leader' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -908,7 +906,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onRequest<RaftParams, RaftState, SubmitRequest, { readonly c: rio.Value }>({
       name: 'clientCommand',
-      source: 'specs/raft.rio:281',
+      source: 'specs/raft.rio:282',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -923,7 +921,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly c: rio.Value; readonly p: rio.Process }
     >({
       name: 'redirected',
-      source: 'specs/raft.rio:292',
+      source: 'specs/raft.rio:293',
       message: 'SUBMIT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -952,7 +950,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendReply',
-      source: 'specs/raft.rio:302',
+      source: 'specs/raft.rio:303',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -980,13 +978,13 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'advanceCommit',
-      source: 'specs/raft.rio:322',
+      source: 'specs/raft.rio:323',
       condition: (ctx, state) => state.serverState === 'leader' && !rio.equals(committable(ctx, state), []),
       body: advanceCommit,
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'replicate',
-      source: 'specs/raft.rio:336',
+      source: 'specs/raft.rio:337',
       condition: (ctx, state) =>
         state.serverState === 'leader' &&
         rio.exists(rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self])), (q) =>
@@ -1000,7 +998,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'electionSafety',
       kind: 'always',
-      source: 'specs/raft.rio:347',
+      source: 'specs/raft.rio:348',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -1014,7 +1012,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'logMatching',
       kind: 'always',
-      source: 'specs/raft.rio:352',
+      source: 'specs/raft.rio:353',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -1036,7 +1034,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'leaderCompleteness',
       kind: 'always',
-      source: 'specs/raft.rio:362',
+      source: 'specs/raft.rio:363',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -1056,7 +1054,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'stateMachineSafety',
       kind: 'always',
-      source: 'specs/raft.rio:370',
+      source: 'specs/raft.rio:371',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -1075,7 +1073,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'submittedApplied',
       kind: 'eventually',
-      source: 'specs/raft.rio:376',
+      source: 'specs/raft.rio:377',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
@@ -1096,6 +1094,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         heartbeat: 50,
         maxTerm: 1000000,
         maxHeartbeats: 1000000,
+        window: 2,
       },
       steps: (params) => [
         { kind: 'request', at: 0, process: 0, request: { type: 'submit', command: 1 } },
@@ -1115,6 +1114,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         heartbeat: 50,
         maxTerm: 1000000,
         maxHeartbeats: 1000000,
+        window: 2,
       },
       steps: (params) => [
         { kind: 'request', at: 0, process: 0, request: { type: 'submit', command: 1 } },
@@ -1127,7 +1127,16 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     },
     {
       name: 'explore3',
-      params: { n: 3, f: 1, electionMin: 150, electionMax: 150, heartbeat: 50, maxTerm: 3, maxHeartbeats: 0 },
+      params: {
+        n: 3,
+        f: 1,
+        electionMin: 150,
+        electionMax: 150,
+        heartbeat: 50,
+        maxTerm: 3,
+        maxHeartbeats: 0,
+        window: 1,
+      },
       steps: (params) => [
         { kind: 'request', at: 0, process: 0, request: { type: 'submit', command: 1 } },
         { kind: 'request', at: 0, process: 1, request: { type: 'submit', command: 2 } },

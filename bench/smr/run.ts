@@ -50,7 +50,7 @@ const repoRoot = resolve(distRoot, '..');
 const cli = join(distRoot, 'compiler', 'cli', 'main.js');
 
 const SPECS: Record<string, { file: string; params: Record<string, number> }> = {
-  raft: { file: 'raft.rio', params: { n: 3, f: 1, electionMin: 500, electionMax: 1000, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000_000 } },
+  raft: { file: 'raft.rio', params: { n: 3, f: 1, electionMin: 500, electionMax: 1000, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000_000, window: 2 } },
   'multi-paxos': { file: 'multi-paxos.rio', params: { n: 3, f: 1, suspectMin: 500, suspectMax: 1000, heartbeat: 50, maxRound: 1_000_000, maxHeartbeats: 1_000_000_000 } },
 };
 

@@ -18,7 +18,7 @@ import { Transport } from '../../runtime/net/transport.js';
 import { eventually, makeCluster, type TestCluster } from './helpers.js';
 
 // Elections far beyond the test's duration: the follower stays a follower.
-const params = { n: 3, f: 1, electionMin: 100_000, electionMax: 100_000, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000 };
+const params = { n: 3, f: 1, electionMin: 100_000, electionMax: 100_000, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000, window: 2 };
 let cluster: TestCluster;
 let leader: Transport;
 const replies: { beat: number; success: boolean; matchIndex: number }[] = [];

@@ -19,7 +19,7 @@ import { RioClient } from '../../runtime/net/client.js';
 import { launchNode, stopNode, type Launched } from '../../runtime/net/launch.js';
 import { cli, eventually, makeCluster, repo, type TestCluster } from './helpers.js';
 
-const params = { n: 3, f: 1, electionMin: 150, electionMax: 300, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000 };
+const params = { n: 3, f: 1, electionMin: 150, electionMax: 300, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000, window: 2 };
 const TICK_MS = 2; // elections after 300..600 ms, heartbeats every 100 ms
 let cluster: TestCluster;
 const launched: Launched[] = [];

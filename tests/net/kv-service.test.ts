@@ -138,7 +138,7 @@ describe.concurrent('rio with the key-value store', () => {
   it('runs the 5-process demo: two processes killed (f = 2), the other three go on, one comes back and catches up', async () => {
     const run = await rio([
       'cluster', 'specs/raft.rio', '--nodes', '5', '--param', 'n=5', '--param', 'f=2', '--param', 'electionMin=150', '--param', 'electionMax=300',
-      '--param', 'heartbeat=50', '--param', 'maxTerm=1000000', '--param', 'maxHeartbeats=1000000', '--tick-ms', '2', '--json',
+      '--param', 'heartbeat=50', '--param', 'maxTerm=1000000', '--param', 'maxHeartbeats=1000000', '--param', 'window=2', '--tick-ms', '2', '--json',
       '--kv', 'put(3, 7) at 300 on 0', '--kv', 'get(3) at 600 on 3', '--kill', '0@700', '--kill', '1@720',
       '--kv', 'cas(3, 7, 8) at 900 on 2', '--kv', 'put(9, 4) at 1200 on 4', '--restart', '0@1300', '--kv', 'get(9) at 2200 on 0', '--duration', '2400',
     ]);

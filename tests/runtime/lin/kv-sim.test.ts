@@ -42,7 +42,7 @@ describe('key-value commands', () => {
 const shape = { clients: 3, servers: 3, perClient: 8, keys: 2, spacing: 150, start: 400 };
 const network = parseNetwork('loss=0.1,dup=0.05,gst=3000,partition=0|1+2@1200..1800');
 const protocols: [string, ProtocolModule<any, any>, Record<string, unknown>, number][] = [
-  ['Raft', Raft, { n: 3, f: 1, electionMin: 150, electionMax: 300, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000 }, 8],
+  ['Raft', Raft, { n: 3, f: 1, electionMin: 150, electionMax: 300, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000, window: 2 }, 8],
   ['MultiPaxos', MultiPaxos, { n: 3, f: 1, suspectMin: 150, suspectMax: 300, heartbeat: 50, maxRound: 1_000_000, maxHeartbeats: 1_000_000 }, 6],
 ];
 

@@ -29,7 +29,7 @@ import { configFor, planRun, type RunOptions } from './sim-config.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const lossy = 'loss=0.2,dup=0.05,gst=3000,partition=0|1+2@500..1500';
-const exploreParams = { n: 2, f: 0, electionMin: 150, electionMax: 150, heartbeat: 50, maxTerm: 2, maxHeartbeats: 0 };
+const exploreParams = { n: 2, f: 0, electionMin: 150, electionMax: 150, heartbeat: 50, maxTerm: 2, maxHeartbeats: 0, window: 1 };
 
 describe('specs/raft.rio holds its properties', () => {
   const profiles: [string, RunOptions][] = [
@@ -68,17 +68,17 @@ describe('specs/raft.rio holds its properties', () => {
   });
 
   // Three servers are explored by the long run reported in issue 7; in a unit test only two
-  // fit: two terms (two elections, either server may win either), one command. (About 30 s:
-  // two AppendEntries calls may be outstanding per follower, so many more interleavings.)
+  // fit: two terms (two elections, either server may win either), one command, one
+  // AppendEntries call outstanding per follower (window = 1, as the spec's explore3).
   it('the model checker explores two servers, two terms and one command completely', () => {
     const result = explore({
       module: Raft, params: exploreParams, byzantine: [], crashes: 0, workload: [{ process: 0, request: { type: 'submit', command: 1 } as Tagged }],
-      values: 2, lossy: false, search: 'bfs', maxStates: 400_000, maxDepth: 1_000, timeLimitMs: 240_000, exact: false,
+      values: 2, lossy: false, search: 'bfs', maxStates: 200_000, maxDepth: 1_000, timeLimitMs: 60_000, exact: false,
     });
     expect(result.verdict).toBe('ok');
     expect(result.complete).toBe(true);
-    expect(result.states).toBe(122_444); // 25,304 with one AppendEntries call outstanding per follower (window 1)
-  }, 240_000);
+    expect(result.states).toBe(25_304); // 122,444 (about 30 s) with window = 2
+  });
 });
 
 interface MutantCase {
@@ -160,7 +160,7 @@ describe('Raft mutant commit-previous-term-by-count: the Figure 8 scenario', () 
   beforeAll(async () => {
     module = await loadSnippet(readFileSync(join(repo, 'tests', 'mutants', 'raft', 'commit-previous-term-by-count.rio'), 'utf8'));
   });
-  const params = { n: 3, f: 1, electionMin: 150, electionMax: 150, heartbeat: 50, maxTerm: 10, maxHeartbeats: 0 };
+  const params = { n: 3, f: 1, electionMin: 150, electionMax: 150, heartbeat: 50, maxTerm: 10, maxHeartbeats: 0, window: 2 };
   // Figure 8 with S1 = p0, S5 = p1, and p2 the server that makes each majority.
   const figure8 = [
     ['timeout', 0], ['deliver', 'REQUEST_VOTE', 0, 1, { term: 1 }], ['deliver', 'VOTE', 1, 0, { term: 1 }], // (a) p0 leads term 1 ...
