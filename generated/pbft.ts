@@ -549,7 +549,7 @@ export function computeO(
   );
 }
 
-/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:368) */
+/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:377) */
 export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.union(
     rio.image(
@@ -566,7 +566,7 @@ export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value
   );
 }
 
-/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:369) */
+/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:378) */
 export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.image(
     rio.filter(
@@ -586,7 +586,7 @@ export function onStart(ctx: PBFTContext, state: PBFTState): void {
   }
 }
 
-/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:157) */
+/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:158) */
 export function onReceivingRequest(
   ctx: PBFTContext,
   state: PBFTState,
@@ -597,9 +597,17 @@ export function onReceivingRequest(
     state.timing = true;
     ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
   }
+
+  if (rio.has(executedOps(ctx, state), op)) {
+    for (const k of rio.keys(state.executed)) {
+      if (rio.equals(rio.lookup(state.executed, k, null), { op: op })) {
+        ctx.send(c, { type: 'REPLY', s: k, op });
+      }
+    }
+  }
 }
 
-/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:164) */
+/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:169) */
 export function assign(
   ctx: PBFTContext,
   state: PBFTState,
@@ -623,7 +631,7 @@ export function assign(
   );
 }
 
-/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and verify(sig, p, (0, v, s, op)) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v)` (specs/pbft.rio:175) */
+/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v) and verify(sig, p, (0, v, s, op))` (specs/pbft.rio:182) */
 export function prePrepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -650,7 +658,7 @@ export function prePrepare(
   }
 }
 
-/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:184) */
+/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:191) */
 export function prepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -683,7 +691,7 @@ export function prepare(
   ctx.broadcast({ type: 'COMMIT', v, s, op }, ctx.role('Replica'));
 }
 
-/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:198) */
+/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:205) */
 export function commit(
   ctx: PBFTContext,
   state: PBFTState,
@@ -693,7 +701,7 @@ export function commit(
   state.executeReady = true;
 }
 
-/** `execute: upon executeReady` (specs/pbft.rio:204) */
+/** `execute: upon executeReady` (specs/pbft.rio:211) */
 export function execute(ctx: PBFTContext, state: PBFTState): void {
   state.executeReady = false;
   const before = state.lastExec;
@@ -727,7 +735,7 @@ export function execute(ctx: PBFTContext, state: PBFTState): void {
   }
 }
 
-/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:228) */
+/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:235) */
 export function stableCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -760,7 +768,7 @@ export function stableCheckpoint(
   );
 }
 
-/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:239) */
+/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:246) */
 export function weakCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -781,7 +789,7 @@ export function weakCheckpoint(
   );
 }
 
-/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ voterOf(x) | x in c and verify(sigOf(x), voterOf(x), (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:246) */
+/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ voterOf(x) | x in c and verify(sigOf(x), voterOf(x), (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:253) */
 export function stateTransfer(
   ctx: PBFTContext,
   state: PBFTState,
@@ -830,7 +838,7 @@ export function stateTransfer(
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:268) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:275) */
 export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { readonly v: rio.Nat }): void {
   state.view = state.view + 1;
   state.active = false;
@@ -864,7 +872,7 @@ export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { 
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `upon timeout ViewTimer(v) when v = view and (view >= maxView or requests ⊆ executedOps())` (specs/pbft.rio:277) */
+/** `upon timeout ViewTimer(v) when v = view and (view >= maxView or requests ⊆ executedOps())` (specs/pbft.rio:284) */
 export function onTimeoutViewTimer2(
   ctx: PBFTContext,
   state: PBFTState,
@@ -873,7 +881,7 @@ export function onTimeoutViewTimer2(
   state.timing = false;
 }
 
-/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:283) */
+/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:290) */
 export function joinViewChange(
   ctx: PBFTContext,
   state: PBFTState,
@@ -911,7 +919,7 @@ export function joinViewChange(
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:295) */
+/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:302) */
 export function newView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -933,7 +941,7 @@ export function newView(
   ctx.broadcast({ type: 'NEW_VIEW', v, vcs: state.sentV, o: state.sentO }, ctx.role('Replica'));
 }
 
-/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:312) */
+/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:319) */
 export function enterView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -1029,7 +1037,7 @@ export function enterView(
   }
 }
 
-/** `upon timeout Resend` (specs/pbft.rio:337) */
+/** `upon timeout Resend` (specs/pbft.rio:344) */
 export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   for (const k of rio.keys(state.pp)) {
     const a = rio.unwrap(rio.lookup(state.pp, k, null));
@@ -1125,7 +1133,7 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   }
 
   for (const k of rio.keys(state.executed)) {
-    if (rio.lookup(state.executed, k, null) !== null) {
+    if (rio.lookup(state.executed, k, null) !== null && k + ctx.params.window > state.stable) {
       ctx.broadcast(
         { type: 'REPLY', s: k, op: rio.unwrap(rio.lookup(state.executed, k, null)).op },
         ctx.role('Client'),
@@ -1136,20 +1144,20 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   ctx.startTimer('Resend', [], ctx.params.resend);
 }
 
-/** `upon invoke(op)` (specs/pbft.rio:389) */
+/** `upon invoke(op)` (specs/pbft.rio:398) */
 export function onInvoke(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   state.sent = rio.union(state.sent, rio.setOf<rio.Value>([op]));
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:394) */
+/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:403) */
 export function onTimeoutRetry(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon receiving REPLY(s, op) from f + 1 processes when op != none and get(op) in sent and get(op) not in done` (specs/pbft.rio:398) */
+/** `upon receiving REPLY(s, op) from f + 1 processes when op != none and get(op) in sent and get(op) not in done` (specs/pbft.rio:407) */
 export function onReceivingReplyFromQuorum(
   ctx: PBFTContext,
   state: PBFTState,
@@ -1160,7 +1168,7 @@ export function onReceivingReplyFromQuorum(
   ctx.indicate({ type: 'result', op: rio.unwrap(op) });
 }
 
-/** `learnOrder: upon receiving REPLY(s, op) from f + 1 processes when s = learned + 1` (specs/pbft.rio:403) */
+/** `learnOrder: upon receiving REPLY(s, op) from f + 1 processes when s = learned + 1` (specs/pbft.rio:412) */
 export function learnOrder(
   ctx: PBFTContext,
   state: PBFTState,
@@ -1174,7 +1182,7 @@ export function learnOrder(
 export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   name: 'PBFT',
   source: 'specs/pbft.rio',
-  sourceHash: '4ee9e91c4e1c7b1f',
+  sourceHash: '29ef6730d987c15a',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -1583,7 +1591,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'onReceivingRequest',
-        source: 'specs/pbft.rio:157',
+        source: 'specs/pbft.rio:158',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1601,7 +1609,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'assign',
-        source: 'specs/pbft.rio:164',
+        source: 'specs/pbft.rio:169',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1635,7 +1643,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'prePrepare',
-      source: 'specs/pbft.rio:175',
+      source: 'specs/pbft.rio:182',
       role: 'Replica',
       message: 'PRE_PREPARE',
       quorum: { kind: 'single' },
@@ -1660,11 +1668,11 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         v === state.view &&
         state.active &&
         p === primary(ctx.params, v) &&
-        ctx.crypto.verify(sig, p, [0, v, s, op] as const) &&
         inWindow(ctx, state, s) &&
         op !== null &&
         rio.has(state.requests, rio.unwrap(op)) &&
-        (rio.lookup(state.pp, s, null) === null || rio.unwrap(rio.lookup(state.pp, s, null)).v < v),
+        (rio.lookup(state.pp, s, null) === null || rio.unwrap(rio.lookup(state.pp, s, null)).v < v) &&
+        ctx.crypto.verify(sig, p, [0, v, s, op] as const),
       body: prePrepare,
     }),
     rio.onReceive<
@@ -1675,7 +1683,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<PrepareMessage>> }
     >({
       name: 'prepare',
-      source: 'specs/pbft.rio:184',
+      source: 'specs/pbft.rio:191',
       role: 'Replica',
       message: 'PREPARE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f },
@@ -1718,7 +1726,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly v: rio.Nat; readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'commit',
-      source: 'specs/pbft.rio:198',
+      source: 'specs/pbft.rio:205',
       role: 'Replica',
       message: 'COMMIT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1739,7 +1747,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onCondition<PBFTParams, PBFTState>({
       name: 'execute',
-      source: 'specs/pbft.rio:204',
+      source: 'specs/pbft.rio:211',
       role: 'Replica',
       condition: (ctx, state) => state.executeReady,
       body: execute,
@@ -1752,7 +1760,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'stableCheckpoint',
-      source: 'specs/pbft.rio:228',
+      source: 'specs/pbft.rio:235',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1785,7 +1793,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'weakCheckpoint',
-      source: 'specs/pbft.rio:239',
+      source: 'specs/pbft.rio:246',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1823,7 +1831,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'stateTransfer',
-      source: 'specs/pbft.rio:246',
+      source: 'specs/pbft.rio:253',
       role: 'Replica',
       message: 'STATE',
       quorum: { kind: 'single' },
@@ -1862,7 +1870,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/pbft.rio:268',
+      source: 'specs/pbft.rio:275',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1877,7 +1885,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer2',
-      source: 'specs/pbft.rio:277',
+      source: 'specs/pbft.rio:284',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1897,7 +1905,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'joinViewChange',
-      source: 'specs/pbft.rio:283',
+      source: 'specs/pbft.rio:290',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1930,7 +1938,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'newView',
-      source: 'specs/pbft.rio:295',
+      source: 'specs/pbft.rio:302',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1985,7 +1993,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'enterView',
-      source: 'specs/pbft.rio:312',
+      source: 'specs/pbft.rio:319',
       role: 'Replica',
       message: 'NEW_VIEW',
       quorum: { kind: 'single' },
@@ -2052,7 +2060,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, {}>({
       name: 'onTimeoutResend',
-      source: 'specs/pbft.rio:337',
+      source: 'specs/pbft.rio:344',
       role: 'Replica',
       timer: 'Resend',
       bind: () => ({}),
@@ -2060,7 +2068,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onRequest<PBFTParams, PBFTState, InvokeRequest, { readonly op: rio.Value }>({
       name: 'onInvoke',
-      source: 'specs/pbft.rio:389',
+      source: 'specs/pbft.rio:398',
       role: 'Client',
       request: 'invoke',
       bind: (request) => {
@@ -2071,7 +2079,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly op: rio.Value }>({
       name: 'onTimeoutRetry',
-      source: 'specs/pbft.rio:394',
+      source: 'specs/pbft.rio:403',
       role: 'Client',
       timer: 'Retry',
       bind: (args) => {
@@ -2088,7 +2096,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'onReceivingReplyFromQuorum',
-      source: 'specs/pbft.rio:398',
+      source: 'specs/pbft.rio:407',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -2110,7 +2118,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'learnOrder',
-      source: 'specs/pbft.rio:403',
+      source: 'specs/pbft.rio:412',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -2162,7 +2170,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/pbft.rio:410',
+      source: 'specs/pbft.rio:419',
       holds: (params, view) =>
         rio.every(view.role('Replica'), (p) =>
           rio.every(
@@ -2187,7 +2195,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/pbft.rio:417',
+      source: 'specs/pbft.rio:426',
       holds: (params, view) =>
         !rio.every(view.role('Client'), (c) => rio.has(view.correct, c)) ||
         rio.every(
@@ -2213,7 +2221,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'liveness',
       kind: 'eventually',
-      source: 'specs/pbft.rio:424',
+      source: 'specs/pbft.rio:433',
       holds: (params, view) =>
         rio.every(
           view.role('Client'),
