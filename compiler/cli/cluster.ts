@@ -68,6 +68,8 @@ export interface ClusterArgs {
   readonly kv: readonly string[];
   /** Processes that play Byzantine: 'P:STRATEGY', e.g. '0:conflict(PRE_PREPARE+PREPARE)' (rio start --byzantine). */
   readonly byzantine?: readonly string[];
+  /** Their seed (rio start --byzantine-seed). */
+  readonly byzantineSeed?: number;
 }
 
 type Action = { readonly at: number; readonly order: number } & (
@@ -149,6 +151,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
     if (typeof mode === 'string') throw new UsageError(mode);
     byzantine.set(p, m[2]!.trim());
   }
+  if (!Number.isInteger(args.byzantineSeed ?? 1)) throw new UsageError(`--byzantine-seed must be a whole number, not ${String(args.byzantineSeed)}`);
   let order = 0;
   const actions: Action[] = [
     ...setup.workload.map((w): Action => ({ kind: 'request', at: w.at, process: w.process, request: w.request, order: order++ })),
@@ -201,7 +204,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   const launch = (id: number) => {
     const node = launchNode({
       cli, spec: resolve(args.spec), config: configPath, id, logFile: join(dir, `node-${id}.log`),
-      extraArgs: ['--tick-ms', String(args.tickMs), ...(args.protocol === undefined ? [] : ['--protocol', args.protocol]), ...(app === undefined ? [] : ['--app', app]), ...(byzantine.has(id) ? ['--byzantine', byzantine.get(id)!] : [])],
+      extraArgs: ['--tick-ms', String(args.tickMs), ...(args.protocol === undefined ? [] : ['--protocol', args.protocol]), ...(app === undefined ? [] : ['--app', app]), ...(byzantine.has(id) ? ['--byzantine', byzantine.get(id)!, '--byzantine-seed', String(args.byzantineSeed ?? 1)] : [])],
       onLog: (entry) => {
         if (args.verbose || entry['level'] === 'error' || (entry['level'] === 'warn' && entry['event'] !== 'handshake-refused')) io.err(JSON.stringify(entry));
       },

@@ -213,6 +213,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('verbose', { describe: 'print every process\'s log lines on stderr', type: 'boolean', default: false })
           .option('app', { describe: 'an application every process serves: kv (the replicated key-value store; Raft, Multi-Paxos or PBFT)', type: 'string' })
           .option('byzantine', { describe: "process P plays Byzantine with a strategy (see rio start --byzantine): 'P:conflict(PRE_PREPARE+PREPARE)' (repeatable)", type: 'string', array: true, default: [] as string[] })
+          .option('byzantine-seed', { describe: 'the seed of the Byzantine processes (rio start --byzantine-seed)', type: 'number', default: 1 })
           .option('kv', { describe: "a key-value operation, 'put(K, V) at TIME [on P]', 'get(K) ...', 'delete(K) ...', 'cas(K, EXPECTED, V) ...' (repeatable; implies --app kv)", type: 'string', array: true, default: [] as string[] })
           .example("rio cluster specs/bracha-broadcast.rio --nodes 4 --request 'broadcast(7) at 0 on 0'", 'Bracha on 4 local processes')
           .example("rio cluster specs/raft.rio --tick-ms 2 --kv 'put(3, 7) at 400 on 0' --kv 'get(3) at 450 on 1'", 'the key-value store replicated by Raft')
@@ -226,7 +227,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             params: args.param, ...(args.scenario === undefined ? {} : { scenario: args.scenario }), requests: args.request, kills: args.kill,
             restarts: args.restart, tickMs: args['tick-ms'], ...(args.duration === undefined ? {} : { duration: args.duration }),
             ...(args['until-each'] === undefined ? {} : { untilEach: args['until-each'] }), json: args.json,
-            keep: args.keep, verbose: args.verbose, ...(args.app === undefined ? {} : { app: args.app }), kv: args.kv, byzantine: args.byzantine,
+            keep: args.keep, verbose: args.verbose, ...(args.app === undefined ? {} : { app: args.app }), kv: args.kv, byzantine: args.byzantine, byzantineSeed: args['byzantine-seed'],
           },
           io,
         );
