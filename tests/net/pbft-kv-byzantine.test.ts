@@ -13,7 +13,8 @@
  *
  * In both: concurrent clients (at the client processes, which answer from f + 1 matching
  * replies) make a history that must be linearizable (runtime/lin/check.ts); the correct
- * replicas' stores must end equal; the Byzantine process must have sent changed messages.
+ * replicas' stores and the client processes' must end equal; the Byzantine process must
+ * have sent changed messages.
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,8 +80,9 @@ async function runCluster(byzantine: number, seed: number) {
   // puts move the log to the next checkpoint if needed.
   const storeOf = async (id: number) => (await (await fetch(new URL('/kv', urls[id]!))).json()) as Store;
   let extra = 0;
-  await eventually('the correct replicas execute the same history', async () => {
-    const stores = await Promise.all(correct.map(storeOf));
+  // The client processes' stores, built from what they learned from f + 1 replies, too.
+  await eventually('the correct replicas and the clients have the same store', async () => {
+    const stores = await Promise.all([...correct, ...CLIENT_PROCESSES].map(storeOf));
     if (stores.every((s) => JSON.stringify(s) === JSON.stringify(stores[0]))) return true;
     extra++;
     await clients[0]!.run({ kind: 'get', key: 0 });
@@ -123,7 +125,7 @@ describe('the key-value store on a real PBFT cluster with an equivocating replic
     const answered = checkHistory(run.load);
     console.log(`pbft-kv (backup equivocates): ${run.load.history.length} operations sent, ${answered} answered; ${run.status.byzantine.corrupted} messages corrupted; views ${run.views.join('/')}; ${run.extra} extra gets to converge`);
     expect(run.status.byzantine.corrupted).toBeGreaterThan(0);
-    expect(answered).toBeGreaterThan(100);
-    expect(run.stores[0]!.applied).toBeGreaterThan(100);
+    expect(answered).toBeGreaterThan(50);
+    expect(run.stores[0]!.applied).toBeGreaterThan(50);
   }, 40_000);
 });
