@@ -164,6 +164,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
         const r = message.r;
         return { r };
       },
+      staleWhen: [{ variable: 'round', when: (binding, state) => binding.r < state.round }],
       pin: { fields: ['r'], values: (_ctx, state) => [state.round] },
       bindingTypes: { r: { kind: 'nat' } },
       guard: (ctx, state, { r }) => r === state.round && state.phase === 'reporting',
@@ -186,6 +187,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
         const r = message.r;
         return { r };
       },
+      staleWhen: [{ variable: 'round', when: (binding, state) => binding.r < state.round }],
       pin: { fields: ['r'], values: (_ctx, state) => [state.round] },
       bindingTypes: { r: { kind: 'nat' } },
       guard: (ctx, state, { r }) => r === state.round && state.phase === 'proposing',

@@ -1009,6 +1009,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         const v = message.v;
         return { v };
       },
+      staleWhen: [{ variable: 'proposed', when: (binding, state) => binding.v <= state.proposed }],
       bindingTypes: { v: { kind: 'nat' } },
       guard: (ctx, state, { v }) => leader(ctx.params, v) === ctx.self && v > state.proposed,
       body: onReceiveNewView,

@@ -1268,6 +1268,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const nv = message.nv;
         return { nv };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.nv <= state.view }],
       bindingTypes: { nv: { kind: 'nat' } },
       guard: (ctx, state, { nv }) => nv > state.view && nv <= ctx.params.maxView && idle(ctx, state),
       body: reqViewChange,
@@ -1367,6 +1368,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         const p = sender;
         return { nv, vs, c, cert, p };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.nv < state.view }],
       bindingTypes: {
         nv: { kind: 'nat' },
         vs: {

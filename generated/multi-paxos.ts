@@ -600,6 +600,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, low, p };
       },
+      staleWhen: [{ variable: 'promised', when: (binding, state) => binding.b <= state.promised }],
       bindingTypes: { b: { kind: 'nat' }, low: { kind: 'nat' }, p: { kind: 'process' } },
       guard: (ctx, state, { b }) => b > state.promised,
       body: phase1b,
@@ -629,6 +630,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, s, c, a, p };
       },
+      staleWhen: [{ variable: 'promised', when: (binding, state) => binding.b < state.promised }],
       bindingTypes: {
         b: { kind: 'nat' },
         s: { kind: 'nat' },
@@ -656,6 +658,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const b = message.b;
         return { b };
       },
+      staleWhen: [{ variable: 'ballot', when: (binding, state) => binding.b < state.ballot }],
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       bindingTypes: { b: { kind: 'nat' } },
       guard: (ctx, state, { b }) => b === state.ballot && state.phase === 'preparing',
@@ -719,6 +722,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, beat, stable, p };
       },
+      staleWhen: [{ variable: 'promised', when: (binding, state) => binding.b < state.promised }],
       bindingTypes: {
         b: { kind: 'nat' },
         beat: { kind: 'nat' },
@@ -746,6 +750,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         const p = sender;
         return { b, beat, next, p };
       },
+      staleWhen: [{ variable: 'ballot', when: (binding, state) => binding.b < state.ballot }],
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       bindingTypes: {
         b: { kind: 'nat' },

@@ -284,6 +284,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const b = message.b;
         return { b };
       },
+      staleWhen: [{ variable: 'ballot', when: (binding, state) => binding.b < state.ballot }],
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       bindingTypes: { b: { kind: 'nat' } },
       guard: (ctx, state, { b }) => b === state.ballot && state.stage === 'preparing',
@@ -304,6 +305,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const b = message.b;
         return { b };
       },
+      staleWhen: [{ variable: 'ballot', when: (binding, state) => binding.b < state.ballot }],
       pin: { fields: ['b'], values: (_ctx, state) => [state.ballot] },
       bindingTypes: { b: { kind: 'nat' } },
       guard: (ctx, state, { b }) => b === state.ballot && state.stage === 'accepting',
@@ -321,6 +323,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const p = sender;
         return { b, p };
       },
+      staleWhen: [{ variable: 'promised', when: (binding, state) => binding.b <= state.promised }],
       bindingTypes: { b: { kind: 'nat' }, p: { kind: 'process' } },
       guard: (ctx, state, { b }) => b > state.promised,
       body: onReceivingPrepare,
@@ -343,6 +346,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         const p = sender;
         return { b, v, p };
       },
+      staleWhen: [{ variable: 'promised', when: (binding, state) => binding.b < state.promised }],
       bindingTypes: { b: { kind: 'nat' }, v: { kind: 'value' }, p: { kind: 'process' } },
       guard: (ctx, state, { b }) => b >= state.promised,
       body: onReceivingAccept,

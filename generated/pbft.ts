@@ -1656,6 +1656,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const p = sender;
         return { v, s, op, sig, p };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.v < state.view }],
       pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
       bindingTypes: {
         v: { kind: 'nat' },
@@ -1695,6 +1696,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const op = message.op;
         return { v, s, op };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.v < state.view }],
       pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
       bindingTypes: { v: { kind: 'nat' }, s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { v, s, op, msgs }) =>
@@ -1737,6 +1739,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const op = message.op;
         return { v, s, op };
       },
+      staleWhen: [{ variable: 'lastExec', when: (binding, state) => binding.s <= state.lastExec }],
       bindingTypes: { v: { kind: 'nat' }, s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { v, s, op }) =>
         rio.lookup(state.prepared, s, null) !== null &&
@@ -1771,6 +1774,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const d = message.d;
         return { s, d };
       },
+      staleWhen: [{ variable: 'stable', when: (binding, state) => binding.s <= state.stable }],
       bindingTypes: { s: { kind: 'nat' }, d: { kind: 'digest' } },
       guard: (ctx, state, { s, d, msgs }) =>
         s > state.stable &&
@@ -1804,6 +1808,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const d = message.d;
         return { s, d };
       },
+      staleWhen: [{ variable: 'weakS', when: (binding, state) => binding.s <= state.weakS }],
       bindingTypes: { s: { kind: 'nat' }, d: { kind: 'digest' } },
       guard: (ctx, state, { s, d, msgs }) =>
         s > state.weakS &&
@@ -1844,6 +1849,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const q = sender;
         return { s, d, c, hist, q };
       },
+      staleWhen: [{ variable: 'lastExec', when: (binding, state) => binding.s <= state.lastExec }],
       bindingTypes: {
         s: { kind: 'nat' },
         d: { kind: 'digest' },
@@ -1915,6 +1921,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const v = message.v;
         return { v };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.v <= state.view }],
       bindingTypes: { v: { kind: 'nat' } },
       guard: (ctx, state, { v, msgs }) =>
         v > state.view &&
@@ -1948,6 +1955,10 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const v = message.v;
         return { v };
       },
+      staleWhen: [
+        { variable: 'view', when: (binding, state) => binding.v < state.view },
+        { variable: 'newViewFor', when: (binding, state) => binding.v <= state.newViewFor },
+      ],
       bindingTypes: { v: { kind: 'nat' } },
       guard: (ctx, state, { v, msgs }) =>
         primary(ctx.params, v) === ctx.self &&
@@ -2005,6 +2016,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const p = sender;
         return { v, vcs, o, p };
       },
+      staleWhen: [{ variable: 'view', when: (binding, state) => binding.v < state.view }],
       bindingTypes: {
         v: { kind: 'nat' },
         vcs: {

@@ -647,6 +647,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t <= state.currentTerm }],
       bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termRV,
@@ -661,6 +662,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t <= state.currentTerm }],
       bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termVote,
@@ -675,6 +677,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t <= state.currentTerm }],
       bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termAE,
@@ -689,6 +692,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const t = message.term;
         return { t };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t <= state.currentTerm }],
       bindingTypes: { t: { kind: 'nat' } },
       guard: (ctx, state, { t }) => t > state.currentTerm,
       body: termReply,
@@ -804,6 +808,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, granted, p };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t < state.currentTerm }],
       pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
       bindingTypes: { t: { kind: 'nat' }, granted: { kind: 'bool' }, p: { kind: 'process' } },
       guard: (ctx, state, { t }) => t === state.currentTerm && state.serverState === 'candidate',
@@ -881,6 +886,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         const p = sender;
         return { t, success, index, b, p };
       },
+      staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t < state.currentTerm }],
       pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
       bindingTypes: {
         t: { kind: 'nat' },

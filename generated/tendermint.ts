@@ -1005,6 +1005,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, voter, sig, q };
       },
+      staleWhen: [{ variable: 'height', when: (binding, state) => binding.h < state.height }],
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       bindingTypes: {
         h: { kind: 'nat' },
@@ -1043,6 +1044,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, vr, q };
       },
+      staleWhen: [{ variable: 'height', when: (binding, state) => binding.h < state.height }],
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       bindingTypes: {
         h: { kind: 'nat' },
@@ -1079,6 +1081,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, sig, q };
       },
+      staleWhen: [{ variable: 'height', when: (binding, state) => binding.h < state.height }],
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       bindingTypes: {
         h: { kind: 'nat' },
@@ -1117,6 +1120,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, voter, sig, q };
       },
+      staleWhen: [{ variable: 'height', when: (binding, state) => binding.h < state.height }],
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       bindingTypes: {
         h: { kind: 'nat' },
@@ -1155,6 +1159,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, sig, q };
       },
+      staleWhen: [{ variable: 'height', when: (binding, state) => binding.h < state.height }],
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       bindingTypes: {
         h: { kind: 'nat' },
@@ -1191,6 +1196,10 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, vr, q };
       },
+      staleWhen: [
+        { variable: 'height', when: (binding, state) => binding.h < state.height },
+        { variable: 'round', when: (binding, state) => binding.r < state.round },
+      ],
       pin: { fields: ['h', 'r', 'vr'], values: (_ctx, state) => [state.height, state.round, -1] },
       bindingTypes: {
         h: { kind: 'nat' },
@@ -1232,6 +1241,10 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const q = sender;
         return { h, r, v, vr, q };
       },
+      staleWhen: [
+        { variable: 'height', when: (binding, state) => binding.h < state.height },
+        { variable: 'round', when: (binding, state) => binding.r < state.round },
+      ],
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       bindingTypes: {
         h: { kind: 'nat' },
@@ -1269,6 +1282,10 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const r = message.r;
         return { h, r };
       },
+      staleWhen: [
+        { variable: 'height', when: (binding, state) => binding.h < state.height },
+        { variable: 'round', when: (binding, state) => binding.r < state.round },
+      ],
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' } },
       guard: (ctx, state, { h, r, msgs }) =>
@@ -1303,6 +1320,10 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const v = message.v;
         return { h, r, v };
       },
+      staleWhen: [
+        { variable: 'height', when: (binding, state) => binding.h < state.height },
+        { variable: 'round', when: (binding, state) => binding.r < state.round },
+      ],
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' }, v: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { h, r, v, msgs }) =>
@@ -1340,6 +1361,10 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         if (!rio.equals(message.v, null)) return null;
         return { h, r, $3: message.v };
       },
+      staleWhen: [
+        { variable: 'height', when: (binding, state) => binding.h < state.height },
+        { variable: 'round', when: (binding, state) => binding.r < state.round },
+      ],
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' }, $3: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { h, r, msgs }) =>
@@ -1373,6 +1398,10 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const r = message.r;
         return { h, r };
       },
+      staleWhen: [
+        { variable: 'height', when: (binding, state) => binding.h < state.height },
+        { variable: 'round', when: (binding, state) => binding.r < state.round },
+      ],
       pin: { fields: ['h', 'r'], values: (_ctx, state) => [state.height, state.round] },
       bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' } },
       guard: (ctx, state, { h, r, msgs }) =>
@@ -1406,6 +1435,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         const v = message.v;
         return { h, r, v };
       },
+      staleWhen: [{ variable: 'height', when: (binding, state) => binding.h < state.height }],
       pin: { fields: ['h'], values: (_ctx, state) => [state.height] },
       bindingTypes: { h: { kind: 'nat' }, r: { kind: 'nat' }, v: { kind: 'option', of: { kind: 'value' } } },
       guard: (ctx, state, { h, r, v, msgs }) =>

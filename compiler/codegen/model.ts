@@ -492,6 +492,26 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
         return [];
       });
       if (stops.length > 0) out.push(`stopsWhen: ${lambda(stops.join(' || '))}`);
+      // Conjuncts comparing a Nat field of the message with a Nat state variable, false for
+      // this message and false for good if the variable never decreases (`b = ballot` once
+      // b < ballot): the model checker leaves such messages out of a state's identity,
+      // assuming the variable never decreases and checking that it does not.
+      const stale: string[] = [];
+      const isNat = (e: ast.Expr) => typed.types.get(e.id)?.kind === 'nat';
+      const flipped: Record<string, string> = { '=': '=', '>': '<', '>=': '<=', '<': '>', '<=': '>=' };
+      for (const c of indexed ? conjuncts : []) {
+        if (c.kind !== 'binary' || flipped[c.op] === undefined) continue;
+        for (const [field, variable, op] of [[c.left, c.right, c.op], [c.right, c.left, flipped[c.op]!]] as const) {
+          if (field.kind !== 'name' || !patternNames.includes(field.name.text) || !isNat(field)) continue;
+          if (variable.kind !== 'name' || typed.refs.get(variable.id)?.kind !== 'state' || !isNat(variable)) continue;
+          // field op x is false for good once: field < x (op '=' or '>='), field <= x (op '>').
+          const test = op === '=' || op === '>=' ? '<' : op === '>' ? '<=' : undefined;
+          if (test === undefined) continue;
+          const ts = bindingFields.find((f) => f.name === field.name.text)!.ts;
+          stale.push(`{ variable: ${JSON.stringify(variable.name.text)}, when: (binding, state) => binding.${ts} ${test} ${expr(nested(env), variable)} }`);
+        }
+      }
+      if (stale.length > 0) out.push(`staleWhen: [${stale.join(', ')}]`);
       if (!indexed) return out;
       const pins: { field: string; value: string }[] = [];
       for (const c of conjuncts) {

@@ -20,7 +20,8 @@ import { allMessages } from '../sim/domain.js';
 import { PlanError } from '../sim/plan.js';
 import type { TraceStep, Violation } from '../sim/simulate.js';
 import type { ReplicaState } from '../replica/engine.js';
-import { encodeReplicaState, encodeWorldState, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
+import { encodeReplicaState, encodeWorldState, withoutStale, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
+import { leavesOut } from '../replica/engine.js';
 import { comparePrints, IntList, mix32, printOf, PrintBuilder, PrintSet, type Print } from './prints.js';
 import { permutations, planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
 
@@ -55,7 +56,16 @@ export interface ExploreConfig<P = any> {
    * to it, are one state. 'keep' tells them apart (for counts worked out by hand).
    */
   readonly deadMessages?: 'ignore' | 'keep';
+  /**
+   * With deadMessages 'ignore': also leave out single messages a guard conjunct such as
+   * `b = ballot` rejects for good if the variable never decreases (`staleWhen`). The search
+   * checks on every step that no such variable decreased; if one does, it starts again without
+   * that assumption (`ExploreResult.staleVariables` says which were kept). Default true.
+   */
+  readonly staleMessages?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
+  /** Called with each distinct state the search keeps (for tests and tools that inspect the space). */
+  readonly onState?: (w: WorldState) => void;
 }
 
 export interface ExploreProgress {
@@ -92,6 +102,13 @@ export interface ExploreResult {
   /** Forgeries (message, recipient) left out because no rule of the recipient could ever read them. */
   readonly unreadableForgeries: number;
   readonly symmetry: SymmetryReport;
+  /**
+   * The variables (role.variable) assumed never to decrease, so that messages their guards
+   * reject for good were left out; checked on every step of the search.
+   */
+  readonly staleVariables: readonly string[];
+  /** Variables first assumed never to decrease but seen to decrease (the search started again without them). */
+  readonly decreasingVariables: readonly string[];
 }
 
 /** Whether symmetry reduction was used, on which processes, and what it saved. */
@@ -136,20 +153,53 @@ type Move =
   | { readonly kind: 'request'; readonly index: number }
   | { readonly kind: 'forge'; readonly index: number; readonly from: Process; readonly to: Process; readonly message: Wire };
 
+/** A variable assumed never to decrease did decrease: the search must start again without the assumption. */
+class Decreased extends Error {
+  constructor(readonly role: string, readonly variable: string) {
+    super(`${role}.${variable} decreased`);
+  }
+}
+
 /** Explores the state space of one configuration. */
 export function explore(config: ExploreConfig): ExploreResult {
   const started = Date.now();
+  // Variables whose guards reject messages for good if they never decrease, by role.
+  const rising = new Map<string, Set<string>>();
+  if (config.staleMessages !== false && config.deadMessages !== 'keep') {
+    for (const rule of config.module.rules) {
+      if (rule.event !== 'receive' || rule.staleWhen === undefined) continue;
+      let vars = rising.get(rule.role ?? '');
+      if (vars === undefined) rising.set(rule.role ?? '', (vars = new Set()));
+      for (const e of rule.staleWhen) vars.add(e.variable);
+    }
+  }
+  const decreasing: string[] = [];
+  for (;;) {
+    try {
+      const result = exploreAssuming(config, rising, started);
+      return { ...result, decreasingVariables: decreasing };
+    } catch (error) {
+      if (!(error instanceof Decreased)) throw error;
+      rising.get(error.role)!.delete(error.variable);
+      decreasing.push(`${error.role}.${error.variable}`);
+    }
+  }
+}
+
+function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, ReadonlySet<string>>, started: number): Omit<ExploreResult, 'decreasingVariables'> {
   const heapBudget = getHeapStatistics().heap_size_limit * 0.8;
   const ignoring = config.deadMessages !== 'keep';
   const world = new World(config.module, config.params, { byzantine: config.byzantine, dropToByzantine: true });
-  const ignoredAt = (p: Process) => (ignoring ? world.ignoredAt(p) : undefined);
+  /** The variables of p's role assumed never to decrease. */
+  const risingAt = world.processes.map((p) => rising.get(world.replica(p)?.role ?? ''));
+  const ignoredAt = (p: Process) => (ignoring ? world.ignoredAt(p, risingAt[p]) : undefined);
   /** What each process's part of a snapshot leaves out, per replica snapshot. */
   const ignoredCache = new WeakMap<ReplicaState, Ignored>();
   const ignoredIn = (w: WorldState): (Ignored | undefined)[] =>
     w.replicas.map((s, p) => {
       if (!ignoring || s === null) return undefined;
       let ignored = ignoredCache.get(s);
-      if (ignored === undefined) ignoredCache.set(s, (ignored = world.replica(p)!.ignoredFor(s.vars)));
+      if (ignored === undefined) ignoredCache.set(s, (ignored = world.replica(p)!.ignoredFor(s.vars, risingAt[p])));
       return ignored;
     });
   // Processes start before anything else; a start that does something is a step of every
@@ -196,7 +246,7 @@ export function explore(config: ExploreConfig): ExploreResult {
     if (forgeries.length === 0 || !ignoring) return extra;
     let forged: string | undefined;
     forgeries.forEach((f, i) => {
-      if (extra.forged.charCodeAt(i) !== 49 || ignored[f.to]?.types.has(f.message.type) !== true) return;
+      if (extra.forged.charCodeAt(i) !== 49 || !leavesOut(ignored[f.to], f.from, f.message)) return;
       forged ??= extra.forged;
       forged = `${forged.slice(0, i)}0${forged.slice(i + 1)}`;
     });
@@ -226,7 +276,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       for (const p of world.correct) moves.push({ kind: 'world', event: { kind: 'crash', process: p } });
     }
     forgeries.forEach((f, i) => {
-      if (extra.forged.charCodeAt(i) === 48 && ignored[f.to]?.types.has(f.message.type) !== true) moves.push({ kind: 'forge', index: i, ...f });
+      if (extra.forged.charCodeAt(i) === 48 && !leavesOut(ignored[f.to], f.from, f.message)) moves.push({ kind: 'forge', index: i, ...f });
     });
     return moves;
   };
@@ -338,7 +388,8 @@ export function explore(config: ExploreConfig): ExploreResult {
       const orbit = new Set<string>();
       for (let i = 0; i <= plan.renamings.length; i++) {
         const r = i === 0 ? identityRenaming : plan.renamings[i - 1]!;
-        orbit.add(textOf(renamer.world(w, r), renameExtra(extra, r), renameIgnored(ignored, r)));
+        const renamed = renamer.world(w, r);
+        orbit.add(textOf(renamed, renameExtra(extra, r), ignoredIn(renamed)));
       }
       lastOrbitSize = orbit.size;
       let least: string | undefined;
@@ -386,7 +437,7 @@ export function explore(config: ExploreConfig): ExploreResult {
       return b;
     });
     for (const [from, to, m, copies] of Object.values(w.inFlight)) {
-      if (ignored[to]?.types.has(m.type) === true) continue;
+      if (leavesOut(ignored[to], from, m)) continue;
       const print = messagePrint(m, abstraction);
       if (classOf.has(to)) builders[to]!.addUnordered({ hi: print.hi ^ Math.imul(abstraction[from]! + 1, 0x9e3779b1), lo: mix32(print.lo + copies) });
       if (classOf.has(from)) builders[from]!.addUnordered({ hi: mix32(print.hi ^ 0x5bd1e995), lo: print.lo ^ Math.imul(abstraction[to]! + 1, 0x85ebca6b) ^ copies });
@@ -397,7 +448,10 @@ export function explore(config: ExploreConfig): ExploreResult {
   const abstractPrints = new WeakMap<ReplicaState, Print>();
   const abstractReplicaPrint = (s: ReplicaState, ignored: Ignored | undefined): Print => {
     let print = abstractPrints.get(s);
-    if (print === undefined) abstractPrints.set(s, (print = printOf(encodeReplicaState(renamer.replica(s, abstraction, false), ignored))));
+    if (print === undefined) {
+      const kept = withoutStale(s, ignored);
+      abstractPrints.set(s, (print = printOf(encodeReplicaState(renamer.replica(kept.state, abstraction, false), kept.ignored))));
+    }
     return print;
   };
 
@@ -442,14 +496,11 @@ export function explore(config: ExploreConfig): ExploreResult {
     let prints = replicaPrints.get(s);
     if (prints === undefined) replicaPrints.set(s, (prints = new Map()));
     let print = prints.get(key);
-    if (print === undefined) prints.set(key, (print = printOf(encodeReplicaState(key === '' ? s : renamer.replica(s, r), ignored))));
+    if (print === undefined) {
+      const kept = key === '' ? { state: s, ignored } : withoutStale(s, ignored);
+      prints.set(key, (print = printOf(encodeReplicaState(key === '' ? s : renamer.replica(kept.state, r), kept.ignored))));
+    }
     return print;
-  };
-  /** What is left out moves with the process: p's part of a renamed state is r[p]'s. */
-  const renameIgnored = (ignored: readonly (Ignored | undefined)[], r: Renaming) => {
-    const out = new Array<Ignored | undefined>(ignored.length);
-    ignored.forEach((x, p) => (out[r[p]!] = x));
-    return out;
   };
   /** Whether a message or indication type has a field that holds process ids (renaming changes it). */
   const holdsProcesses = (t: TypeDesc): boolean =>
@@ -478,7 +529,7 @@ export function explore(config: ExploreConfig): ExploreResult {
     w.replicas.forEach((s, p) => (byPosition[r[p]!] = s === null ? CRASHED : replicaPrint(s, r, key, ignored[p])));
     for (const print of byPosition) builder.add(print);
     for (const [from, to, m, copies] of Object.values(w.inFlight)) {
-      if (ignored[to]?.types.has(m.type) === true) continue;
+      if (leavesOut(ignored[to], from, m)) continue;
       const print = messagePrint(m, r, key);
       const route = Math.imul((r[from]! << 12) | (r[to]! << 1) | 1, 0x9e3779b1) ^ Math.imul(copies, 0x85ebca6b);
       builder.addUnordered({ hi: print.hi ^ route, lo: mix32(print.lo ^ route) });
@@ -586,6 +637,7 @@ export function explore(config: ExploreConfig): ExploreResult {
   const usesEncodings = symmetry === undefined;
   const rootEncodings = usesEncodings ? world.processes.map((p) => world.encodeReplica(p, rootIgnored[p])) : undefined;
   firstVisit(identity(() => rootEncodings!, rootIgnored, rootExtra, () => root));
+  config.onState?.(root);
   orbitTotal += lastOrbitSize;
   // How each visited state was first reached, for counterexamples: its parent, the move's
   // index among the parent's moves (movesOf's order), and the choices made, when any.
@@ -623,10 +675,11 @@ export function explore(config: ExploreConfig): ExploreResult {
     });
     return [...startSteps, ...steps];
   };
-  const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): ExploreResult => ({
+  const finish = (verdict: 'ok' | 'violation', extra: Partial<ExploreResult> = {}): Omit<ExploreResult, 'decreasingVariables'> => ({
     verdict, states: visitedCount(), transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
     ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable, timeoutsBounded,
     stateBytes: (config.exact ? 0 : visitedPrints.bytes) + parents.bytes + moveIndices.bytes,
+    staleVariables: [...rising].flatMap(([role, vars]) => [...vars].map((v) => `${role}.${v}`)).sort(),
     symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visitedCount() },
     ...extra,
   });
@@ -679,6 +732,12 @@ export function explore(config: ExploreConfig): ExploreResult {
         }
         // Only the process the event happened at changed; the others keep their encodings.
         const at = event.kind === 'deliver' ? event.to : 'process' in event ? event.process : -1;
+        const assumed = at < 0 ? undefined : risingAt[at];
+        if (assumed !== undefined && event.kind !== 'crash') {
+          const before = node.world.replicas[at]?.vars;
+          const after = world.replica(at)!.vars as Record<string, Data>;
+          for (const v of assumed) if (before !== undefined && (after[v] as number) < (before[v] as number)) throw new Decreased(world.replica(at)!.role ?? '', v);
+        }
         const ignored = at < 0 ? node.ignored : node.ignored.map((x, p) => (p === at ? ignoredAt(p) : x));
         const encodings = !usesEncodings || at < 0 ? node.encodings : node.encodings!.map((e, p) => (p === at ? world.encodeReplica(p, ignored[p]) : e));
         const extra = forgetIgnoredForgeries(done.extra, ignored);
@@ -690,6 +749,7 @@ export function explore(config: ExploreConfig): ExploreResult {
         parents.push(index);
         moveIndices.push(moveIndex);
         if (outcome.choices.length > 0) choicesMade.set(parents.length - 1, outcome.choices);
+        config.onState?.(snap());
         frontier.push({ index: parents.length - 1, world: snap(), extra, depth: node.depth + 1, ignored, ...(encodings === undefined ? {} : { encodings }) });
         maxDepthReached = Math.max(maxDepthReached, node.depth + 1);
         if (visitedCount() >= config.maxStates) {

@@ -136,6 +136,11 @@ export type RuleDesc<P, S> =
        * the messages only such rules would read.
        */
       readonly stopsWhen?: (ctx: RuleContext<P>, state: S) => boolean;
+      /**
+       * Conjuncts of the guard that are false for good for a message once false, if `variable`
+       * never decreases (the model checker's reduction; it checks that the variable does not).
+       */
+      readonly staleWhen?: readonly { readonly variable: string; readonly when: (binding: any, state: S) => boolean }[];
       /** The guard's leading conjuncts that do not read the binding: when false, no binding can fire. */
       readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
       /**

@@ -27,6 +27,26 @@ export interface ReceivedCopies {
   readonly senders: Process[];
 }
 
+/**
+ * What a process's part of a state's identity may leave out: the message types it can never
+ * react to again (received or in flight to it), the rules that stopped, and (`stale`) single
+ * messages no rule will ever read, given variables assumed never to decrease
+ * (`Replica.ignoredFor`). States that differ only there have the same futures (the model
+ * checker's reduction).
+ */
+export interface Ignored {
+  readonly types: ReadonlySet<string>;
+  readonly rules: ReadonlySet<string>;
+  readonly stale?: (from: Process, message: Wire) => boolean;
+  /** Whether a rule's record that it fired for a binding (`ReplicaState.fired`) no longer matters. */
+  readonly staleFired?: (rule: string, key: string) => boolean;
+}
+
+/** Whether `ignored` leaves out `message` from `from` (received by, or in flight to, its process). */
+export function leavesOut(ignored: Ignored | undefined, from: Process, message: Wire): boolean {
+  return ignored !== undefined && (ignored.types.has(message.type) || (ignored.stale !== undefined && ignored.stale(from, message)));
+}
+
 /** The complete state of one replica (and its sub-module instances). */
 export interface ReplicaState {
   readonly vars: Record<string, Data>;
@@ -526,12 +546,49 @@ export class Replica<P = any, S = any> {
    * and the receive rules that stopped. Receiving such a message only stores it, so the
    * model checker leaves these messages, received or in flight, out of a state's identity.
    */
-  ignoredFor(vars: S): { readonly types: ReadonlySet<string>; readonly rules: ReadonlySet<string> } {
+  ignoredFor(vars: S, rising?: ReadonlySet<string>): Ignored {
     const ctx = (this.sharedContext ??= this.context());
     let mask = '';
     for (const rule of this.rulesFor) {
       if (rule.event === 'receive') mask += rule.stopsWhen !== undefined && rule.stopsWhen(ctx, vars) ? '1' : '0';
     }
+    const byType = this.ignoredByMaskFor(mask);
+    if (rising === undefined || rising.size === 0 || !this.rulesFor.some((r) => r.event === 'receive' && r.staleWhen?.some((e) => rising.has(e.variable)))) return byType;
+    /**
+     * A message no live rule could read now, and none ever (given the `rising` variables never
+     * decrease): every live rule reading its type either cannot bind it whatever the state
+     * (`staticBind`) or has a guard conjunct that is false for it for good.
+     */
+    const stale = (from: Process, message: Wire): boolean => {
+      if (isEnvelope(message)) return false;
+      for (const rule of this.rulesFor) {
+        if (rule.event !== 'receive' || rule.message !== message.type || byType.rules.has(rule.name)) continue;
+        const binding = rule.bind(message, from, ctx, vars);
+        if (binding === null) {
+          if (rule.staticBind === true) continue;
+          return false;
+        }
+        if (rule.staleWhen?.some((e) => rising.has(e.variable) && e.when(binding, vars)) !== true) return false;
+      }
+      return true;
+    };
+    // A fired record for a binding the guard rejects for good: it will never fire again anyway.
+    const staleFired = (name: string, key: string): boolean => {
+      const rule = (this.rulesByName ??= new Map(this.rulesFor.map((r) => [r.name, r]))).get(name);
+      if (rule === undefined || rule.event !== 'receive' || rule.staleWhen === undefined) return false;
+      const text = rule.quorum.kind === 'single' ? key.slice(0, key.lastIndexOf('|')) : key;
+      let binding: unknown;
+      try {
+        binding = JSON.parse(text);
+      } catch {
+        return false;
+      }
+      return rule.staleWhen.some((e) => rising.has(e.variable) && e.when(binding, vars));
+    };
+    return { ...byType, stale, staleFired };
+  }
+
+  private ignoredByMaskFor(mask: string): Ignored {
     const byMask = (this.ignoredByMask ??= new Map());
     let ignored = byMask.get(mask);
     if (ignored === undefined) {
@@ -548,8 +605,9 @@ export class Replica<P = any, S = any> {
     }
     return ignored;
   }
+  private rulesByName: Map<string, RuleDesc<P, S>> | undefined;
   /** `ignoredFor` results by which receive rules stopped (few combinations occur). */
-  private ignoredByMask: Map<string, { readonly types: ReadonlySet<string>; readonly rules: ReadonlySet<string> }> | undefined;
+  private ignoredByMask: Map<string, Ignored> | undefined;
 
   /** Runs one input to quiescence. */
   handle(input: Input): StepResult {

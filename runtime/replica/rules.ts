@@ -38,6 +38,11 @@ export function onReceive<P, S, M extends Tagged, B extends Binding, C extends B
     readonly bindingTypes?: Readonly<Record<string, TypeDesc>>;
     readonly precondition?: (ctx: RuleContext<P>, state: S) => boolean;
     readonly stopsWhen?: (ctx: RuleContext<P>, state: S) => boolean;
+    /**
+     * Conjuncts of the guard that are false for good for a message once false, if `variable`
+     * never decreases (the model checker's reduction; it checks that the variable does not).
+     */
+    readonly staleWhen?: readonly { readonly variable: string; readonly when: (binding: B, state: S) => boolean }[];
     readonly pin?: { readonly fields: readonly (keyof B & string)[]; readonly values: (ctx: RuleContext<P>, state: S) => readonly Data[] };
     readonly bind: (message: M, sender: Process, ctx: RuleContext<P>, state: S) => B | null;
   },

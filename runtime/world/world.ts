@@ -15,7 +15,9 @@
  */
 import type { Chooser, Effect, GlobalView, ProtocolModule, Tagged, Wire } from '../replica/contract.js';
 import { symbolicCrypto, type Crypto } from '../replica/crypto.js';
-import { layoutProcesses, Replica, SpecError, type Firing, type Rejected, type ReplicaState } from '../replica/index.js';
+import { layoutProcesses, leavesOut, Replica, SpecError, type Firing, type Ignored, type ReceivedCopies, type Rejected, type ReplicaState } from '../replica/index.js';
+
+export type { Ignored } from '../replica/index.js';
 import { encode, type Data, type Process, type RSet } from '../replica/values.js';
 
 /** Something that can happen to a world. */
@@ -68,15 +70,6 @@ export interface WorldOptions {
   readonly replicaFactory?: (p: Process, env: { chooser: Chooser; crypto: Crypto }) => Replica<any, any>;
 }
 
-/**
- * What a process's part of an encoding may leave out: the messages it can never react to
- * again (received or in flight to it) and the rules that stopped (`Replica.ignoredFor`).
- * States that differ only there have the same futures (the model checker's reduction).
- */
-export interface Ignored {
-  readonly types: ReadonlySet<string>;
-  readonly rules: ReadonlySet<string>;
-}
 
 /** The part of a world that changes: plain data, cheap to copy and canonical to encode. */
 export interface WorldState {
@@ -414,14 +407,14 @@ export class World<P = any, S = any> {
   }
 
   /** What process p could leave out of its encoding now (`Ignored`). */
-  ignoredAt(p: Process): Ignored | undefined {
+  ignoredAt(p: Process, rising?: ReadonlySet<string>): Ignored | undefined {
     const r = this.replicas[p];
-    return r === null || r === undefined ? undefined : r.ignoredFor(r.vars);
+    return r === null || r === undefined ? undefined : r.ignoredFor(r.vars, rising);
   }
 
   /** A compact canonical encoding of everything but the replicas: network, timers, faults, indications. */
   encodeNetwork(ignored: readonly (Ignored | undefined)[] = []): string {
-    const flight = [...this.inFlight.values()].filter(([, to, m]) => !(ignored[to]?.types.has(m.type) ?? false));
+    const flight = [...this.inFlight.values()].filter(([from, to, m]) => !leavesOut(ignored[to], from, m));
     return encodeNetworkParts(flight.map((v) => [messageKey(v[0], v[1], v[2]), v[3]]), [...this.timers.keys()], this.crashed, this.started, this.indications);
   }
 
@@ -449,8 +442,36 @@ export function encodeWorldState(w: WorldState, ignored: readonly (Ignored | und
 
 /** `World.encodeNetwork` of a snapshot (its replicas are not read). */
 export function encodeWorldNetwork(w: Omit<WorldState, 'replicas'>, ignored: readonly (Ignored | undefined)[] = []): string {
-  const flight = Object.values(w.inFlight).filter(([, to, m]) => !(ignored[to]?.types.has(m.type) ?? false));
+  const flight = Object.values(w.inFlight).filter(([from, to, m]) => !leavesOut(ignored[to], from, m));
   return encodeNetworkParts(flight.map((v) => [messageKey(v[0], v[1], v[2]), v[3]] as const), Object.keys(w.timers), w.crashed, w.started, w.indications);
+}
+
+/**
+ * The replica state without the received messages `ignored.stale` leaves out, and what else
+ * `ignored` leaves out: to rename a state consistently, drop first, then rename.
+ */
+export function withoutStale(s: ReplicaState, ignored: Ignored | undefined): { readonly state: ReplicaState; readonly ignored: Ignored | undefined } {
+  const stale = ignored?.stale;
+  const staleFired = ignored?.staleFired;
+  if (ignored === undefined || stale === undefined || staleFired === undefined) return { state: s, ignored };
+  const rest: Ignored = { types: ignored.types, rules: ignored.rules };
+  let received: Map<string, Map<string, ReceivedCopies>> | undefined;
+  for (const [type, byEncoding] of s.received) {
+    if (ignored.types.has(type)) continue;
+    for (const [encoding, copies] of byEncoding) {
+      const kept = copies.senders.filter((sender) => !stale(sender, copies.message));
+      if (kept.length === copies.senders.length) continue;
+      received ??= new Map([...s.received].map(([t, m]) => [t, new Map(m)]));
+      if (kept.length === 0) received.get(type)!.delete(encoding);
+      else received.get(type)!.set(encoding, { message: copies.message, senders: kept });
+    }
+  }
+  let fired: Record<string, readonly string[]> | undefined;
+  for (const rule of Object.keys(s.fired)) {
+    const keys = s.fired[rule]!.filter((k) => !staleFired(rule, k));
+    if (keys.length < s.fired[rule]!.length) (fired ??= { ...s.fired })[rule] = keys;
+  }
+  return { state: received === undefined && fired === undefined ? s : { ...s, received: received ?? s.received, fired: fired ?? s.fired }, ignored: rest };
 }
 
 /** The compact canonical encoding of one replica's state (as `World.encodeReplica`). */
@@ -461,6 +482,7 @@ export function encodeReplicaState(s: ReplicaState, ignored?: Ignored): string {
     const bySender = new Map<string, string[]>();
     for (const [encoding, copies] of s.received.get(type)!) {
       for (const sender of copies.senders) {
+        if (ignored?.stale !== undefined && ignored.stale(sender, copies.message)) continue;
         const list = bySender.get(String(sender));
         if (list === undefined) bySender.set(String(sender), [encoding]);
         else list.push(encoding);
@@ -470,7 +492,12 @@ export function encodeReplicaState(s: ReplicaState, ignored?: Ignored): string {
     // Senders in the order of their decimal texts (as when they were record keys).
     for (const sender of [...bySender.keys()].sort()) out += `${sender}<${bySender.get(sender)!.sort().join('\u0002')}>`;
   }
-  for (const rule of Object.keys(s.fired).sort()) if (ignored?.rules.has(rule) !== true) out += `\u0004${rule}:${s.fired[rule]!.join('\u0002')}`;
+  const staleFired = ignored?.staleFired;
+  for (const rule of Object.keys(s.fired).sort()) {
+    if (ignored?.rules.has(rule) === true) continue;
+    const keys = staleFired === undefined ? s.fired[rule]! : s.fired[rule]!.filter((k) => !staleFired(rule, k));
+    out += `\u0004${rule}:${keys.join('\u0002')}`;
+  }
   for (const rule of Object.keys(s.armed).sort()) out += `\u0005${rule}:${s.armed[rule] ? 1 : 0}`;
   for (const alias of Object.keys(s.children).sort()) {
     const instances = s.children[alias]!;
