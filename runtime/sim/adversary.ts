@@ -44,6 +44,9 @@ import { encode, setOf, type Data, type Process } from '../replica/values.js';
 export type ShadowStrategy = 'conflict' | 'twins' | 'withhold' | 'stale' | 'forge';
 export const shadowStrategies: readonly ShadowStrategy[] = ['conflict', 'twins', 'withhold', 'stale', 'forge'];
 
+/** How many corrupted versions of messages a shadow remembers (see `transform`). */
+const TRANSFORMED_LIMIT = 100_000;
+
 /** Does a value of this type hold a signature somewhere inside? */
 export function holdsSignature(t: TypeDesc): boolean {
   switch (t.kind) {
@@ -203,13 +206,17 @@ export class ShadowAdversary {
     }
   }
 
-  /** The corrupted version of a message (the same one every time it is sent). */
+  /**
+   * The corrupted version of a message (the same one every time it is sent, among the last
+   * TRANSFORMED_LIMIT: a real process runs for long, a simulation never sends that many).
+   */
   private transform(message: Tagged): Tagged {
     const key = encode(message);
     let out = this.transformed.get(key);
     if (out === undefined) {
       out = this.corrupt(message);
       if (encode(out) !== key) this.corrupted++;
+      if (this.transformed.size >= TRANSFORMED_LIMIT) this.transformed.delete(this.transformed.keys().next().value!);
       this.transformed.set(key, out);
     }
     return out as Tagged;
