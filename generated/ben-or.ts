@@ -229,6 +229,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
       holds: (params, view) => rio.every(view.correct, (p) => view.state(p).decided !== null),
     },
   ],
+  propertyReads: ['decided', 'input'],
   scenarios: [
     {
       name: 'split',

@@ -226,6 +226,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
         rio.every(view.correct, (p) => view.state(p).delivered !== null),
     },
   ],
+  propertyReads: ['delivered'],
   scenarios: [
     {
       name: 'oneBroadcast',

@@ -202,6 +202,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
         rio.every(view.correct, (p) => view.state(p).delivered === view.state(params.sender).sent),
     },
   ],
+  propertyReads: ['delivered', 'sent'],
   scenarios: [
     {
       name: 'oneBroadcast',

@@ -1067,6 +1067,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
         rio.every(view.correct, (p) => view.state(p).execHeight >= rio.div(params.maxView, 2)),
     },
   ],
+  propertyReads: ['anc', 'committed', 'execHeight'],
   scenarios: [
     {
       name: 'rotating',

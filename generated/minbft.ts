@@ -1515,6 +1515,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
         ),
     },
   ],
+  propertyReads: ['done', 'executed', 'sent'],
   scenarios: [
     {
       name: 'twoRequests',

@@ -856,6 +856,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
         ),
     },
   ],
+  propertyReads: ['decided', 'submitted'],
   scenarios: [
     {
       name: 'threeProcesses',

@@ -403,6 +403,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
         ),
     },
   ],
+  propertyReads: ['learned', 'myValue'],
   scenarios: [
     {
       name: 'duel',

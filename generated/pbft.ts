@@ -2256,6 +2256,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         ),
     },
   ],
+  propertyReads: ['done', 'executed', 'sent'],
   scenarios: [
     {
       name: 'twoRequests',

@@ -994,6 +994,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
         ),
     },
   ],
+  propertyReads: ['applied', 'commitIndex', 'commitTerm', 'currentTerm', 'log', 'serverState', 'submitted'],
   scenarios: [
     {
       name: 'threeServers',

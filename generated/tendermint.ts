@@ -1539,6 +1539,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
         ),
     },
   ],
+  propertyReads: ['decision'],
   scenarios: [
     {
       name: 'twoHeights',

@@ -480,6 +480,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
           rio.every(view.role('Participant'), (q) => view.state(q).vote === 'yes')),
     },
   ],
+  propertyReads: ['decision', 'ownVote', 'vote'],
   scenarios: [
     {
       name: 'commitOrAbort',

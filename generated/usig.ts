@@ -117,5 +117,6 @@ export const USIG: rio.ProtocolModule<USIGParams, USIGState> = {
         ),
     },
   ],
+  propertyReads: ['counter', 'issued', 'reissued'],
   scenarios: [],
 };

@@ -25,6 +25,8 @@ export interface ExploreArgs {
   readonly dfs: boolean;
   readonly exact: boolean;
   readonly symmetry: boolean;
+  /** Leave out messages guards reject for good while a variable never decreases (default true). */
+  readonly stale?: boolean;
   readonly trace?: string;
   readonly json: boolean;
 }
@@ -54,7 +56,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   const progress = terminalProgress(!args.json && process.stderr.isTTY === true);
   const result: ExploreResult = explore({
     module, params, byzantine, crashes, workload, values: args.values, lossy: args.lossy,
-    search: args.dfs ? 'dfs' : 'bfs', maxStates: args.maxStates, maxDepth: args.maxDepth, timeLimitMs: args.timeLimit * 1000, exact: args.exact, symmetry: args.symmetry,
+    search: args.dfs ? 'dfs' : 'bfs', maxStates: args.maxStates, maxDepth: args.maxDepth, timeLimitMs: args.timeLimit * 1000, exact: args.exact, symmetry: args.symmetry, staleMessages: args.stale !== false,
     ...(maxTimeouts === undefined ? {} : { maxTimeouts }),
     onProgress: (p) => progress.update(`${p.states} states, queue ${p.queue}, depth ${p.depth}, ${Math.round(p.states / Math.max(p.elapsedMs / 1000, 1e-3))} states/s, ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`),
   });
@@ -88,6 +90,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
       ...(result.violation === undefined ? {} : { property: result.violation.property, counterexample: result.counterexample }),
       ...(tracePath === undefined ? {} : { trace: tracePath }), fingerprints: args.exact ? 'exact' : '64-bit',
       symmetry: s.applied ? { applied: true, classes: s.classes, renamings: s.renamings, factor: Number(s.factor.toFixed(3)) } : { applied: false, reason: s.reason },
+      staleVariables: result.staleVariables, decreasingVariables: result.decreasingVariables,
     }, null, 2));
   } else {
     io.out(`rio explore ${specFile} (${module.name})`);
@@ -108,6 +111,8 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
     io.out(`${result.complete ? `fully explored${within}` : `NOT fully explored (cut by ${cut})`}: ${result.states} distinct states, ${result.transitions} transitions, depth ${result.maxDepthReached}, ${(result.elapsedMs / 1000).toFixed(1)} s, ${Math.round(result.states / Math.max(result.elapsedMs / 1000, 1e-3))} states/s`);
     if (s.applied) io.out(`symmetry reduction factor: ${s.factor.toFixed(2)} (the states the search would have visited without it, ${Math.round(s.factor * result.states)}, over those it visited${result.complete ? '' : '; the search was cut, so this is for the explored part'})`);
     io.out(`state identity: ${args.exact ? 'exact encodings' : `64-bit fingerprints (collision probability about ${(result.states * result.states / 2 ** 65).toExponential(1)}; --exact to rule it out)`}; messages no rule will read again are left out (docs/explore.md)`);
+    if (result.staleVariables.length > 0) io.out(`  also left out: messages a guard rejects for good while ${result.staleVariables.join(', ')} never decrease${result.staleVariables.length === 1 ? 's' : ''} (checked on every step; --no-stale to keep them)`);
+    if (result.decreasingVariables.length > 0) io.out(`  ${result.decreasingVariables.join(', ')} decreased in some step, so messages their guards reject were kept (the search started again)`);
     if (result.deadlocks > 0) io.out(`warning: ${result.deadlocks} final state${result.deadlocks === 1 ? '' : 's'} where an eventually-property does not hold (nothing can happen, yet a process awaits progress)`);
     if (result.verdict === 'ok') io.out(`ok: every always-property held in every explored state: ${module.properties.filter((p) => p.kind === 'always').map((p) => p.name).join(', ') || 'none declared'}`);
   }

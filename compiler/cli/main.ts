@@ -111,6 +111,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('dfs', { describe: 'depth-first search (default: breadth-first, shortest counterexamples)', type: 'boolean', default: false })
           .option('exact', { describe: 'identify states by their full encoding, not a 64-bit fingerprint', type: 'boolean', default: false })
           .option('symmetry', { describe: 'symmetry reduction over interchangeable processes', type: 'boolean', default: true })
+          .option('stale', { describe: "leave out messages a guard rejects for good while a variable never decreases (checked on every step; --no-stale to keep them)", type: 'boolean', default: true })
           .option('trace', { describe: 'write a counterexample trace to this file', type: 'string' })
           .option('json', { describe: 'print one JSON result object', type: 'boolean', default: false })
           .example('rio explore specs/bracha-broadcast.rio --max-states 100000', 'Bracha with n=4, f=1 (one Byzantine process)'),
@@ -122,7 +123,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             ...(args.scenario === undefined ? {} : { scenario: args.scenario }), requests: args.request, values: args.values,
             ...(args.byzantine === undefined ? {} : { byzantine: args.byzantine }), ...(args.crashes === undefined ? {} : { crashes: args.crashes }),
             lossy: args.lossy, maxStates: args['max-states'], maxDepth: args['max-depth'], timeLimit: args['time-limit'], dfs: args.dfs,
-            maxTimeouts: args['max-timeouts'], exact: args.exact, symmetry: args.symmetry, ...(args.trace === undefined ? {} : { trace: args.trace }), json: args.json,
+            maxTimeouts: args['max-timeouts'], exact: args.exact, symmetry: args.symmetry, stale: args.stale, ...(args.trace === undefined ? {} : { trace: args.trace }), json: args.json,
           },
           io,
         );

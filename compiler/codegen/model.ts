@@ -611,9 +611,21 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     return `{ alias: ${JSON.stringify(m.decl.alias.text)}, keyed: ${m.decl.key !== undefined}, protocol: () => ${childName}, params: (params, ${keyName}) => ({ ${args.join(', ')} }) }`;
   });
   void kebab;
+  /**
+   * The state variables the properties read (`view.state(p).x`), for the model checker to
+   * leave the others out for crashed processes; undefined when the properties pass the view
+   * or a process's state along some other way.
+   */
+  let propertyReads: Set<string> | undefined = new Set<string>();
   const properties = p.properties.map((prop) => {
     const env = envFor('property');
-    return `{ name: ${JSON.stringify(prop.name.text)}, kind: '${prop.temporal}', source: ${JSON.stringify(h.where(prop.span))}, holds: (params, view) => ${expr(env, prop.body)} }`;
+    const body = expr(env, prop.body);
+    const uses = body.match(/\bview\b/g)?.length ?? 0;
+    const other = body.match(/\bview\.(processes|correct|role\(|indications\()/g)?.length ?? 0;
+    const reads = [...body.matchAll(/\bview\.state\((?:[^()]|\([^()]*\))*\)\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!);
+    if (propertyReads !== undefined && uses === other + reads.length) for (const r of reads) propertyReads.add(r);
+    else propertyReads = undefined;
+    return `{ name: ${JSON.stringify(prop.name.text)}, kind: '${prop.temporal}', source: ${JSON.stringify(h.where(prop.span))}, holds: (params, view) => ${body} }`;
   });
   const scenarios = p.scenarios.map((sc) => {
     const env = staticEnv();
@@ -677,7 +689,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     initialState: (${/\bparams\b/.test(initFields.join()) || /\brole\b/.test(initFields.join()) ? 'params' : '_params'}${/\brole\b/.test(initFields.join()) ? ', _self, role' : ''}) => ({ ${initFields.join(', ')} }),
     rules: [${ruleEntries.join(',\n')}],${validity.length === 0 ? '' : `\n    validity: { ${validity.join(',\n')} },`}
     modules: [${modules.join(', ')}],
-    properties: [${properties.join(',\n')}],
+    properties: [${properties.join(',\n')}],${propertyReads === undefined ? '' : `\n    propertyReads: [${[...propertyReads].sort().map((r) => JSON.stringify(r)).join(', ')}],`}
     scenarios: [${scenarios.join(',\n')}],
   }`;
   out.push({

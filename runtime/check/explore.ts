@@ -160,6 +160,9 @@ class Decreased extends Error {
   }
 }
 
+/** `Role.variable`, or `variable` in a protocol without roles. */
+const qualified = (role: string, variable: string) => (role === '' ? variable : `${role}.${variable}`);
+
 /** Explores the state space of one configuration. */
 export function explore(config: ExploreConfig): ExploreResult {
   const started = Date.now();
@@ -181,7 +184,7 @@ export function explore(config: ExploreConfig): ExploreResult {
     } catch (error) {
       if (!(error instanceof Decreased)) throw error;
       rising.get(error.role)!.delete(error.variable);
-      decreasing.push(`${error.role}.${error.variable}`);
+      decreasing.push(qualified(error.role, error.variable));
     }
   }
 }
@@ -192,12 +195,22 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
   const world = new World(config.module, config.params, { byzantine: config.byzantine, dropToByzantine: true });
   /** The variables of p's role assumed never to decrease. */
   const risingAt = world.processes.map((p) => rising.get(world.replica(p)?.role ?? ''));
-  const ignoredAt = (p: Process) => (ignoring ? world.ignoredAt(p, risingAt[p]) : undefined);
+  /**
+   * A crashed process never steps again (crash–stop): what it received, the records of what
+   * its rules fired for, the messages in flight to it, and the variables no property reads
+   * change nothing any more.
+   */
+  const crashedIgnored: Ignored = {
+    types: new Set(config.module.messages.map((m) => m.name)), rules: new Set(config.module.rules.map((r) => r.name)), stale: () => true, staleFired: () => true,
+    ...(config.module.propertyReads === undefined ? {} : { vars: new Set(config.module.propertyReads) }),
+  };
+  const ignoredAt = (p: Process) => (!ignoring ? undefined : world.isCrashed(p) ? crashedIgnored : world.ignoredAt(p, risingAt[p]));
   /** What each process's part of a snapshot leaves out, per replica snapshot. */
   const ignoredCache = new WeakMap<ReplicaState, Ignored>();
   const ignoredIn = (w: WorldState): (Ignored | undefined)[] =>
     w.replicas.map((s, p) => {
       if (!ignoring || s === null) return undefined;
+      if (w.crashed.includes(p)) return crashedIgnored;
       let ignored = ignoredCache.get(s);
       if (ignored === undefined) ignoredCache.set(s, (ignored = world.replica(p)!.ignoredFor(s.vars, risingAt[p])));
       return ignored;
@@ -433,7 +446,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     }
     const builders = w.replicas.map((s, p) => {
       const b = new PrintBuilder();
-      if (classOf.has(p)) b.add(s === null ? CRASHED : abstractReplicaPrint(s, ignored[p]));
+      if (classOf.has(p)) b.add(s === null ? CRASHED : abstractReplicaPrint(asIdentified(w, s, p), ignored[p]));
       return b;
     });
     for (const [from, to, m, copies] of Object.values(w.inFlight)) {
@@ -522,11 +535,27 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
   const renameIndication = (m: Tagged, r: Renaming) => renamer.indication(m, r);
   const messagePrint = (m: Wire, r: Renaming, key = keyOf(r)): Print => taggedPrint(m as Tagged, r, key, renameMessage);
   const CRASHED: Print = { hi: 0x2d2d2d2d, lo: 0x2d2d2d2d };
+  /**
+   * The replica state that identifies process p: a crashed process's without what it
+   * received or fired for (a distinct object, so the print caches keyed by replica states
+   * never give a crashed process the print of its state from before the crash).
+   */
+  const crashedStates = new WeakMap<ReplicaState, ReplicaState>();
+  const asIdentified = (w: WorldState, s: ReplicaState, p: Process): ReplicaState => {
+    if (!ignoring || !w.crashed.includes(p)) return s;
+    let kept = crashedStates.get(s);
+    if (kept === undefined) {
+      const only = crashedIgnored.vars;
+      const vars = only === undefined ? s.vars : Object.fromEntries(Object.entries(s.vars).filter(([name]) => only.has(name)));
+      crashedStates.set(s, (kept = { vars, received: new Map(), fired: {}, armed: s.armed, children: s.children }));
+    }
+    return kept;
+  };
   const renamedPrint = (w: WorldState, extra: Extra, r: Renaming, ignored: readonly (Ignored | undefined)[]): Print => {
     const key = keyOf(r);
     const builder = new PrintBuilder();
     const byPosition = new Array<Print>(w.replicas.length);
-    w.replicas.forEach((s, p) => (byPosition[r[p]!] = s === null ? CRASHED : replicaPrint(s, r, key, ignored[p])));
+    w.replicas.forEach((s, p) => (byPosition[r[p]!] = s === null ? CRASHED : replicaPrint(asIdentified(w, s, p), r, key, ignored[p])));
     for (const print of byPosition) builder.add(print);
     for (const [from, to, m, copies] of Object.values(w.inFlight)) {
       if (leavesOut(ignored[to], from, m)) continue;
@@ -679,7 +708,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     verdict, states: visitedCount(), transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
     ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable, timeoutsBounded,
     stateBytes: (config.exact ? 0 : visitedPrints.bytes) + parents.bytes + moveIndices.bytes,
-    staleVariables: [...rising].flatMap(([role, vars]) => [...vars].map((v) => `${role}.${v}`)).sort(),
+    staleVariables: [...rising].flatMap(([role, vars]) => [...vars].map((v) => qualified(role, v))).sort(),
     symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visitedCount() },
     ...extra,
   });
@@ -733,10 +762,11 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
         // Only the process the event happened at changed; the others keep their encodings.
         const at = event.kind === 'deliver' ? event.to : 'process' in event ? event.process : -1;
         const assumed = at < 0 ? undefined : risingAt[at];
-        if (assumed !== undefined && event.kind !== 'crash') {
-          const before = node.world.replicas[at]?.vars;
-          const after = world.replica(at)!.vars as Record<string, Data>;
-          for (const v of assumed) if (before !== undefined && (after[v] as number) < (before[v] as number)) throw new Decreased(world.replica(at)!.role ?? '', v);
+        const stepped = at < 0 ? null : world.replica(at);
+        const before = at < 0 ? undefined : node.world.replicas[at]?.vars;
+        if (assumed !== undefined && stepped !== null && before !== undefined && event.kind !== 'crash') {
+          const after = stepped.vars as Record<string, Data>;
+          for (const v of assumed) if ((after[v] as number) < (before[v] as number)) throw new Decreased(stepped.role ?? '', v);
         }
         const ignored = at < 0 ? node.ignored : node.ignored.map((x, p) => (p === at ? ignoredAt(p) : x));
         const encodings = !usesEncodings || at < 0 ? node.encodings : node.encodings!.map((e, p) => (p === at ? world.encodeReplica(p, ignored[p]) : e));

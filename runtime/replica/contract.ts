@@ -224,5 +224,7 @@ export interface ProtocolModule<P, S> {
   readonly validity?: Readonly<Record<string, (ctx: RuleContext<P>, state: S, message: any, sender: Process) => boolean>>;
   readonly modules: readonly ModuleUse<P>[];
   readonly properties: readonly PropertyDesc<P, S>[];
+  /** The state variables the properties read, when the compiler could tell (the model checker leaves the others out for crashed processes). */
+  readonly propertyReads?: readonly string[];
   readonly scenarios: readonly ScenarioDesc<P>[];
 }

@@ -38,6 +38,8 @@ export interface Ignored {
   readonly types: ReadonlySet<string>;
   readonly rules: ReadonlySet<string>;
   readonly stale?: (from: Process, message: Wire) => boolean;
+  /** Only these variables count (a crashed process's: those the properties read). */
+  readonly vars?: ReadonlySet<string>;
   /** Whether a rule's record that it fired for a binding (`ReplicaState.fired`) no longer matters. */
   readonly staleFired?: (rule: string, key: string) => boolean;
 }

@@ -454,7 +454,7 @@ export function withoutStale(s: ReplicaState, ignored: Ignored | undefined): { r
   const stale = ignored?.stale;
   const staleFired = ignored?.staleFired;
   if (ignored === undefined || stale === undefined || staleFired === undefined) return { state: s, ignored };
-  const rest: Ignored = { types: ignored.types, rules: ignored.rules };
+  const rest: Ignored = { types: ignored.types, rules: ignored.rules, ...(ignored.vars === undefined ? {} : { vars: ignored.vars }) };
   let received: Map<string, Map<string, ReceivedCopies>> | undefined;
   for (const [type, byEncoding] of s.received) {
     if (ignored.types.has(type)) continue;
@@ -476,7 +476,8 @@ export function withoutStale(s: ReplicaState, ignored: Ignored | undefined): { r
 
 /** The compact canonical encoding of one replica's state (as `World.encodeReplica`). */
 export function encodeReplicaState(s: ReplicaState, ignored?: Ignored): string {
-  let out = encode({ ...s.vars });
+  const only = ignored?.vars;
+  let out = encode(only === undefined ? { ...s.vars } : Object.fromEntries(Object.entries(s.vars).filter(([name]) => only.has(name))));
   for (const type of [...s.received.keys()].sort()) {
     if (ignored?.types.has(type) === true) continue;
     const bySender = new Map<string, string[]>();
