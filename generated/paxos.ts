@@ -131,15 +131,16 @@ export function onReceivingPrepare(
 export function onReceivingAccept(
   ctx: PaxosContext,
   state: PaxosState,
-  { b, v }: { readonly b: rio.Nat; readonly v: rio.Value; readonly p: rio.Process },
+  { b, v, p }: { readonly b: rio.Nat; readonly v: rio.Value; readonly p: rio.Process },
 ): void {
   state.promised = b;
   state.acceptedBallot = b;
   state.acceptedValue = v;
-  ctx.broadcast({ type: 'ACCEPTED', b, v }, rio.union(ctx.role('Learner'), ctx.role('Proposer')));
+  ctx.broadcast({ type: 'ACCEPTED', b, v }, ctx.role('Learner'));
+  ctx.send(p, { type: 'ACCEPTED', b, v });
 }
 
-/** `upon receiving ACCEPTED(b, v) from a majority of Acceptor when learned = none` (specs/paxos.rio:113) */
+/** `upon receiving ACCEPTED(b, v) from a majority of Acceptor when learned = none` (specs/paxos.rio:114) */
 export function onReceivingAcceptedFromMajority2(
   ctx: PaxosContext,
   state: PaxosState,
@@ -153,7 +154,7 @@ export function onReceivingAcceptedFromMajority2(
 export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
   name: 'Paxos',
   source: 'specs/paxos.rio',
-  sourceHash: '80b516dd1a2441fe',
+  sourceHash: '4f3f6bf47497a654',
   parameters: [
     { name: 'proposers', type: { kind: 'nat' } },
     { name: 'acceptors', type: { kind: 'nat' } },
@@ -353,7 +354,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
     }),
     rio.onReceive<PaxosParams, PaxosState, AcceptedMessage, { readonly b: rio.Nat; readonly v: rio.Value }>({
       name: 'onReceivingAcceptedFromMajority2',
-      source: 'specs/paxos.rio:113',
+      source: 'specs/paxos.rio:114',
       role: 'Learner',
       message: 'ACCEPTED',
       quorum: {
@@ -379,7 +380,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/paxos.rio:118',
+      source: 'specs/paxos.rio:119',
       holds: (params, view) =>
         rio.every(view.role('Learner'), (p) =>
           rio.every(
@@ -393,7 +394,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/paxos.rio:123',
+      source: 'specs/paxos.rio:124',
       holds: (params, view) =>
         rio.every(
           view.role('Learner'),

@@ -71,7 +71,9 @@ describe('specs/raft.rio holds its properties', () => {
     });
     expect(result.verdict).toBe('ok');
     expect(result.complete).toBe(true);
-    expect(result.states).toBe(18_166);
+    // Messages with a term below currentTerm, which only ever grows, are left out (docs/explore.md).
+    expect(result.staleVariables).toEqual(['currentTerm']);
+    expect(result.states).toBe(14_210);
   });
 });
 
