@@ -578,14 +578,19 @@ export class Replica<P = any, S = any> {
     const staleFired = (name: string, key: string): boolean => {
       const rule = (this.rulesByName ??= new Map(this.rulesFor.map((r) => [r.name, r]))).get(name);
       if (rule === undefined || rule.event !== 'receive' || rule.staleWhen === undefined) return false;
-      const text = rule.quorum.kind === 'single' ? key.slice(0, key.lastIndexOf('|')) : key;
-      let binding: unknown;
-      try {
-        binding = JSON.parse(text);
-      } catch {
-        return false;
+      const bindings = (this.firedBindings ??= new Map());
+      const cacheKey = rule.quorum.kind === 'single' ? `s${key}` : `c${key}`;
+      let binding = bindings.get(cacheKey);
+      if (binding === undefined) {
+        const text = rule.quorum.kind === 'single' ? key.slice(0, key.lastIndexOf('|')) : key;
+        try {
+          binding = JSON.parse(text) as unknown;
+        } catch {
+          binding = null; // not a plain encoding: never judged stale
+        }
+        bindings.set(cacheKey, binding);
       }
-      return rule.staleWhen.some((e) => rising.has(e.variable) && e.when(binding, vars));
+      return binding !== null && rule.staleWhen.some((e) => rising.has(e.variable) && e.when(binding, vars));
     };
     return { ...byType, stale, staleFired };
   }
@@ -608,6 +613,8 @@ export class Replica<P = any, S = any> {
     return ignored;
   }
   private rulesByName: Map<string, RuleDesc<P, S>> | undefined;
+  /** Fired keys (`ReplicaState.fired`) decoded back into bindings, for `staleFired`. */
+  private firedBindings: Map<string, unknown> | undefined;
   /** `ignoredFor` results by which receive rules stopped (few combinations occur). */
   private ignoredByMask: Map<string, Ignored> | undefined;
 
