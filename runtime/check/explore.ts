@@ -212,7 +212,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
       if (!ignoring || s === null) return undefined;
       if (w.crashed.includes(p)) return crashedIgnored;
       let ignored = ignoredCache.get(s);
-      if (ignored === undefined) ignoredCache.set(s, (ignored = world.replica(p)!.ignoredFor(s.vars, risingAt[p])));
+      if (ignored === undefined) ignoredCache.set(s, (ignored = world.replica(p)!.ignoredFor(s.vars, risingAt[p], s.fired)));
       return ignored;
     });
   // Processes start before anything else; a start that does something is a step of every

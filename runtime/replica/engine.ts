@@ -548,18 +548,21 @@ export class Replica<P = any, S = any> {
    * and the receive rules that stopped. Receiving such a message only stores it, so the
    * model checker leaves these messages, received or in flight, out of a state's identity.
    */
-  ignoredFor(vars: S, rising?: ReadonlySet<string>): Ignored {
+  ignoredFor(vars: S, rising?: ReadonlySet<string>, fired?: ReplicaState['fired']): Ignored {
     const ctx = (this.sharedContext ??= this.context());
     let mask = '';
     for (const rule of this.rulesFor) {
       if (rule.event === 'receive') mask += rule.stopsWhen !== undefined && rule.stopsWhen(ctx, vars) ? '1' : '0';
     }
     const byType = this.ignoredByMaskFor(mask);
-    if (rising === undefined || rising.size === 0 || !this.rulesFor.some((r) => r.event === 'receive' && r.staleWhen?.some((e) => rising.has(e.variable)))) return byType;
+    const risingRules = rising !== undefined && rising.size > 0 && this.rulesFor.some((r) => r.event === 'receive' && r.staleWhen?.some((e) => rising.has(e.variable)));
+    const firedRules = fired !== undefined && this.rulesFor.some((r) => r.event === 'receive' && (fired[r.name]?.length ?? 0) > 0);
+    if (!risingRules && !firedRules) return byType;
     /**
      * A message no live rule could read now, and none ever (given the `rising` variables never
      * decrease): every live rule reading its type either cannot bind it whatever the state
-     * (`staticBind`) or has a guard conjunct that is false for it for good.
+     * (`staticBind`), has a guard conjunct that is false for it for good, or already fired for
+     * its binding (a rule fires once per binding, and the record of it is never dropped).
      */
     const stale = (from: Process, message: Wire): boolean => {
       if (isEnvelope(message)) return false;
@@ -570,14 +573,17 @@ export class Replica<P = any, S = any> {
           if (rule.staticBind === true) continue;
           return false;
         }
-        if (rule.staleWhen?.some((e) => rising.has(e.variable) && e.when(binding, vars)) !== true) return false;
+        if (risingRules && rule.staleWhen?.some((e) => rising!.has(e.variable) && e.when(binding, vars)) === true) continue;
+        const done = fired?.[rule.name];
+        if (done !== undefined && done.length > 0 && includesSorted(done, flat(rule.quorum.kind === 'single' ? encodeOnce(binding) + '|' + from : encodeOnce(binding)))) continue;
+        return false;
       }
       return true;
     };
     // A fired record for a binding the guard rejects for good: it will never fire again anyway.
     const staleFired = (name: string, key: string): boolean => {
       const rule = (this.rulesByName ??= new Map(this.rulesFor.map((r) => [r.name, r]))).get(name);
-      if (rule === undefined || rule.event !== 'receive' || rule.staleWhen === undefined) return false;
+      if (!risingRules || rule === undefined || rule.event !== 'receive' || rule.staleWhen === undefined) return false;
       const bindings = (this.firedBindings ??= new Map());
       const cacheKey = rule.quorum.kind === 'single' ? `s${key}` : `c${key}`;
       let binding = bindings.get(cacheKey);
@@ -590,7 +596,7 @@ export class Replica<P = any, S = any> {
         }
         bindings.set(cacheKey, binding);
       }
-      return binding !== null && rule.staleWhen.some((e) => rising.has(e.variable) && e.when(binding, vars));
+      return binding !== null && rule.staleWhen.some((e) => rising!.has(e.variable) && e.when(binding, vars));
     };
     return { ...byType, stale, staleFired };
   }

@@ -409,7 +409,7 @@ export class World<P = any, S = any> {
   /** What process p could leave out of its encoding now (`Ignored`). */
   ignoredAt(p: Process, rising?: ReadonlySet<string>): Ignored | undefined {
     const r = this.replicas[p];
-    return r === null || r === undefined ? undefined : r.ignoredFor(r.vars, rising);
+    return r === null || r === undefined ? undefined : r.ignoredFor(r.vars, rising, r.state.fired);
   }
 
   /** A compact canonical encoding of everything but the replicas: network, timers, faults, indications. */
