@@ -18,9 +18,9 @@ export interface PBFTParams {
 export type Accepted = { readonly v: rio.Nat; readonly op: rio.Value | null; readonly sig: rio.Data };
 /** Record Exec. */
 export type Exec = { readonly op: rio.Value | null };
-/** Message `REQUEST(op: Value) when sender in Client` (specs/pbft.rio:49). */
+/** Message `REQUEST(op: Value) when sender in Client` (specs/pbft.rio:50). */
 export type RequestMessage = { readonly type: 'REQUEST'; readonly op: rio.Value };
-/** Message `PRE_PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)  // ⟨⟨PRE-PREPARE, v, n, d⟩σp, m⟩` (specs/pbft.rio:50). */
+/** Message `PRE_PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)  // ⟨⟨PRE-PREPARE, v, n, d⟩σp, m⟩` (specs/pbft.rio:51). */
 export type PrePrepareMessage = {
   readonly type: 'PRE_PREPARE';
   readonly v: rio.Nat;
@@ -28,7 +28,7 @@ export type PrePrepareMessage = {
   readonly op: rio.Value | null;
   readonly sig: rio.Data;
 };
-/** Message `PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)      // ⟨PREPARE, v, n, d, i⟩σi, from a backup` (specs/pbft.rio:52). */
+/** Message `PREPARE(v: Nat, s: Nat, op: Option[Value], sig: Signature)      // ⟨PREPARE, v, n, d, i⟩σi, from a backup` (specs/pbft.rio:53). */
 export type PrepareMessage = {
   readonly type: 'PREPARE';
   readonly v: rio.Nat;
@@ -36,23 +36,23 @@ export type PrepareMessage = {
   readonly op: rio.Value | null;
   readonly sig: rio.Data;
 };
-/** Message `COMMIT(v: Nat, s: Nat, op: Option[Value]) when sender in Replica` (specs/pbft.rio:54). */
+/** Message `COMMIT(v: Nat, s: Nat, op: Option[Value]) when sender in Replica` (specs/pbft.rio:55). */
 export type CommitMessage = {
   readonly type: 'COMMIT';
   readonly v: rio.Nat;
   readonly s: rio.Nat;
   readonly op: rio.Value | null;
 };
-/** Message `REPLY(s: Nat, op: Value) when sender in Replica` (specs/pbft.rio:55). */
-export type ReplyMessage = { readonly type: 'REPLY'; readonly s: rio.Nat; readonly op: rio.Value };
-/** Message `CHECKPOINT(s: Nat, d: Digest, sig: Signature)                   // ⟨CHECKPOINT, n, d, i⟩σi` (specs/pbft.rio:56). */
+/** Message `REPLY(s: Nat, op: Option[Value]) when sender in Replica` (specs/pbft.rio:56). */
+export type ReplyMessage = { readonly type: 'REPLY'; readonly s: rio.Nat; readonly op: rio.Value | null };
+/** Message `CHECKPOINT(s: Nat, d: Digest, sig: Signature)                   // ⟨CHECKPOINT, n, d, i⟩σi` (specs/pbft.rio:57). */
 export type CheckpointMessage = {
   readonly type: 'CHECKPOINT';
   readonly s: rio.Nat;
   readonly d: rio.Data;
   readonly sig: rio.Data;
 };
-/** Message `VIEW_CHANGE(v: Nat, h: Nat, d: Digest, c: Set[Vote], p: Set[Prepared], sig: Signature)  // ⟨VIEW-CHANGE, v+1, n, C, P, i⟩σi` (specs/pbft.rio:58). */
+/** Message `VIEW_CHANGE(v: Nat, h: Nat, d: Digest, c: Set[Vote], p: Set[Prepared], sig: Signature)  // ⟨VIEW-CHANGE, v+1, n, C, P, i⟩σi` (specs/pbft.rio:59). */
 export type ViewChangeMessage = {
   readonly type: 'VIEW_CHANGE';
   readonly v: rio.Nat;
@@ -64,7 +64,7 @@ export type ViewChangeMessage = {
   >;
   readonly sig: rio.Data;
 };
-/** Message `NEW_VIEW(v: Nat, vcs: Set[ViewChange], o: Set[Order])           // ⟨NEW-VIEW, v+1, V, O⟩σp` (specs/pbft.rio:60). */
+/** Message `NEW_VIEW(v: Nat, vcs: Set[ViewChange], o: Set[Order])           // ⟨NEW-VIEW, v+1, V, O⟩σp` (specs/pbft.rio:61). */
 export type NewViewMessage = {
   readonly type: 'NEW_VIEW';
   readonly v: rio.Nat;
@@ -82,7 +82,7 @@ export type NewViewMessage = {
   >;
   readonly o: rio.RSet<readonly [rio.Nat, rio.Value | null, rio.Data]>;
 };
-/** Message `STATE(s: Nat, d: Digest, c: Set[Vote], history: Set[Slot])      // state transfer of a stable checkpoint` (specs/pbft.rio:63). */
+/** Message `STATE(s: Nat, d: Digest, c: Set[Vote], history: Set[Slot])      // state transfer of a stable checkpoint` (specs/pbft.rio:64). */
 export type StateMessage = {
   readonly type: 'STATE';
   readonly s: rio.Nat;
@@ -111,6 +111,8 @@ export type ExecuteIndication = {
 };
 /** `indication result(op: Value)` (specs/pbft.rio:41). */
 export type ResultIndication = { readonly type: 'result'; readonly op: rio.Value };
+/** `indication learn(s: Nat, op: Option[Value])` (specs/pbft.rio:42). */
+export type LearnIndication = { readonly type: 'learn'; readonly s: rio.Nat; readonly op: rio.Value | null };
 
 /** The state of one PBFT process. */
 export interface PBFTState {
@@ -149,10 +151,12 @@ export interface PBFTState {
   >;
   sentO: rio.RSet<readonly [rio.Nat, rio.Value | null, rio.Data]>;
   executeReady: boolean;
+  timing: boolean;
   weakS: rio.Nat;
   weakCert: rio.RSet<readonly [rio.Process, rio.Data]>;
   sent: rio.RSet<rio.Value>;
   done: rio.RSet<rio.Value>;
+  learned: rio.Nat;
 }
 
 /** What rule bodies may do (send, broadcast, trigger, timers, choose). */
@@ -175,17 +179,17 @@ function pBFTRoleMembers(params: PBFTParams, role: string): rio.RSet<rio.Process
   return [];
 }
 
-/** `def voterOf(x: Vote): Process = x.1` (specs/pbft.rio:84) */
+/** `def voterOf(x: Vote): Process = x.1` (specs/pbft.rio:85) */
 export function voterOf(params: PBFTParams, x: readonly [rio.Process, rio.Data]): rio.Process {
   return x[0];
 }
 
-/** `def sigOf(x: Vote): Signature = x.2` (specs/pbft.rio:85) */
+/** `def sigOf(x: Vote): Signature = x.2` (specs/pbft.rio:86) */
 export function sigOf(params: PBFTParams, x: readonly [rio.Process, rio.Data]): rio.Data {
   return x[1];
 }
 
-/** `def pView(c: Prepared): Nat = c.1` (specs/pbft.rio:86) */
+/** `def pView(c: Prepared): Nat = c.1` (specs/pbft.rio:87) */
 export function pView(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -193,7 +197,7 @@ export function pView(
   return c[0];
 }
 
-/** `def pSeq(c: Prepared): Nat = c.2` (specs/pbft.rio:87) */
+/** `def pSeq(c: Prepared): Nat = c.2` (specs/pbft.rio:88) */
 export function pSeq(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -201,7 +205,7 @@ export function pSeq(
   return c[1];
 }
 
-/** `def pOp(c: Prepared): Option[Value] = c.3` (specs/pbft.rio:88) */
+/** `def pOp(c: Prepared): Option[Value] = c.3` (specs/pbft.rio:89) */
 export function pOp(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -209,7 +213,7 @@ export function pOp(
   return c[2];
 }
 
-/** `def pSig(c: Prepared): Signature = c.4` (specs/pbft.rio:89) */
+/** `def pSig(c: Prepared): Signature = c.4` (specs/pbft.rio:90) */
 export function pSig(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -217,7 +221,7 @@ export function pSig(
   return c[3];
 }
 
-/** `def pVotes(c: Prepared): Set[Vote] = c.5` (specs/pbft.rio:90) */
+/** `def pVotes(c: Prepared): Set[Vote] = c.5` (specs/pbft.rio:91) */
 export function pVotes(
   params: PBFTParams,
   c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
@@ -225,7 +229,7 @@ export function pVotes(
   return c[4];
 }
 
-/** `def vcSender(x: ViewChange): Process = x.1` (specs/pbft.rio:91) */
+/** `def vcSender(x: ViewChange): Process = x.1` (specs/pbft.rio:92) */
 export function vcSender(
   params: PBFTParams,
   x: readonly [
@@ -242,7 +246,7 @@ export function vcSender(
   return x[0];
 }
 
-/** `def vcH(x: ViewChange): Nat = x.2` (specs/pbft.rio:92) */
+/** `def vcH(x: ViewChange): Nat = x.2` (specs/pbft.rio:93) */
 export function vcH(
   params: PBFTParams,
   x: readonly [
@@ -259,7 +263,7 @@ export function vcH(
   return x[1];
 }
 
-/** `def vcD(x: ViewChange): Digest = x.3` (specs/pbft.rio:93) */
+/** `def vcD(x: ViewChange): Digest = x.3` (specs/pbft.rio:94) */
 export function vcD(
   params: PBFTParams,
   x: readonly [
@@ -276,7 +280,7 @@ export function vcD(
   return x[2];
 }
 
-/** `def vcC(x: ViewChange): Set[Vote] = x.4` (specs/pbft.rio:94) */
+/** `def vcC(x: ViewChange): Set[Vote] = x.4` (specs/pbft.rio:95) */
 export function vcC(
   params: PBFTParams,
   x: readonly [
@@ -293,7 +297,7 @@ export function vcC(
   return x[3];
 }
 
-/** `def vcP(x: ViewChange): Set[Prepared] = x.5` (specs/pbft.rio:95) */
+/** `def vcP(x: ViewChange): Set[Prepared] = x.5` (specs/pbft.rio:96) */
 export function vcP(
   params: PBFTParams,
   x: readonly [
@@ -312,7 +316,7 @@ export function vcP(
   return x[4];
 }
 
-/** `def vcSig(x: ViewChange): Signature = x.6` (specs/pbft.rio:96) */
+/** `def vcSig(x: ViewChange): Signature = x.6` (specs/pbft.rio:97) */
 export function vcSig(
   params: PBFTParams,
   x: readonly [
@@ -329,17 +333,17 @@ export function vcSig(
   return x[5];
 }
 
-/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:124) */
+/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:126) */
 export function primary(params: PBFTParams, v: rio.Nat): rio.Process {
   return rio.mod(v, params.n);
 }
 
-/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:125) */
+/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:127) */
 export function inWindow(ctx: PBFTContext, state: PBFTState, s: rio.Nat): boolean {
   return s > state.stable && s <= state.stable + ctx.params.window && s <= ctx.params.maxSeq;
 }
 
-/** `def history(s: Nat): Set[Slot] = { (k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:126) */
+/** `def history(s: Nat): Set[Slot] = { (k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:128) */
 export function history(
   ctx: PBFTContext,
   state: PBFTState,
@@ -351,17 +355,17 @@ export function history(
   );
 }
 
-/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:127) */
+/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:129) */
 export function digest(ctx: PBFTContext, state: PBFTState, s: rio.Nat): rio.Data {
   return ctx.crypto.hash(history(ctx, state, s));
 }
 
-/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:128) */
+/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:130) */
 export function viewTimeout(params: PBFTParams, v: rio.Nat): rio.Nat {
   return 100 * (v + 1);
 }
 
-/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:130) */
+/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:132) */
 export function validCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -383,7 +387,7 @@ export function validCheckpoint(
   );
 }
 
-/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:133) */
+/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:135) */
 export function validPrepared(
   ctx: PBFTContext,
   state: PBFTState,
@@ -416,7 +420,7 @@ export function validPrepared(
   );
 }
 
-/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:136) */
+/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:138) */
 export function validViewChange(
   ctx: PBFTContext,
   state: PBFTState,
@@ -450,7 +454,7 @@ export function validViewChange(
   );
 }
 
-/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { vcH(x) | x in vcs })` (specs/pbft.rio:140) */
+/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { vcH(x) | x in vcs })` (specs/pbft.rio:142) */
 export function minS(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -474,7 +478,7 @@ export function minS(
   );
 }
 
-/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { pSeq(c) | c in cs })` (specs/pbft.rio:141) */
+/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { pSeq(c) | c in cs })` (specs/pbft.rio:143) */
 export function maxS(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -501,7 +505,7 @@ export function maxS(
   );
 }
 
-/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:142) */
+/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:144) */
 export function chosen(
   params: PBFTParams,
   s: rio.Nat,
@@ -520,7 +524,7 @@ export function chosen(
     : null;
 }
 
-/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:144) */
+/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:146) */
 export function computeO(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -545,7 +549,7 @@ export function computeO(
   );
 }
 
-/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:347) */
+/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:377) */
 export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.union(
     rio.image(
@@ -562,7 +566,7 @@ export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value
   );
 }
 
-/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:348) */
+/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:378) */
 export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.image(
     rio.filter(
@@ -575,26 +579,35 @@ export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Va
   );
 }
 
-/** `upon start` (specs/pbft.rio:147) */
+/** `upon start` (specs/pbft.rio:149) */
 export function onStart(ctx: PBFTContext, state: PBFTState): void {
   if (ctx.params.resend > 0) {
     ctx.startTimer('Resend', [], ctx.params.resend);
   }
 }
 
-/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:154) */
+/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:158) */
 export function onReceivingRequest(
   ctx: PBFTContext,
   state: PBFTState,
   { op, c }: { readonly op: rio.Value; readonly c: rio.Process },
 ): void {
   state.requests = rio.union(state.requests, rio.setOf<rio.Value>([op]));
-  if (!rio.has(executedOps(ctx, state), op)) {
+  if (!rio.has(executedOps(ctx, state), op) && !state.timing) {
+    state.timing = true;
     ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
+  }
+
+  if (rio.has(executedOps(ctx, state), op)) {
+    for (const k of rio.keys(state.executed)) {
+      if (rio.equals(rio.lookup(state.executed, k, null), { op: op })) {
+        ctx.send(c, { type: 'REPLY', s: k, op });
+      }
+    }
   }
 }
 
-/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:160) */
+/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:169) */
 export function assign(
   ctx: PBFTContext,
   state: PBFTState,
@@ -618,7 +631,7 @@ export function assign(
   );
 }
 
-/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and verify(sig, p, (0, v, s, op)) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v)` (specs/pbft.rio:171) */
+/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v) and verify(sig, p, (0, v, s, op))` (specs/pbft.rio:182) */
 export function prePrepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -645,7 +658,7 @@ export function prePrepare(
   }
 }
 
-/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:180) */
+/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:191) */
 export function prepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -678,7 +691,7 @@ export function prepare(
   ctx.broadcast({ type: 'COMMIT', v, s, op }, ctx.role('Replica'));
 }
 
-/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:194) */
+/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:205) */
 export function commit(
   ctx: PBFTContext,
   state: PBFTState,
@@ -688,19 +701,17 @@ export function commit(
   state.executeReady = true;
 }
 
-/** `execute: upon executeReady` (specs/pbft.rio:200) */
+/** `execute: upon executeReady` (specs/pbft.rio:211) */
 export function execute(ctx: PBFTContext, state: PBFTState): void {
   state.executeReady = false;
+  const before = state.lastExec;
   for (const k of rio.keys(state.committed)) {
     if (k === state.lastExec + 1) {
       const o = rio.unwrap(rio.lookup(state.committed, k, null)).op;
       state.executed = rio.put(state.executed, k, { op: o });
       state.lastExec = k;
       ctx.indicate({ type: 'execute', s: k, op: o });
-      if (o !== null) {
-        ctx.broadcast({ type: 'REPLY', s: k, op: rio.unwrap(o) }, ctx.role('Client'));
-      }
-
+      ctx.broadcast({ type: 'REPLY', s: k, op: o }, ctx.role('Client'));
       if (rio.mod(k, ctx.params.checkpointEvery) === 0) {
         ctx.broadcast(
           {
@@ -717,10 +728,14 @@ export function execute(ctx: PBFTContext, state: PBFTState): void {
 
   if (rio.isSubset(state.requests, executedOps(ctx, state))) {
     ctx.cancelTimer('ViewTimer', [state.view]);
+    state.timing = false;
+  } else if (state.lastExec > before) {
+    state.timing = true;
+    ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
   }
 }
 
-/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:218) */
+/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:235) */
 export function stableCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -753,7 +768,7 @@ export function stableCheckpoint(
   );
 }
 
-/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:229) */
+/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:246) */
 export function weakCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -774,7 +789,7 @@ export function weakCheckpoint(
   );
 }
 
-/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ voterOf(x) | x in c and verify(sigOf(x), voterOf(x), (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:236) */
+/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ voterOf(x) | x in c and verify(sigOf(x), voterOf(x), (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:253) */
 export function stateTransfer(
   ctx: PBFTContext,
   state: PBFTState,
@@ -819,10 +834,11 @@ export function stateTransfer(
 
   if (rio.isSubset(state.requests, executedOps(ctx, state))) {
     ctx.cancelTimer('ViewTimer', [state.view]);
+    state.timing = false;
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:257) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:275) */
 export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { readonly v: rio.Nat }): void {
   state.view = state.view + 1;
   state.active = false;
@@ -852,10 +868,20 @@ export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { 
     },
     ctx.role('Replica'),
   );
+  state.timing = true;
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:267) */
+/** `upon timeout ViewTimer(v) when v = view and (view >= maxView or requests ⊆ executedOps())` (specs/pbft.rio:284) */
+export function onTimeoutViewTimer2(
+  ctx: PBFTContext,
+  state: PBFTState,
+  { v }: { readonly v: rio.Nat },
+): void {
+  state.timing = false;
+}
+
+/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:290) */
 export function joinViewChange(
   ctx: PBFTContext,
   state: PBFTState,
@@ -889,10 +915,11 @@ export function joinViewChange(
     },
     ctx.role('Replica'),
   );
+  state.timing = true;
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:278) */
+/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:302) */
 export function newView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -914,7 +941,7 @@ export function newView(
   ctx.broadcast({ type: 'NEW_VIEW', v, vcs: state.sentV, o: state.sentO }, ctx.role('Replica'));
 }
 
-/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:295) */
+/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:319) */
 export function enterView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -1001,12 +1028,16 @@ export function enterView(
     }
 
     if (!rio.isSubset(state.requests, executedOps(ctx, state))) {
+      state.timing = true;
       ctx.startTimer('ViewTimer', [v], viewTimeout(ctx.params, v));
+    } else {
+      ctx.cancelTimer('ViewTimer', [v]);
+      state.timing = false;
     }
   }
 }
 
-/** `upon timeout Resend` (specs/pbft.rio:316) */
+/** `upon timeout Resend` (specs/pbft.rio:344) */
 export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   for (const k of rio.keys(state.pp)) {
     const a = rio.unwrap(rio.lookup(state.pp, k, null));
@@ -1102,12 +1133,9 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   }
 
   for (const k of rio.keys(state.executed)) {
-    if (
-      rio.lookup(state.executed, k, null) !== null &&
-      rio.unwrap(rio.lookup(state.executed, k, null)).op !== null
-    ) {
+    if (rio.lookup(state.executed, k, null) !== null && k + ctx.params.window > state.stable) {
       ctx.broadcast(
-        { type: 'REPLY', s: k, op: rio.unwrap(rio.unwrap(rio.lookup(state.executed, k, null)).op) },
+        { type: 'REPLY', s: k, op: rio.unwrap(rio.lookup(state.executed, k, null)).op },
         ctx.role('Client'),
       );
     }
@@ -1116,35 +1144,45 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   ctx.startTimer('Resend', [], ctx.params.resend);
 }
 
-/** `upon invoke(op)` (specs/pbft.rio:360) */
+/** `upon invoke(op)` (specs/pbft.rio:398) */
 export function onInvoke(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   state.sent = rio.union(state.sent, rio.setOf<rio.Value>([op]));
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:365) */
+/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:403) */
 export function onTimeoutRetry(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon receiving REPLY(s, op) from f + 1 processes when op in sent and op not in done` (specs/pbft.rio:369) */
+/** `upon receiving REPLY(s, op) from f + 1 processes when op != none and get(op) in sent and get(op) not in done` (specs/pbft.rio:407) */
 export function onReceivingReplyFromQuorum(
   ctx: PBFTContext,
   state: PBFTState,
-  { op }: { readonly s: rio.Nat; readonly op: rio.Value },
+  { op }: { readonly s: rio.Nat; readonly op: rio.Value | null },
 ): void {
-  state.done = rio.union(state.done, rio.setOf<rio.Value>([op]));
-  ctx.cancelTimer('Retry', [op]);
-  ctx.indicate({ type: 'result', op });
+  state.done = rio.union(state.done, rio.setOf<rio.Value>([rio.unwrap(op)]));
+  ctx.cancelTimer('Retry', [rio.unwrap(op)]);
+  ctx.indicate({ type: 'result', op: rio.unwrap(op) });
+}
+
+/** `learnOrder: upon receiving REPLY(s, op) from f + 1 processes when s = learned + 1` (specs/pbft.rio:412) */
+export function learnOrder(
+  ctx: PBFTContext,
+  state: PBFTState,
+  { s, op }: { readonly s: rio.Nat; readonly op: rio.Value | null },
+): void {
+  state.learned = s;
+  ctx.indicate({ type: 'learn', s, op });
 }
 
 /** PBFT, compiled from specs/pbft.rio. */
 export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   name: 'PBFT',
   source: 'specs/pbft.rio',
-  sourceHash: '21d3458408339dcf',
+  sourceHash: '29ef6730d987c15a',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -1187,7 +1225,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       name: 'REPLY',
       fields: [
         { name: 's', type: { kind: 'nat' } },
-        { name: 'op', type: { kind: 'value' } },
+        { name: 'op', type: { kind: 'option', of: { kind: 'value' } } },
       ],
     },
     {
@@ -1322,6 +1360,13 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       ],
     },
     { name: 'result', fields: [{ name: 'op', type: { kind: 'value' } }] },
+    {
+      name: 'learn',
+      fields: [
+        { name: 's', type: { kind: 'nat' } },
+        { name: 'op', type: { kind: 'option', of: { kind: 'value' } } },
+      ],
+    },
   ],
   timers: [
     { name: 'ViewTimer', fields: [{ name: 'v', type: { kind: 'nat' } }] },
@@ -1364,10 +1409,11 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       'sentV',
       'sentO',
       'executeReady',
+      'timing',
       'weakS',
       'weakCert',
     ],
-    Client: ['sent', 'done'],
+    Client: ['sent', 'done', 'learned'],
   },
   stateTypes: {
     view: { kind: 'nat' },
@@ -1501,10 +1547,12 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       },
     },
     executeReady: { kind: 'bool' },
+    timing: { kind: 'bool' },
     weakS: { kind: 'nat' },
     weakCert: { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
     sent: { kind: 'set', of: { kind: 'value' } },
     done: { kind: 'set', of: { kind: 'value' } },
+    learned: { kind: 'nat' },
   },
   orderedProcesses: [],
   durableVariables: { Replica: [], Client: [] },
@@ -1526,22 +1574,24 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     sentV: [],
     sentO: [],
     executeReady: false,
+    timing: false,
     weakS: 0,
     weakCert: [],
     sent: [],
     done: [],
+    learned: 0,
   }),
   rules: [
     rio.onStart<PBFTParams, PBFTState>({
       name: 'onStart',
-      source: 'specs/pbft.rio:147',
+      source: 'specs/pbft.rio:149',
       role: 'Replica',
       body: onStart,
     }),
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'onReceivingRequest',
-        source: 'specs/pbft.rio:154',
+        source: 'specs/pbft.rio:158',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1559,7 +1609,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'assign',
-        source: 'specs/pbft.rio:160',
+        source: 'specs/pbft.rio:169',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1593,7 +1643,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'prePrepare',
-      source: 'specs/pbft.rio:171',
+      source: 'specs/pbft.rio:182',
       role: 'Replica',
       message: 'PRE_PREPARE',
       quorum: { kind: 'single' },
@@ -1619,11 +1669,11 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         v === state.view &&
         state.active &&
         p === primary(ctx.params, v) &&
-        ctx.crypto.verify(sig, p, [0, v, s, op] as const) &&
         inWindow(ctx, state, s) &&
         op !== null &&
         rio.has(state.requests, rio.unwrap(op)) &&
-        (rio.lookup(state.pp, s, null) === null || rio.unwrap(rio.lookup(state.pp, s, null)).v < v),
+        (rio.lookup(state.pp, s, null) === null || rio.unwrap(rio.lookup(state.pp, s, null)).v < v) &&
+        ctx.crypto.verify(sig, p, [0, v, s, op] as const),
       body: prePrepare,
     }),
     rio.onReceive<
@@ -1634,7 +1684,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<PrepareMessage>> }
     >({
       name: 'prepare',
-      source: 'specs/pbft.rio:180',
+      source: 'specs/pbft.rio:191',
       role: 'Replica',
       message: 'PREPARE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f },
@@ -1678,7 +1728,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly v: rio.Nat; readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'commit',
-      source: 'specs/pbft.rio:194',
+      source: 'specs/pbft.rio:205',
       role: 'Replica',
       message: 'COMMIT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1700,7 +1750,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onCondition<PBFTParams, PBFTState>({
       name: 'execute',
-      source: 'specs/pbft.rio:200',
+      source: 'specs/pbft.rio:211',
       role: 'Replica',
       condition: (ctx, state) => state.executeReady,
       body: execute,
@@ -1713,7 +1763,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'stableCheckpoint',
-      source: 'specs/pbft.rio:218',
+      source: 'specs/pbft.rio:235',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1747,7 +1797,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'weakCheckpoint',
-      source: 'specs/pbft.rio:229',
+      source: 'specs/pbft.rio:246',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1786,7 +1836,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'stateTransfer',
-      source: 'specs/pbft.rio:236',
+      source: 'specs/pbft.rio:253',
       role: 'Replica',
       message: 'STATE',
       quorum: { kind: 'single' },
@@ -1826,7 +1876,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/pbft.rio:257',
+      source: 'specs/pbft.rio:275',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1839,6 +1889,20 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         !rio.isSubset(state.requests, executedOps(ctx, state)),
       body: onTimeoutViewTimer,
     }),
+    rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
+      name: 'onTimeoutViewTimer2',
+      source: 'specs/pbft.rio:284',
+      role: 'Replica',
+      timer: 'ViewTimer',
+      bind: (args) => {
+        const v = args[0] as rio.Nat;
+        return { v };
+      },
+      guard: (ctx, state, { v }) =>
+        v === state.view &&
+        (state.view >= ctx.params.maxView || rio.isSubset(state.requests, executedOps(ctx, state))),
+      body: onTimeoutViewTimer2,
+    }),
     rio.onReceive<
       PBFTParams,
       PBFTState,
@@ -1847,7 +1911,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'joinViewChange',
-      source: 'specs/pbft.rio:267',
+      source: 'specs/pbft.rio:290',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1881,7 +1945,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'newView',
-      source: 'specs/pbft.rio:278',
+      source: 'specs/pbft.rio:302',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1940,7 +2004,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'enterView',
-      source: 'specs/pbft.rio:295',
+      source: 'specs/pbft.rio:319',
       role: 'Replica',
       message: 'NEW_VIEW',
       quorum: { kind: 'single' },
@@ -2008,7 +2072,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, {}>({
       name: 'onTimeoutResend',
-      source: 'specs/pbft.rio:316',
+      source: 'specs/pbft.rio:344',
       role: 'Replica',
       timer: 'Resend',
       bind: () => ({}),
@@ -2016,7 +2080,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onRequest<PBFTParams, PBFTState, InvokeRequest, { readonly op: rio.Value }>({
       name: 'onInvoke',
-      source: 'specs/pbft.rio:360',
+      source: 'specs/pbft.rio:398',
       role: 'Client',
       request: 'invoke',
       bind: (request) => {
@@ -2027,7 +2091,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly op: rio.Value }>({
       name: 'onTimeoutRetry',
-      source: 'specs/pbft.rio:365',
+      source: 'specs/pbft.rio:403',
       role: 'Client',
       timer: 'Retry',
       bind: (args) => {
@@ -2037,9 +2101,14 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       guard: (ctx, state, { op }) => !rio.has(state.done, op),
       body: onTimeoutRetry,
     }),
-    rio.onReceive<PBFTParams, PBFTState, ReplyMessage, { readonly s: rio.Nat; readonly op: rio.Value }>({
+    rio.onReceive<
+      PBFTParams,
+      PBFTState,
+      ReplyMessage,
+      { readonly s: rio.Nat; readonly op: rio.Value | null }
+    >({
       name: 'onReceivingReplyFromQuorum',
-      source: 'specs/pbft.rio:369',
+      source: 'specs/pbft.rio:407',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -2049,9 +2118,32 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         const op = message.op;
         return { s, op };
       },
-      bindingTypes: { s: { kind: 'nat' }, op: { kind: 'value' } },
-      guard: (ctx, state, { op }) => rio.has(state.sent, op) && !rio.has(state.done, op),
+      bindingTypes: { s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
+      guard: (ctx, state, { op }) =>
+        op !== null && rio.has(state.sent, rio.unwrap(op)) && !rio.has(state.done, rio.unwrap(op)),
       body: onReceivingReplyFromQuorum,
+    }),
+    rio.onReceive<
+      PBFTParams,
+      PBFTState,
+      ReplyMessage,
+      { readonly s: rio.Nat; readonly op: rio.Value | null }
+    >({
+      name: 'learnOrder',
+      source: 'specs/pbft.rio:412',
+      role: 'Client',
+      message: 'REPLY',
+      quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
+      staticBind: true,
+      bind: (message) => {
+        const s = message.s;
+        const op = message.op;
+        return { s, op };
+      },
+      pin: { fields: ['s'], values: (_ctx, state) => [state.learned + 1] },
+      bindingTypes: { s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
+      guard: (ctx, state, { s }) => s === state.learned + 1,
+      body: learnOrder,
     }),
   ],
   validity: {
@@ -2090,7 +2182,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/pbft.rio:377',
+      source: 'specs/pbft.rio:419',
       holds: (params, view) =>
         rio.every(view.role('Replica'), (p) =>
           rio.every(
@@ -2115,7 +2207,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/pbft.rio:384',
+      source: 'specs/pbft.rio:426',
       holds: (params, view) =>
         !rio.every(view.role('Client'), (c) => rio.has(view.correct, c)) ||
         rio.every(
@@ -2141,7 +2233,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'liveness',
       kind: 'eventually',
-      source: 'specs/pbft.rio:391',
+      source: 'specs/pbft.rio:433',
       holds: (params, view) =>
         rio.every(
           view.role('Client'),

@@ -1,7 +1,9 @@
 /**
- * What leaving out messages a guard rejects for good (`staleWhen`, docs/explore.md) saves,
- * side by side in one run: each configuration searched with the reduction off and on,
- * breadth-first, no symmetry reduction; states, transitions, seconds, verdicts and ratios.
+ * What leaving out messages no rule will read again saves (docs/explore.md), side by side in
+ * one run: each configuration searched telling every message apart (`deadMessages: 'keep'`),
+ * leaving out what stopped rules, crashed processes and rules that already fired would read,
+ * and leaving out as well what guards reject for good (`staleWhen`); breadth-first, no
+ * symmetry reduction; states, transitions, seconds, verdicts and ratios.
  *
  *     npm run build && node dist/bench/explore/stale.js [minutes per search]
  *
@@ -32,12 +34,15 @@ const configurations: [string, ExploreConfig][] = [
 
 console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}; at most ${minutes} min per search`);
 for (const [label, config] of configurations) {
-  const off = explore({ ...config, staleMessages: false });
-  const on = explore({ ...config, staleMessages: true });
-  const line = (name: string, r: typeof on) =>
+  const kept = explore({ ...config, deadMessages: 'keep' });
+  const dead = explore({ ...config, deadMessages: 'ignore', staleMessages: false });
+  const stale = explore({ ...config, deadMessages: 'ignore', staleMessages: true });
+  const line = (name: string, r: typeof stale) =>
     `  ${name}: ${r.states.toLocaleString('en-US')} states, ${r.transitions.toLocaleString('en-US')} transitions, ${(r.elapsedMs / 1000).toFixed(1)} s, ${r.complete ? 'complete' : `cut by ${r.cutBy}`}, ${r.verdict}`;
   console.log(label);
-  console.log(line('kept   ', off));
-  console.log(line('left out', on));
-  console.log(`  ratio: ${(off.states / on.states).toFixed(1)}x fewer states, ${(off.elapsedMs / Math.max(on.elapsedMs, 1)).toFixed(1)}x less time${off.complete && on.complete ? '' : ' (a search was cut: the ratio is of the explored parts)'}; assumed never to decrease: ${on.staleVariables.join(', ')}`);
+  console.log(line('every message told apart       ', kept));
+  console.log(line('messages no rule will read left out', dead));
+  console.log(line('... and those rejected for good ', stale));
+  const cut = kept.complete && dead.complete && stale.complete ? '' : ' (a search was cut: the ratios are of the explored parts)';
+  console.log(`  ratios: ${(kept.states / stale.states).toFixed(1)}x fewer states than telling every message apart, ${(dead.states / stale.states).toFixed(1)}x fewer than without staleWhen${cut}; assumed never to decrease: ${stale.staleVariables.join(', ')}`);
 }

@@ -24,6 +24,8 @@ import { loadForRun, runSetup, UsageError } from './simulate.js';
 import { decodeCommand, describeOp, encodeCommand, KEYS, VALUES, type KvOp } from '../../examples/kv/command.js';
 import type { KvOutcome } from '../../examples/kv/client.js';
 import { APPS, kvMismatch } from './start.js';
+import { kvProtocolOf } from '../../examples/kv/protocols.js';
+import { parseByzantineMode } from '../../runtime/net/byzantine.js';
 
 /**
  * As `rio simulate` sets up a run, except that `--request`s do not drop the first
@@ -64,6 +66,10 @@ export interface ClusterArgs {
   readonly app?: string;
   /** Key-value operations, 'put(3, 7) at 5 on 0' (the store's HTTP client runs them). */
   readonly kv: readonly string[];
+  /** Processes that play Byzantine: 'P:STRATEGY', e.g. '0:conflict(PRE_PREPARE+PREPARE)' (rio start --byzantine). */
+  readonly byzantine?: readonly string[];
+  /** Their seed (rio start --byzantine-seed). */
+  readonly byzantineSeed?: number;
 }
 
 type Action = { readonly at: number; readonly order: number } & (
@@ -100,10 +106,11 @@ function parseAt(flag: string, text: string, n: number): { process: number; at: 
   return { process, at: Number(m[2]) };
 }
 
-/** An `apply` of the key-value store with its command decoded: `apply(index=2, put(k3, 7))`. */
+/** An `apply` of the key-value store with its command decoded: `apply(index=2, put(k3, 7))` (PBFT's `execute` and `learn` too). */
 function showKv(event: Tagged): string {
-  if (event.type !== 'apply') return show(event);
-  return `apply(index=${String(event['index'])}, ${describeOp(decodeCommand(event['command'] as number).op)})`;
+  if (event.type === 'apply') return `apply(index=${String(event['index'])}, ${describeOp(decodeCommand(event['command'] as number).op)})`;
+  if ((event.type === 'execute' || event.type === 'learn') && typeof event['op'] === 'number') return `${event.type}(s=${String(event['s'])}, ${describeOp(decodeCommand(event['op']).op)})`;
+  return show(event);
 }
 
 /** `deliver(m=7)`: an event for people. */
@@ -133,6 +140,18 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
     const sized = module.parameters.filter((p) => p.type.kind === 'nat').map((p) => p.name);
     throw new UsageError(`--nodes ${args.nodes}, but the parameters give ${n} processes${sized.length > 0 ? ` (set them with --param, e.g. ${sized.map((s) => `${s}=...`).join(' ')})` : ''}`);
   }
+  const byzantine = new Map<number, string>();
+  for (const text of args.byzantine ?? []) {
+    const m = /^\s*(\d+)\s*:\s*(.+)$/.exec(text);
+    if (m === null) throw new UsageError(`--byzantine '${text}' must look like P:STRATEGY, e.g. '0:conflict(PRE_PREPARE+PREPARE)'`);
+    const p = Number(m[1]);
+    if (p >= n) throw new UsageError(`--byzantine '${text}': process ${p} does not exist (processes are 0..${n - 1})`);
+    if (byzantine.has(p)) throw new UsageError(`--byzantine: process ${p} is given twice`);
+    const mode = parseByzantineMode(module, m[2]!.trim());
+    if (typeof mode === 'string') throw new UsageError(mode);
+    byzantine.set(p, m[2]!.trim());
+  }
+  if (!Number.isInteger(args.byzantineSeed ?? 1)) throw new UsageError(`--byzantine-seed must be a whole number, not ${String(args.byzantineSeed)}`);
   let order = 0;
   const actions: Action[] = [
     ...setup.workload.map((w): Action => ({ kind: 'request', at: w.at, process: w.process, request: w.request, order: order++ })),
@@ -144,6 +163,14 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
     ...args.kills.map((k): Action => ({ kind: 'kill', ...parseAt('--kill', k, n), order: order++ })),
     ...args.restarts.map((k): Action => ({ kind: 'restart', ...parseAt('--restart', k, n), order: order++ })),
   ].sort((a, b) => a.at - b.at || a.order - b.order);
+  if (app === 'kv') {
+    const clients = Array.from({ length: n }, (_, p) => p).filter((p) => module.roleOf(setup.params as never, p) === 'Client');
+    for (const a of actions) {
+      if (a.kind !== 'kv') continue;
+      const binding = kvProtocolOf(module, module.roleOf(setup.params as never, a.process), clients);
+      if (typeof binding !== 'string' && binding.submit === undefined) throw new UsageError(`--kv '${describeOp(a.op)} ... on ${a.process}': ${binding.noSubmit}`);
+    }
+  }
   const lastAt = actions.reduce((m, a) => Math.max(m, a.at), 0);
   const durationMs = (args.duration ?? lastAt + 20) * args.tickMs;
 
@@ -177,7 +204,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
   const launch = (id: number) => {
     const node = launchNode({
       cli, spec: resolve(args.spec), config: configPath, id, logFile: join(dir, `node-${id}.log`),
-      extraArgs: ['--tick-ms', String(args.tickMs), ...(args.protocol === undefined ? [] : ['--protocol', args.protocol]), ...(app === undefined ? [] : ['--app', app])],
+      extraArgs: ['--tick-ms', String(args.tickMs), ...(args.protocol === undefined ? [] : ['--protocol', args.protocol]), ...(app === undefined ? [] : ['--app', app]), ...(byzantine.has(id) ? ['--byzantine', byzantine.get(id)!, '--byzantine-seed', String(args.byzantineSeed ?? 1)] : [])],
       onLog: (entry) => {
         if (args.verbose || entry['level'] === 'error' || (entry['level'] === 'warn' && entry['event'] !== 'handshake-refused')) io.err(JSON.stringify(entry));
       },
@@ -316,6 +343,7 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
     up: live.has(id),
     indications: delivered.filter((d) => d.process === id).map((d) => d.indication),
     counters: (status[id] as { counters?: unknown } | undefined)?.counters ?? null,
+    ...(byzantine.has(id) ? { byzantine: (status[id] as { byzantine?: unknown } | undefined)?.byzantine ?? byzantine.get(id)! } : {}),
     ...(app === 'kv' ? { store: stores[id] ?? null } : {}),
   }));
   if (args.json) {
@@ -326,7 +354,9 @@ export async function runCluster(args: ClusterArgs, io: Io): Promise<number> {
       const c = p.counters as Record<string, number> | null;
       const counts = c === null ? '' : `  (received ${c['received']}, sent ${c['sent']}, dropped ${c['droppedMalformed']! + c['droppedOversize']! + c['droppedIllTyped']!})`;
       const made = app === 'kv' ? `${p.indications.length} indication${p.indications.length === 1 ? '' : 's'}` : p.indications.map(show).join(' ') || '-';
-      io.out(`  p${p.process} ${p.up ? 'up  ' : 'down'} ${made}${counts}`);
+      const b = p.byzantine as { halves?: number[][]; corrupted?: number } | undefined;
+      const lies = b?.halves === undefined ? '' : ` (changed versions to ${b.halves[1]!.map((q) => `p${q}`).join(', ')}: ${b.corrupted} messages corrupted)`;
+      io.out(`  p${p.process} ${p.up ? 'up  ' : 'down'} ${made}${counts}${byzantine.has(p.process) ? `  Byzantine: ${byzantine.get(p.process)}${lies}` : ''}`);
     }
     if (app === 'kv') {
       const answered = kvDone.filter((d) => d.outcome.ok).length;

@@ -174,8 +174,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('listen', { describe: 'address to accept peers on (default: the node\'s host in the configuration)', type: 'string' })
           .option('http-port', { describe: 'API port (default: the configuration\'s); the API binds 127.0.0.1', type: 'number' })
           .option('log-level', { describe: 'least level logged', choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
-          .option('app', { describe: "an application to serve beside the API: kv (the replicated key-value store, under /kv; Raft or Multi-Paxos)", type: 'string' })
-          .example('rio start specs/bracha-broadcast.rio --config cluster/cluster.json --id 0', 'node 0 of the cluster'),
+          .option('app', { describe: "an application to serve beside the API: kv (the replicated key-value store, under /kv; Raft, Multi-Paxos or PBFT)", type: 'string' })
+          .option('byzantine', { describe: "play Byzantine: run the spec's replica and corrupt what it sends as the simulator's strategy does: conflict, withhold, stale, forge, optionally for some message types, e.g. 'conflict(PRE_PREPARE+PREPARE)'", type: 'string' })
+          .option('byzantine-seed', { describe: 'the seed that splits the other processes into halves (conflict) or picks the one still told (withhold)', type: 'number', default: 1 })
+          .example('rio start specs/bracha-broadcast.rio --config cluster/cluster.json --id 0', 'node 0 of the cluster')
+          .example("rio start specs/pbft.rio --config cluster/cluster.json --id 0 --app kv --byzantine 'conflict(PRE_PREPARE+PREPARE)'", 'an equivocating PBFT primary'),
       async (args) => {
         const { runStart } = await import('./start.js');
         exitCode = await runStart(
@@ -184,6 +187,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             ...(args.keys === undefined ? {} : { keyDir: args.keys }), ...(args.data === undefined ? {} : { data: args.data }), params: args.param,
             tickMs: args['tick-ms'], logLevel: args['log-level'], ...(args.listen === undefined ? {} : { listen: args.listen }),
             ...(args['http-port'] === undefined ? {} : { httpPort: args['http-port'] }), ...(args.app === undefined ? {} : { app: args.app }),
+            ...(args.byzantine === undefined ? {} : { byzantine: args.byzantine }), byzantineSeed: args['byzantine-seed'],
           },
           io,
         );
@@ -208,11 +212,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('json', { describe: 'print one JSON summary object', type: 'boolean', default: false })
           .option('keep', { describe: 'keep the keys, databases and logs (their folder is printed)', type: 'boolean', default: false })
           .option('verbose', { describe: 'print every process\'s log lines on stderr', type: 'boolean', default: false })
-          .option('app', { describe: 'an application every process serves: kv (the replicated key-value store; Raft or Multi-Paxos)', type: 'string' })
+          .option('app', { describe: 'an application every process serves: kv (the replicated key-value store; Raft, Multi-Paxos or PBFT)', type: 'string' })
+          .option('byzantine', { describe: "process P plays Byzantine with a strategy (see rio start --byzantine): 'P:conflict(PRE_PREPARE+PREPARE)' (repeatable)", type: 'string', array: true, default: [] as string[] })
+          .option('byzantine-seed', { describe: 'the seed of the Byzantine processes (rio start --byzantine-seed)', type: 'number', default: 1 })
           .option('kv', { describe: "a key-value operation, 'put(K, V) at TIME [on P]', 'get(K) ...', 'delete(K) ...', 'cas(K, EXPECTED, V) ...' (repeatable; implies --app kv)", type: 'string', array: true, default: [] as string[] })
           .example("rio cluster specs/bracha-broadcast.rio --nodes 4 --request 'broadcast(7) at 0 on 0'", 'Bracha on 4 local processes')
           .example("rio cluster specs/raft.rio --tick-ms 2 --kv 'put(3, 7) at 400 on 0' --kv 'get(3) at 450 on 1'", 'the key-value store replicated by Raft')
-          .example("rio cluster specs/bracha-broadcast.rio --nodes 4 --request 'broadcast(7) at 5' --kill 3@5", 'one process killed mid-run'),
+          .example("rio cluster specs/bracha-broadcast.rio --nodes 4 --request 'broadcast(7) at 5' --kill 3@5", 'one process killed mid-run')
+          .example("rio cluster specs/pbft.rio --tick-ms 2 --param clients=1 --byzantine '0:conflict(PRE_PREPARE+PREPARE)' --kv 'put(3, 7) at 50 on 4' --kv 'get(3) at 100 on 4'", 'the key-value store on PBFT, with an equivocating primary'),
       async (args) => {
         const { runCluster } = await import('./cluster.js');
         exitCode = await runCluster(
@@ -221,7 +228,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             params: args.param, ...(args.scenario === undefined ? {} : { scenario: args.scenario }), requests: args.request, kills: args.kill,
             restarts: args.restart, tickMs: args['tick-ms'], ...(args.duration === undefined ? {} : { duration: args.duration }),
             ...(args['until-each'] === undefined ? {} : { untilEach: args['until-each'] }), json: args.json,
-            keep: args.keep, verbose: args.verbose, ...(args.app === undefined ? {} : { app: args.app }), kv: args.kv,
+            keep: args.keep, verbose: args.verbose, ...(args.app === undefined ? {} : { app: args.app }), kv: args.kv, byzantine: args.byzantine, byzantineSeed: args['byzantine-seed'],
           },
           io,
         );

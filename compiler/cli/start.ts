@@ -9,6 +9,7 @@ import type { Data } from '../../runtime/replica/values.js';
 import { ConfigError, defaultKeyDir, readConfig, readNodeKeys, type ClusterConfig } from '../../runtime/net/config.js';
 import type { Io } from './io.js';
 import { loadForRun, runSetup, UsageError } from './simulate.js';
+import { kvProtocolOf } from '../../examples/kv/protocols.js';
 
 export interface StartArgs {
   readonly spec: string;
@@ -24,17 +25,18 @@ export interface StartArgs {
   readonly httpPort?: number;
   /** An application served beside the API: 'kv', the replicated key-value store (examples/kv). */
   readonly app?: string;
+  /** Play Byzantine with this strategy (runtime/net/byzantine.ts), e.g. 'conflict(PRE_PREPARE+PREPARE)'. */
+  readonly byzantine?: string;
+  readonly byzantineSeed?: number;
 }
 
 /** The applications `rio start --app` knows. */
 export const APPS = ['kv'] as const;
 
-/** Why `module` cannot carry the key-value store, or null when it can (Raft, Multi-Paxos). */
+/** Why `module` cannot carry the key-value store, or null when it can (Raft, Multi-Paxos, PBFT: examples/kv/protocols.ts). */
 export function kvMismatch(module: ProtocolModule<any, any>): string | null {
-  const submit = module.requests.find((r) => r.name === 'submit');
-  const apply = module.indications.find((i) => i.name === 'apply');
-  const fits = submit?.fields.length === 1 && apply?.fields.map((f) => f.name).join(',') === 'index,command';
-  return fits ? null : `--app kv needs a protocol with a request submit(command) and an indication apply(index, command), like specs/raft.rio and specs/multi-paxos.rio; ${module.name} has none`;
+  const fits = kvProtocolOf(module, undefined);
+  return typeof fits === 'string' ? fits : null;
 }
 
 /** The parameters of a cluster: the configuration's, then `--param`s over them. */
@@ -67,6 +69,14 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
     if (problem !== null) throw new UsageError(problem);
   }
   const params = clusterParams(loaded.module, loaded.specFile, config, args.params);
+  let byzantine: import('../../runtime/net/byzantine.js').ByzantineMode | undefined;
+  if (args.byzantine !== undefined) {
+    const { parseByzantineMode } = await import('../../runtime/net/byzantine.js');
+    const mode = parseByzantineMode(loaded.module, args.byzantine);
+    if (typeof mode === 'string') throw new UsageError(mode);
+    if (!Number.isInteger(args.byzantineSeed ?? 1)) throw new UsageError(`--byzantine-seed must be a whole number, not ${String(args.byzantineSeed)}`);
+    byzantine = mode;
+  }
   const keyDir = args.keyDir ?? defaultKeyDir(args.config, args.id);
   const keys = (() => {
     try {
@@ -88,6 +98,7 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
   try {
     host = new ProcessHost({
       module: loaded.module, params, config, self: args.id, keys, dataPath: args.data ?? join(keyDir, 'state.db'), log, tickMs: args.tickMs,
+      ...(byzantine === undefined ? {} : { byzantine: { ...byzantine, seed: args.byzantineSeed ?? 1 } }),
       listenHost: args.listen ?? node.host,
       onFatal: () => {
         process.exitCode = 1;
@@ -98,13 +109,13 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
     if ((error as Error).name === 'UsageError') throw error;
     throw new UsageError(`cannot start: ${(error as Error).message}`);
   }
-  const app = args.app === 'kv' ? new (await import('../../examples/kv/service.js')).KvService(host) : undefined;
+  const app = args.app === 'kv' ? await kvService(host, loaded.module, params) : undefined;
   const api = new ApiServer(host, log, app);
   try {
     await host.start();
     const port = await api.listen(args.httpPort ?? node.httpPort, node.httpHost ?? '127.0.0.1');
     // Whatever --log-level says: launchers wait for this line.
-    jsonLogger(args.id, 'debug').log('info', 'ready', { api: `http://${node.httpHost ?? '127.0.0.1'}:${port}`, app: args.app ?? null, peerPort: node.port, role: host.role ?? null, recovered: host.recovered });
+    jsonLogger(args.id, 'debug').log('info', 'ready', { api: `http://${node.httpHost ?? '127.0.0.1'}:${port}`, app: args.app ?? null, peerPort: node.port, role: host.role ?? null, recovered: host.recovered, ...(host.byzantine === undefined ? {} : { byzantine: { strategy: host.byzantine.adversary.strategy, types: host.byzantine.adversary.types, halves: host.byzantine.adversary.halves } }) });
   } catch (error) {
     await api.close().catch(() => {});
     await host.stop().catch(() => {});
@@ -130,4 +141,14 @@ export async function runStart(args: StartArgs, io: Io): Promise<number> {
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
   });
+}
+
+/** The key-value service on this process's protocol and role (kvMismatch has said it fits). */
+async function kvService(host: import('../../runtime/net/host.js').ProcessHost, module: ProtocolModule<any, any>, params: Record<string, Data>) {
+  const n = module.processCount(params as never);
+  const clients = Array.from({ length: n }, (_, p) => p).filter((p) => module.roleOf(params as never, p) === 'Client');
+  const protocol = kvProtocolOf(module, host.role, clients);
+  if (typeof protocol === 'string') throw new UsageError(protocol);
+  const { KvService } = await import('../../examples/kv/service.js');
+  return new KvService(host, 5_000, protocol);
 }

@@ -1,9 +1,9 @@
 /**
  * The replicated key-value store as a service of a real process (`rio start --app kv`): the
  * process's `KvReplica` consumes its protocol's `apply(index, command)` indications (Raft's
- * or Multi-Paxos's), and HTTP endpoints under /kv turn client operations into `submit`
- * requests and answer once this process has applied them, with the result its store
- * computed at that log index:
+ * or Multi-Paxos's; PBFT's, see protocols.ts), and HTTP endpoints under /kv turn client
+ * operations into `submit` requests and answer once this process has applied them, with the
+ * result its store computed at that log index:
  *
  *   GET    /kv/<key>       get       → {"id":…, "index":…, "result": value or null}
  *   PUT    /kv/<key>       put       body {"value": v}                  → result null
@@ -26,6 +26,7 @@ import type { ProcessHost } from '../../runtime/net/host.js';
 import { readJson, send, type ApiApp } from '../../runtime/net/http.js';
 import { describeOp, encodeCommand, KEYS, MAX_ID, VALUES, type KvOp, type KvResult } from './command.js';
 import { KvReplica } from './replica.js';
+import type { KvProtocol } from './protocols.js';
 
 /** Ids a client may choose; the process picks its own above. */
 export const CLIENT_ID_LIMIT = 2 ** 30;
@@ -49,10 +50,16 @@ export class KvService implements ApiApp {
   private readonly indexOf = new Map<number, number>();
   private readonly waiting = new Map<number, Waiter[]>();
 
-  constructor(private readonly host: ProcessHost, private readonly timeoutMs = 5_000) {
+  constructor(
+    private readonly host: ProcessHost,
+    private readonly timeoutMs = 5_000,
+    private readonly protocol: KvProtocol = { order: { indication: 'apply', index: 'index', command: 'command' }, submit: (command) => ({ type: 'submit', command }) },
+  ) {
+    const { indication: orderName, index, command } = protocol.order;
     host.subscribe(({ indication }) => {
-      if (indication.type !== 'apply') return;
-      const applied = this.replica.onApply(indication['index'] as number, indication['command'] as number);
+      if (indication.type !== orderName) return;
+      if (indication[command] === null) return; // a null request: no command at this index
+      const applied = this.replica.onApply(indication[index] as number, indication[command] as number);
       if (applied === undefined) return;
       this.appliedIndex = applied.index;
       const id = applied.command.id;
@@ -82,7 +89,7 @@ export class KvService implements ApiApp {
         },
       };
       this.waiting.set(id, [...(this.waiting.get(id) ?? []), waiter]);
-      this.host.request({ type: 'submit', command: encodeCommand({ id, op }) });
+      this.host.request(this.protocol.submit!(encodeCommand({ id, op })));
     });
   }
 
@@ -93,6 +100,7 @@ export class KvService implements ApiApp {
     }
     const m = /^\/kv\/([^/]+)(\/cas)?$/.exec(path);
     if (m === null) return send(res, 404, { error: `no such endpoint '${path}' (endpoints: ${this.endpoints})` });
+    if (this.protocol.submit === undefined) return send(res, 409, { error: this.protocol.noSubmit ?? 'this process takes no key-value operations' });
     const key = wholeIn(m[1]!, 0, KEYS - 1);
     if (key === undefined) return send(res, 404, { error: `no key '${m[1]}': keys are whole numbers 0..${KEYS - 1}` });
     const idText = url.searchParams.get('id');

@@ -38,6 +38,7 @@ import type { Chooser, Effect, Input, ProtocolModule, Tagged } from '../replica/
 import { realCrypto } from '../replica/crypto.js';
 import { Replica } from '../replica/engine.js';
 import { encode, SpecError, type Data } from '../replica/values.js';
+import { byzantineRole, type ByzantineMode, type ByzantineRole } from './byzantine.js';
 import type { ClusterConfig, NodeKeys } from './config.js';
 import type { Logger } from './log.js';
 import { DurableStore, StoreError } from './store.js';
@@ -64,6 +65,8 @@ export interface HostOptions {
    * releases nothing more (fail-stop); the caller should exit. Default: log only.
    */
   readonly onFatal?: (error: Error) => void;
+  /** Play Byzantine (byzantine.ts): the spec's replica, its sends corrupted by this strategy; halves drawn from `seed`. */
+  readonly byzantine?: ByzantineMode & { readonly seed: number };
 }
 
 /** An indication with its position in this process's log. */
@@ -97,6 +100,8 @@ export class ProcessHost {
   private readonly store: DurableStore;
   private readonly transport: Transport;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Set when this process plays Byzantine. */
+  readonly byzantine: ByzantineRole | undefined;
   private readonly log: Logger;
   private readonly limits: ValidationLimits;
   readonly indications: IndicationRecord[] = [];
@@ -127,7 +132,8 @@ export class ProcessHost {
     const { module, params, config, self, keys } = options;
     this.log = options.log;
     const crypto = realCrypto({ privateKeyPem: keys.signingKey, publicKeysPem: config.nodes.map((n) => n.signingKey), self });
-    this.replica = new Replica(module, params, self, { chooser: randomChooser, crypto });
+    this.byzantine = options.byzantine === undefined ? undefined : byzantineRole(module, params, self, options.byzantine, crypto, options.byzantine.seed);
+    this.replica = this.byzantine?.replica ?? new Replica(module, params, self, { chooser: randomChooser, crypto });
     this.role = this.replica.role;
     this.durable = module.durableVariables?.[this.role ?? ''] ?? [];
     this.limits = { processCount: module.processCount(params as never), maxDepth: 32 };
@@ -181,6 +187,7 @@ export class ProcessHost {
       return;
     }
     this.counters.received++;
+    this.byzantine?.adversary.observe(value as Tagged);
     try {
       this.step({ kind: 'receive', from, message: value as Tagged });
     } catch (error) {
@@ -305,6 +312,8 @@ export class ProcessHost {
             this.counters.received++;
             this.step({ kind: 'receive', from: this.options.self, message });
           });
+        } else if (this.byzantine !== undefined) {
+          for (const [to, message] of this.byzantine.adversary.route(0, effect.to, effect.message)) this.transport.send(to, message);
         } else {
           this.transport.send(effect.to, effect.message);
         }
@@ -345,10 +354,12 @@ export class ProcessHost {
   status(): {
     id: number; protocol: string; role: string | null; recovered: boolean; durable: readonly string[]; peersOut: PeerStats[];
     peersIn: number[]; refusedHandshakes: number; throttled: number; counters: Counters;
+    byzantine?: { strategy: string; types: readonly string[]; halves: readonly (readonly number[])[]; corrupted: number };
   } {
     return {
       id: this.options.self, protocol: this.options.module.name, role: this.role ?? null, recovered: this.recovered, durable: this.durable,
       peersOut: this.transport.stats(), peersIn: this.transport.connectedIn(), refusedHandshakes: this.transport.refusedHandshakes, throttled: this.transport.throttled, counters: { ...this.counters },
+      ...(this.byzantine === undefined ? {} : { byzantine: { strategy: this.byzantine.adversary.strategy, types: this.byzantine.adversary.types, halves: this.byzantine.adversary.halves, corrupted: this.byzantine.adversary.corrupted } }),
     };
   }
 

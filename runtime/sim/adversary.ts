@@ -30,15 +30,22 @@
  *
  * A strategy may be limited to some message types (`conflict(PRE_PREPARE)`); messages of
  * other types are sent as the protocol says.
+ *
+ * The same code drives a Byzantine process of a real cluster (runtime/net/byzantine.ts): there
+ * the shadow signs with the process's real key, and a `ShadowKey` that remembers what it
+ * signed lets it sign a changed payload again (a real signature does not show its payload).
  */
 import type { Chooser, EventDesc, ProtocolModule, Tagged, TypeDesc, Wire } from '../replica/contract.js';
-import { symbolicCrypto } from '../replica/crypto.js';
+import { symbolicCrypto, type Crypto } from '../replica/crypto.js';
 import { Replica, isEnvelope } from '../replica/engine.js';
 import type { Rng } from '../replica/rng.js';
 import { encode, setOf, type Data, type Process } from '../replica/values.js';
 
 export type ShadowStrategy = 'conflict' | 'twins' | 'withhold' | 'stale' | 'forge';
 export const shadowStrategies: readonly ShadowStrategy[] = ['conflict', 'twins', 'withhold', 'stale', 'forge'];
+
+/** How many corrupted versions of messages a shadow remembers (see `transform`). */
+const TRANSFORMED_LIMIT = 100_000;
 
 /** Does a value of this type hold a signature somewhere inside? */
 export function holdsSignature(t: TypeDesc): boolean {
@@ -66,6 +73,28 @@ interface SignatureData { readonly signer: Process; readonly of: string; readonl
 
 function isSignature(v: Data): v is SignatureData & Data {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Record<string, Data>)['of'] === 'string' && typeof (v as Record<string, Data>)['signer'] === 'number';
+}
+
+/** How a shadow signs, and how it finds what one of its own signatures signed. */
+export interface ShadowKey {
+  readonly crypto: Crypto;
+  /** The payload of a signature this process made, or undefined (another's, or not known). */
+  payloadOf(signature: Data): Data | undefined;
+}
+
+/** Symbolic signatures name their payload: the simulator's key. */
+export function symbolicKey(self: Process): ShadowKey {
+  return {
+    crypto: symbolicCrypto,
+    payloadOf: (sig) => {
+      if (!isSignature(sig) || sig.signer !== self) return undefined;
+      try {
+        return JSON.parse(sig.of) as Data;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /** The Byzantine side of one process: its shadow replicas and how it corrupts their messages. */
@@ -98,10 +127,12 @@ export class ShadowAdversary {
     private readonly processes: readonly Process[],
     private readonly values: number,
     private readonly rng: Rng,
+    /** The simulator's symbolic signatures unless told otherwise (a real process: its own key). */
+    private readonly key: ShadowKey = symbolicKey(self),
   ) {
     const chooser: Chooser = { choose: (count) => rng.below(count) };
     const count = strategy === 'twins' ? 2 : 1;
-    this.copies = Array.from({ length: count }, () => new Replica(module, params, self, { chooser, crypto: symbolicCrypto }));
+    this.copies = Array.from({ length: count }, () => new Replica(module, params, self, { chooser, crypto: key.crypto }));
     const order = [...correct];
     for (let i = order.length - 1; i > 0; i--) {
       const j = rng.below(i + 1);
@@ -175,13 +206,17 @@ export class ShadowAdversary {
     }
   }
 
-  /** The corrupted version of a message (the same one every time it is sent). */
+  /**
+   * The corrupted version of a message (the same one every time it is sent, among the last
+   * TRANSFORMED_LIMIT: a real process runs for long, a simulation never sends that many).
+   */
   private transform(message: Tagged): Tagged {
     const key = encode(message);
     let out = this.transformed.get(key);
     if (out === undefined) {
       out = this.corrupt(message);
       if (encode(out) !== key) this.corrupted++;
+      if (this.transformed.size >= TRANSFORMED_LIMIT) this.transformed.delete(this.transformed.keys().next().value!);
       this.transformed.set(key, out);
     }
     return out as Tagged;
@@ -208,9 +243,10 @@ export class ShadowAdversary {
     for (const [name, v] of changed) out[name] = v;
     // Its own signatures over the message's fields, made again over the changed fields.
     for (const f of desc.fields) {
-      const sig = fields[f.name]!;
-      if (f.type.kind !== 'signature' || !isSignature(sig) || sig.signer !== this.self) continue;
-      out[f.name] = this.resign(sig, desc, fields, changed);
+      if (f.type.kind !== 'signature') continue;
+      const payload = this.key.payloadOf(fields[f.name]!);
+      if (payload === undefined) continue;
+      out[f.name] = this.resign(fields[f.name]!, payload, desc, fields, changed);
     }
     return out as unknown as Tagged;
   }
@@ -222,17 +258,11 @@ export class ShadowAdversary {
    * payload's elements; a payload of another shape is signed unchanged (best effort: a
    * Byzantine process whose guess is wrong sends a message that does not verify).
    */
-  private resign(sig: SignatureData, desc: EventDesc, fields: Record<string, Data>, changed: ReadonlyMap<string, Data>): Data {
-    let payload: Data;
-    try {
-      payload = JSON.parse(sig.of) as Data;
-    } catch {
-      return sig as unknown as Data;
-    }
+  private resign(sig: Data, payload: Data, desc: EventDesc, fields: Record<string, Data>, changed: ReadonlyMap<string, Data>): Data {
     if (!Array.isArray(payload)) {
       // A payload that is one field's value.
-      for (const [name, v] of changed) if (encode(fields[name]!) === sig.of) return symbolicCrypto.sign(this.self, v);
-      return sig as unknown as Data;
+      for (const [name, v] of changed) if (encode(fields[name]!) === encode(payload)) return this.key.crypto.sign(this.self, v);
+      return sig;
     }
     const elements = [...(payload as readonly Data[])];
     let cursor = 0;
@@ -244,7 +274,7 @@ export class ShadowAdversary {
       if (changed.has(f.name)) elements[at] = changed.get(f.name)!;
       cursor = at + 1;
     }
-    return symbolicCrypto.sign(this.self, elements);
+    return this.key.crypto.sign(this.self, elements);
   }
 
   /** `v` with its values of `kind` (outside sets, maps and sequences) changed. */

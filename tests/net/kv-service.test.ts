@@ -99,7 +99,7 @@ function rio(args: readonly string[]): Promise<{ code: number; stdout: string; s
 describe.concurrent('rio with the key-value store', () => {
   it.each([
     [['start', 'specs/bracha-broadcast.rio', '--config', 'none.json', '--id', '0', '--app', 'sql'], "rio: --app 'sql': the applications are kv"],
-    [['cluster', 'specs/bracha-broadcast.rio', '--app', 'kv'], 'rio: --app kv needs a protocol with a request submit(command) and an indication apply(index, command), like specs/raft.rio and specs/multi-paxos.rio; BrachaBroadcast has none'],
+    [['cluster', 'specs/bracha-broadcast.rio', '--app', 'kv'], 'rio: --app kv needs a protocol with a request submit(command) and an indication apply(index, command), like specs/raft.rio and specs/multi-paxos.rio, or PBFT\'s invoke(op), execute(s, op) and learn(s, op) (specs/pbft.rio); BrachaBroadcast has none'],
     [['cluster', 'specs/raft.rio', '--kv', 'put(3) at 5'], "rio: --kv 'put(3) at 5' must look like 'put(KEY, VALUE) at TIME [on P]', 'get(KEY) at TIME', 'delete(KEY) at TIME' or 'cas(KEY, EXPECTED, VALUE) at TIME' (keys 0..15, values 1..255, EXPECTED 0 = absent)"],
     [['cluster', 'specs/raft.rio', '--kv', 'put(3, 300) at 5'], "rio: --kv 'put(3, 300) at 5': value must be a whole number in 1..255, not 300"],
     [['cluster', 'specs/raft.rio', '--kv', 'get(3) at 5 on 3'], "rio: --kv 'get(3) at 5 on 3': process 3 does not exist (processes are 0..2)"],
