@@ -557,6 +557,19 @@ describe.concurrent('rio', () => {
       expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ok', complete: false, cutBy: 'maxStates', maxTimeouts: 0 });
     });
 
+    it('rio explore reports the variables assumed never to decrease, and --no-stale keeps the messages their guards reject', async () => {
+      const args = ['explore', 'specs/paxos.rio', '--param', 'learners=1', '--crashes', '0', '--max-timeouts', '0', '--json'];
+      const reduced = await rio(args);
+      const full = await rio([...args, '--no-stale']);
+      expect(reduced.code).toBe(0);
+      expect(full.code).toBe(0);
+      expect(JSON.parse(reduced.stdout)).toMatchObject({ verdict: 'ok', complete: true, states: 2937, staleVariables: ['Acceptor.promised', 'Proposer.ballot'], decreasingVariables: [] });
+      expect(JSON.parse(full.stdout)).toMatchObject({ verdict: 'ok', complete: true, staleVariables: [], decreasingVariables: [] });
+      expect(JSON.parse(full.stdout).states).toBeGreaterThan(2937);
+      const text = await rio(args.filter((a) => a !== '--json'));
+      expect(text.stdout).toContain('also left out: messages a guard rejects for good while Acceptor.promised, Proposer.ballot never decrease (checked on every step; --no-stale to keep them)');
+    });
+
     it('rio explore --json reports the symmetry reduction, and --no-symmetry turns it off with the same verdict', async () => {
       const mutant = 'tests/mutants/bracha-broadcast/deliver-from-any.rio';
       const [on, off] = await Promise.all([rio(['explore', mutant, '--json']), rio(['explore', mutant, '--json', '--no-symmetry'])]);
