@@ -413,11 +413,13 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     // (ties in every order) are tried: the least over them is the same for every state of
     // an orbit, since renaming a state permutes its keys along with it.
     // (With two renamings, trying both costs less than computing the keys.)
-    const candidates = plan.renamings.length <= 1 ? [identityRenaming, ...plan.renamings] : sortingRenamings(plan, invariantKeys(w, plan, ignored));
+    // The messages in flight that count, found once for all the renamings tried.
+    const flights = Object.values(w.inFlight).filter(([from, to, m]) => !leavesOut(ignored[to], from, m));
+    const candidates = plan.renamings.length <= 1 ? [identityRenaming, ...plan.renamings] : sortingRenamings(plan, invariantKeys(w, plan, ignored, flights));
     let least: Print | undefined;
     const distinct: Print[] = [];
     for (const r of candidates) {
-      const print = renamedPrint(w, extra, r, ignored);
+      const print = renamedPrint(w, extra, r, ignored, flights);
       if (!distinct.some((o) => o.hi === print.hi && o.lo === print.lo)) distinct.push(print);
       if (least === undefined || comparePrints(print, least) < 0) least = print;
     }
@@ -435,7 +437,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
    */
   const classOf = new Map<Process, number>();
   const abstraction: Process[] = world.processes.map((p) => p);
-  const invariantKeys = (w: WorldState, plan: SymmetryPlan, ignored: readonly (Ignored | undefined)[]): Print[] => {
+  const invariantKeys = (w: WorldState, plan: SymmetryPlan, ignored: readonly (Ignored | undefined)[], flights: WorldState['inFlight'][string][]): Print[] => {
     if (classOf.size === 0) {
       plan.classes.forEach((c, k) => {
         for (const p of c) {
@@ -449,8 +451,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
       if (classOf.has(p)) b.add(s === null ? CRASHED : abstractReplicaPrint(asIdentified(w, s, p), ignored[p]));
       return b;
     });
-    for (const [from, to, m, copies] of Object.values(w.inFlight)) {
-      if (leavesOut(ignored[to], from, m)) continue;
+    for (const [from, to, m, copies] of flights) {
       const print = messagePrint(m, abstraction);
       if (classOf.has(to)) builders[to]!.addUnordered({ hi: print.hi ^ Math.imul(abstraction[from]! + 1, 0x9e3779b1), lo: mix32(print.lo + copies) });
       if (classOf.has(from)) builders[from]!.addUnordered({ hi: mix32(print.hi ^ 0x5bd1e995), lo: print.lo ^ Math.imul(abstraction[to]! + 1, 0x85ebca6b) ^ copies });
@@ -551,14 +552,13 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     }
     return kept;
   };
-  const renamedPrint = (w: WorldState, extra: Extra, r: Renaming, ignored: readonly (Ignored | undefined)[]): Print => {
+  const renamedPrint = (w: WorldState, extra: Extra, r: Renaming, ignored: readonly (Ignored | undefined)[], flights: WorldState['inFlight'][string][]): Print => {
     const key = keyOf(r);
     const builder = new PrintBuilder();
     const byPosition = new Array<Print>(w.replicas.length);
     w.replicas.forEach((s, p) => (byPosition[r[p]!] = s === null ? CRASHED : replicaPrint(asIdentified(w, s, p), r, key, ignored[p])));
     for (const print of byPosition) builder.add(print);
-    for (const [from, to, m, copies] of Object.values(w.inFlight)) {
-      if (leavesOut(ignored[to], from, m)) continue;
+    for (const [from, to, m, copies] of flights) {
       const print = messagePrint(m, r, key);
       const route = Math.imul((r[from]! << 12) | (r[to]! << 1) | 1, 0x9e3779b1) ^ Math.imul(copies, 0x85ebca6b);
       builder.addUnordered({ hi: print.hi ^ route, lo: mix32(print.lo ^ route) });
