@@ -8,7 +8,7 @@
  * fixed since (048e279, 54a10b9).
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,12 @@ function expectUsageError(run: Run, message: string | RegExp) {
 }
 
 describe.concurrent('rio', () => {
+  // Regression: in a fresh clone `npx rio` said "Permission denied": tsc writes the bin
+  // without the execute bit, so the build sets it.
+  it('the built bin is executable, so npx rio runs it', () => {
+    expect(statSync(cli).mode & 0o111).toBe(0o111);
+  });
+
   describe.concurrent('help', () => {
     it('rio --help lists the commands and exits 0', async () => {
       const r = await rio(['--help']);
