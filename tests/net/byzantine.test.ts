@@ -4,14 +4,13 @@
  * genuine pre-prepare and the other half one with another request, signed again with its own
  * key so that it verifies; and the command-line errors of `--byzantine`.
  */
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PBFT } from '../../generated/pbft.js';
 import { byzantineRole, parseByzantineMode, recordingKey } from '../../runtime/net/byzantine.js';
 import type { Tagged } from '../../runtime/replica/contract.js';
 import { realCrypto } from '../../runtime/replica/crypto.js';
-import { cli, makeCluster, repo, type TestCluster } from './helpers.js';
+import { makeCluster, rio, type TestCluster } from './helpers.js';
 
 const params = { n: 4, f: 1, clients: 1, maxSeq: 100, checkpointEvery: 4, window: 16, maxView: 10, resend: 0 };
 
@@ -72,16 +71,6 @@ describe('a Byzantine process with real keys', () => {
     expect(parseByzantineMode(PBFT, 'conflict()')).toBe("--byzantine 'conflict()': name at least one message type in the parentheses, or leave them out");
   });
 });
-
-function rio(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: repo, timeout: 15_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe.concurrent('--byzantine and the key-value store on PBFT at the command line', () => {
   let cluster: TestCluster;

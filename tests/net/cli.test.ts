@@ -3,7 +3,6 @@
  * with a message that says what to change (never a stack trace); `rio start` serves,
  * logs JSON lines, and stops cleanly on SIGTERM. Needs the build (dist/).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,20 +10,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RioClient } from '../../runtime/net/client.js';
 import { launchNode } from '../../runtime/net/launch.js';
-import { cli, makeCluster, repo } from './helpers.js';
+import { cli, makeCluster, repo, rio } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rio-net-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function rio(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: repo, timeout: 15_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe.concurrent('rio keygen', () => {
   it('writes a configuration and keys, and refuses to overwrite them without --force', async () => {

@@ -2,9 +2,12 @@
  * Shared set-up for the network tests: fresh keys and a configuration on free loopback
  * ports in a temporary folder, in-process hosts, and the `rio` entry for child processes.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { KvOp } from '../../examples/kv/command.js';
 import { readConfig, readNodeKeys, type ClusterConfig } from '../../runtime/net/config.js';
 import { ProcessHost } from '../../runtime/net/host.js';
 import { ApiServer } from '../../runtime/net/http.js';
@@ -68,4 +71,27 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Runs the built `rio` CLI; a stack trace on stderr fails the test. */
+export function rio(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd: repo, timeout: 15_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A KV client workload: mostly puts and gets; compare-and-swaps (on the value last seen, or on absent) and deletes too. */
+export function kvWorkload(lastSeen: number[]) {
+  return (client: number, rng: { below(n: number): number }): KvOp => {
+    const key = rng.below(3);
+    const pick = rng.below(10);
+    if (pick < 4) return { kind: 'put', key, value: 1 + rng.below(9) };
+    if (pick < 7) return { kind: 'get', key };
+    if (pick < 9) return { kind: 'cas', key, expected: lastSeen[client]!, value: 1 + rng.below(9) };
+    return { kind: 'delete', key };
+  };
 }

@@ -17,7 +17,7 @@ import { kvModel } from '../../examples/kv/store.js';
 import { checkLinearizable } from '../../runtime/lin/check.js';
 import { RioClient } from '../../runtime/net/client.js';
 import { launchNode, stopNode, type Launched } from '../../runtime/net/launch.js';
-import { cli, eventually, makeCluster, repo, type TestCluster } from './helpers.js';
+import { cli, eventually, kvWorkload as workload, makeCluster, repo, type TestCluster } from './helpers.js';
 
 const params = { n: 3, f: 1, electionMin: 150, electionMax: 300, heartbeat: 50, maxTerm: 1_000_000, maxHeartbeats: 1_000_000, window: 2 };
 const TICK_MS = 2; // elections after 300..600 ms, heartbeats every 100 ms
@@ -37,18 +37,6 @@ afterAll(async () => {
   await Promise.all(launched.map((n) => stopNode(n, 1_000)));
   cluster?.remove();
 });
-
-/** Mostly puts and gets; compare-and-swaps (on the value last seen, or on absent) and deletes too. */
-function workload(lastSeen: number[]) {
-  return (client: number, rng: { below(n: number): number }): KvOp => {
-    const key = rng.below(3);
-    const pick = rng.below(10);
-    if (pick < 4) return { kind: 'put', key, value: 1 + rng.below(9) };
-    if (pick < 7) return { kind: 'get', key };
-    if (pick < 9) return { kind: 'cas', key, expected: lastSeen[client]!, value: 1 + rng.below(9) };
-    return { kind: 'delete', key };
-  };
-}
 
 describe('the key-value store on a real 3-process Raft cluster', () => {
   it('is linearizable across a SIGKILL and restart of the leader, then of all three processes', async () => {

@@ -19,13 +19,12 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KvClient } from '../../examples/kv/client.js';
-import type { KvOp } from '../../examples/kv/command.js';
 import { closedLoop } from '../../examples/kv/load.js';
 import { kvModel } from '../../examples/kv/store.js';
 import { checkLinearizable } from '../../runtime/lin/check.js';
 import { RioClient } from '../../runtime/net/client.js';
 import { launchNode, stopNode, type Launched } from '../../runtime/net/launch.js';
-import { cli, eventually, makeCluster, repo, type TestCluster } from './helpers.js';
+import { cli, eventually, kvWorkload as workload, makeCluster, repo, type TestCluster } from './helpers.js';
 
 const params = { n: 4, f: 1, clients: 2, maxSeq: 1_000_000, checkpointEvery: 8, window: 32, maxView: 1_000, resend: 100 };
 const TICK_MS = 10; // view timer 1 s in view 0 (2 s in view 1, ...), client retry 2 s, resend 1 s
@@ -38,17 +37,6 @@ afterAll(async () => {
   await Promise.all(launched.map((n) => stopNode(n, 1_000)));
   for (const c of clusters) c.remove();
 });
-
-function workload(lastSeen: number[]) {
-  return (client: number, rng: { below(n: number): number }): KvOp => {
-    const key = rng.below(3);
-    const pick = rng.below(10);
-    if (pick < 4) return { kind: 'put', key, value: 1 + rng.below(9) };
-    if (pick < 7) return { kind: 'get', key };
-    if (pick < 9) return { kind: 'cas', key, expected: lastSeen[client]!, value: 1 + rng.below(9) };
-    return { kind: 'delete', key };
-  };
-}
 
 interface Store { applied: number; entries: Record<string, number> }
 
