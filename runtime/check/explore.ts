@@ -545,11 +545,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
   const asIdentified = (w: WorldState, s: ReplicaState, p: Process): ReplicaState => {
     if (!ignoring || !w.crashed.includes(p)) return s;
     let kept = crashedStates.get(s);
-    if (kept === undefined) {
-      const only = crashedIgnored.vars;
-      const vars = only === undefined ? s.vars : Object.fromEntries(Object.entries(s.vars).filter(([name]) => only.has(name)));
-      crashedStates.set(s, (kept = { vars, received: new Map(), fired: {}, armed: s.armed, children: s.children }));
-    }
+    if (kept === undefined) crashedStates.set(s, (kept = { ...withoutStale(s, crashedIgnored).state, received: new Map(), fired: {} }));
     return kept;
   };
   const renamedPrint = (w: WorldState, extra: Extra, r: Renaming, ignored: readonly (Ignored | undefined)[], flights: WorldState['inFlight'][string][]): Print => {

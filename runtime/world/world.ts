@@ -447,14 +447,14 @@ export function encodeWorldNetwork(w: Omit<WorldState, 'replicas'>, ignored: rea
 }
 
 /**
- * The replica state without the received messages `ignored.stale` leaves out, and what else
- * `ignored` leaves out: to rename a state consistently, drop first, then rename.
+ * The replica state without the single messages, fired records and variables `ignored`
+ * leaves out (`stale`, `staleFired`, `vars`), and what else it leaves out (whole types and
+ * rules): to rename a state consistently, drop first, then rename.
  */
 export function withoutStale(s: ReplicaState, ignored: Ignored | undefined): { readonly state: ReplicaState; readonly ignored: Ignored | undefined } {
-  const stale = ignored?.stale;
-  const staleFired = ignored?.staleFired;
-  if (ignored === undefined || stale === undefined || staleFired === undefined) return { state: s, ignored };
-  const rest: Ignored = { types: ignored.types, rules: ignored.rules, ...(ignored.vars === undefined ? {} : { vars: ignored.vars }) };
+  if (ignored === undefined || (ignored.stale === undefined && ignored.staleFired === undefined && ignored.vars === undefined)) return { state: s, ignored };
+  const { stale = () => false, staleFired = () => false, vars: only } = ignored;
+  const rest: Ignored = { types: ignored.types, rules: ignored.rules };
   let received: Map<string, Map<string, ReceivedCopies>> | undefined;
   for (const [type, byEncoding] of s.received) {
     if (ignored.types.has(type)) continue;
@@ -471,19 +471,20 @@ export function withoutStale(s: ReplicaState, ignored: Ignored | undefined): { r
     const keys = s.fired[rule]!.filter((k) => !staleFired(rule, k));
     if (keys.length < s.fired[rule]!.length) (fired ??= { ...s.fired })[rule] = keys;
   }
-  return { state: received === undefined && fired === undefined ? s : { ...s, received: received ?? s.received, fired: fired ?? s.fired }, ignored: rest };
+  const vars = only === undefined || Object.keys(s.vars).every((name) => only.has(name)) ? undefined : Object.fromEntries(Object.entries(s.vars).filter(([name]) => only.has(name)));
+  const changed = received !== undefined || fired !== undefined || vars !== undefined;
+  return { state: changed ? { ...s, received: received ?? s.received, fired: fired ?? s.fired, vars: vars ?? s.vars } : s, ignored: rest };
 }
 
 /** The compact canonical encoding of one replica's state (as `World.encodeReplica`). */
-export function encodeReplicaState(s: ReplicaState, ignored?: Ignored): string {
-  const only = ignored?.vars;
-  let out = encode(only === undefined ? { ...s.vars } : Object.fromEntries(Object.entries(s.vars).filter(([name]) => only.has(name))));
+export function encodeReplicaState(state: ReplicaState, leftOut?: Ignored): string {
+  const { state: s, ignored } = withoutStale(state, leftOut);
+  let out = encode({ ...s.vars });
   for (const type of [...s.received.keys()].sort()) {
     if (ignored?.types.has(type) === true) continue;
     const bySender = new Map<string, string[]>();
     for (const [encoding, copies] of s.received.get(type)!) {
       for (const sender of copies.senders) {
-        if (ignored?.stale !== undefined && ignored.stale(sender, copies.message)) continue;
         const list = bySender.get(String(sender));
         if (list === undefined) bySender.set(String(sender), [encoding]);
         else list.push(encoding);
@@ -493,12 +494,7 @@ export function encodeReplicaState(s: ReplicaState, ignored?: Ignored): string {
     // Senders in the order of their decimal texts (as when they were record keys).
     for (const sender of [...bySender.keys()].sort()) out += `${sender}<${bySender.get(sender)!.sort().join('\u0002')}>`;
   }
-  const staleFired = ignored?.staleFired;
-  for (const rule of Object.keys(s.fired).sort()) {
-    if (ignored?.rules.has(rule) === true) continue;
-    const keys = staleFired === undefined ? s.fired[rule]! : s.fired[rule]!.filter((k) => !staleFired(rule, k));
-    out += `\u0004${rule}:${keys.join('\u0002')}`;
-  }
+  for (const rule of Object.keys(s.fired).sort()) if (ignored?.rules.has(rule) !== true) out += `\u0004${rule}:${s.fired[rule]!.join('\u0002')}`;
   for (const rule of Object.keys(s.armed).sort()) out += `\u0005${rule}:${s.armed[rule] ? 1 : 0}`;
   for (const alias of Object.keys(s.children).sort()) {
     const instances = s.children[alias]!;
