@@ -1068,6 +1068,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     },
   ],
   propertyReads: ['anc', 'committed', 'execHeight'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'rotating',
