@@ -42,7 +42,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   checkCount('max-depth', args.maxDepth, 0);
   if (!(args.timeLimit > 0)) throw new UsageError(`--time-limit ${String(args.timeLimit)}: expected a positive number of seconds`);
   if (args.crashes !== undefined) checkCount('crashes', args.crashes, 0);
-  const maxTimeouts = parseMaxTimeouts(args.maxTimeouts ?? '2');
+  const maxTimeouts = parseMaxTimeouts(args.maxTimeouts ?? '1');
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
   const { module, specFile } = loaded;

@@ -107,7 +107,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('max-states', { describe: 'stop after this many distinct states', type: 'number', default: 1_000_000 })
           .option('max-depth', { describe: 'do not expand states deeper than this', type: 'number', default: 1_000 })
           .option('time-limit', { describe: 'stop after this many seconds', type: 'number', default: 600 })
-          .option('max-timeouts', { describe: "how many times each process's timers may expire in all, or 'none' for no bound", type: 'string', default: '2' })
+          .option('max-timeouts', { describe: "how many times each process's timers may expire in all, or 'none' for no bound", type: 'string', default: '1' })
           .option('dfs', { describe: 'depth-first search (default: breadth-first, shortest counterexamples)', type: 'boolean', default: false })
           .option('exact', { describe: 'identify states by their full encoding, not a 64-bit fingerprint', type: 'boolean', default: false })
           .option('symmetry', { describe: 'symmetry reduction over interchangeable processes', type: 'boolean', default: true })

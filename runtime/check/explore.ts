@@ -273,6 +273,44 @@ function exploreAssuming(
     });
   const isObserver = world.processes.map((p) => observerProcesses.includes(p));
   const observed = observerProcesses.map((p) => new ObserverCompletions(world, p));
+  /**
+   * The fewest deliveries to observers after which, from state w, a property fails or a
+   * step fails (an assertion), if any: every combination of what each observer could have
+   * received by then is checked.
+   */
+  const observerViolation = (w: WorldState): { property: string; kind: 'always' | 'assertion'; message?: string; steps: Completion['steps'] } | undefined => {
+    if (observed.length === 0) return undefined;
+    const lists = observed.map((o) => o.of(w));
+    let found: ReturnType<typeof observerViolation>;
+    for (const list of lists) {
+      for (const c of list) {
+        if (c.error !== undefined && (found === undefined || c.steps.length < found.steps.length)) found = { property: 'assertion', kind: 'assertion', message: c.error, steps: c.steps };
+      }
+    }
+    if (lists.every((l) => l.length === 1)) return found;
+    const replicas = [...w.replicas];
+    const indications = [...w.indications];
+    const chosen: Completion[] = [];
+    const combine = (k: number): void => {
+      if (k === lists.length) {
+        const steps = chosen.flatMap((c) => c.steps);
+        if (steps.length === 0 || (found !== undefined && steps.length >= found.steps.length)) return;
+        const violated = world.violatedSafety({ ...w, replicas, indications });
+        if (violated !== undefined) found = { property: violated, kind: 'always', steps };
+        return;
+      }
+      const p = observed[k]!.process;
+      for (const c of lists[k]!) {
+        if (c.error !== undefined) continue;
+        replicas[p] = c.replica;
+        indications[p] = c.indications;
+        chosen[k] = c;
+        combine(k + 1);
+      }
+    };
+    combine(0);
+    return found;
+  };
   // The finite universe of Byzantine messages.
   const universe: Wire[] = [];
   if (config.byzantine.length > 0) {
@@ -683,7 +721,10 @@ function exploreAssuming(
     };
     const verdict = (w: WorldState) => {
       world.restore(w);
-      return world.violatedSafety() ?? '';
+      const here = world.violatedSafety() ?? '';
+      // What the observers could have received counts too: their deliveries are not moves.
+      const found = observerViolation(w);
+      return found === undefined ? here : `${here}|${found.property}:${found.steps.length}`;
     };
     for (let head = 0; head < queue.length && head < limit; head++) {
       const { w, extra, depth } = queue[head]!;
@@ -766,44 +807,6 @@ function exploreAssuming(
     return finish('violation', { violation: { property: initialViolation, kind: 'always', step: Math.max(0, startSteps.length - 1), time: 0, message: `'${initialViolation}' does not hold in the initial state` }, counterexample: startSteps });
   }
 
-  /**
-   * The fewest deliveries to observers after which, from state w, a property fails or a
-   * step fails (an assertion), if any: every combination of what each observer could have
-   * received by then is checked.
-   */
-  const observerViolation = (w: WorldState): { property: string; kind: 'always' | 'assertion'; message?: string; steps: Completion['steps'] } | undefined => {
-    if (observed.length === 0) return undefined;
-    const lists = observed.map((o) => o.of(w));
-    let found: ReturnType<typeof observerViolation>;
-    for (const list of lists) {
-      for (const c of list) {
-        if (c.error !== undefined && (found === undefined || c.steps.length < found.steps.length)) found = { property: 'assertion', kind: 'assertion', message: c.error, steps: c.steps };
-      }
-    }
-    if (lists.every((l) => l.length === 1)) return found;
-    const replicas = [...w.replicas];
-    const indications = [...w.indications];
-    const chosen: Completion[] = [];
-    const combine = (k: number): void => {
-      if (k === lists.length) {
-        const steps = chosen.flatMap((c) => c.steps);
-        if (steps.length === 0 || (found !== undefined && steps.length >= found.steps.length)) return;
-        const violated = world.violatedSafety({ ...w, replicas, indications });
-        if (violated !== undefined) found = { property: violated, kind: 'always', steps };
-        return;
-      }
-      const p = observed[k]!.process;
-      for (const c of lists[k]!) {
-        if (c.error !== undefined) continue;
-        replicas[p] = c.replica;
-        indications[p] = c.indications;
-        chosen[k] = c;
-        combine(k + 1);
-      }
-    };
-    combine(0);
-    return found;
-  };
   /** A violation found after deliveries to observers, kept while a shorter one may still turn up (breadth-first). */
   let observerFinding: { readonly moves: number; readonly result: () => Omit<ExploreResult, 'decreasingVariables'> } | undefined;
   /** Records what `observerViolation` found in the state just visited (index, depth); true when the search should stop now. */
