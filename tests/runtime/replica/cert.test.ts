@@ -1,0 +1,105 @@
+/**
+ * Certificates (`Cert[T]`, runtime/replica/cert.ts) with both cryptographies: symbolic
+ * signatures (simulator, model checker) and real Ed25519 keys (network runtime). A
+ * certificate counts the DISTINCT processes whose signature verifies on its value: a
+ * duplicated signer counts once, a vote forged in another process's name or signed over
+ * another value counts not at all, and enough distinct valid signers make it valid. The same
+ * through the generated HotStuff module (its QC is a `Cert[(Digest, Nat)]`, `validQC` is
+ * `signedBy(qc, n - f)`) and through its PROPOSE validity predicate.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { HotStuff, validQC } from '../../../generated/hotstuff.js';
+import { certify, signedBy, signers, type Cert, type Vote } from '../../../runtime/replica/cert.js';
+import { realCrypto, symbolicCrypto, type Crypto } from '../../../runtime/replica/crypto.js';
+import type { RuleContext } from '../../../runtime/replica/contract.js';
+import { setOf, type Data } from '../../../runtime/replica/values.js';
+
+/** Each process's cryptography: what `sign` makes as process p, and how anyone verifies. */
+type Keys = { readonly name: string; readonly of: (p: number) => Crypto };
+
+const symbolic: Keys = { name: 'symbolic', of: () => symbolicCrypto };
+
+function ed25519(count: number): Keys {
+  const pairs = Array.from({ length: count }, () => generateKeyPairSync('ed25519'));
+  const publicKeysPem = pairs.map((p) => p.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  const rings = pairs.map((p, self) => realCrypto({ privateKeyPem: p.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKeysPem, self }));
+  return { name: 'Ed25519', of: (p) => rings[p]! };
+}
+
+/** A signature in another process's name: the signer's own signature relabelled (symbolic: its seal kept). */
+function forgedAs(sig: Data, victim: number): Data {
+  return typeof sig === 'object' && sig !== null && !Array.isArray(sig) ? { ...(sig as Record<string, Data>), signer: victim } : sig;
+}
+
+const node: Data = ['d1', 3];
+const other: Data = ['d2', 3];
+
+describe.each([symbolic, ed25519(4)])('certificates with $name signatures', (keys) => {
+  const verifier = keys.of(0);
+  const vote = (p: number, value: Data = node): Vote => [p, keys.of(p).sign(p, value)];
+
+  it('enough distinct valid signers: valid; one short: not', () => {
+    const c = certify(verifier, node, setOf([vote(0), vote(1), vote(2)]));
+    expect(c.votes).toHaveLength(3);
+    expect(signers(verifier, c)).toEqual([0, 1, 2]);
+    expect(signedBy(verifier, c, 3)).toBe(true);
+    expect(signedBy(verifier, c, 4)).toBe(false);
+    // Among a set of processes: 2f prepares from backups, not counting the primary 0.
+    expect(signedBy(verifier, c, 2, [1, 2, 3])).toBe(true);
+    expect(signedBy(verifier, c, 3, [1, 2, 3])).toBe(false);
+  });
+
+  it('a duplicated signer counts once', () => {
+    // Not a canonical set: the same vote twice, as a Byzantine sender could write it.
+    const c: Cert<Data> = { value: node, votes: [vote(0), vote(1), vote(1)] };
+    expect(signers(verifier, c)).toEqual([0, 1]);
+    expect(signedBy(verifier, c, 2)).toBe(true);
+    expect(signedBy(verifier, c, 3)).toBe(false);
+  });
+
+  it('a vote forged in another process\'s name, or signed over another value, does not count', () => {
+    const forged: Vote = [2, forgedAs(keys.of(1).sign(1, node), 2)];
+    const elsewhere = vote(3, other);
+    const c: Cert<Data> = { value: node, votes: setOf([vote(0), vote(1), forged, elsewhere]) };
+    expect(signers(verifier, c)).toEqual([0, 1]);
+    expect(signedBy(verifier, c, 3)).toBe(false);
+    // Forming a certificate keeps only the votes that verify on its value.
+    expect(certify(verifier, node, c.votes).votes).toEqual(setOf([vote(0), vote(1)]));
+    // The same votes do not certify another value.
+    expect(signedBy(verifier, { value: other, votes: c.votes }, 1)).toBe(true);
+    expect(signedBy(verifier, { value: other, votes: c.votes }, 2)).toBe(false);
+  });
+
+  it('HotStuff\'s validQC (signedBy(qc, n - f)) through the generated module', () => {
+    const params = { n: 4, f: 1, maxView: 4 };
+    const ctx = { self: 0, params, crypto: verifier } as unknown as RuleContext<typeof params>;
+    const state = HotStuff.initialState(params, 0, undefined);
+    const qc = (votes: readonly Vote[]) => ({ value: node, votes: setOf(votes) }) as never;
+    expect(validQC(ctx, state, qc([vote(0), vote(1), vote(2)]))).toBe(true);
+    expect(validQC(ctx, state, qc([vote(0), vote(1)]))).toBe(false);
+    expect(validQC(ctx, state, qc([vote(0), vote(1), [2, forgedAs(keys.of(1).sign(1, node), 2)]]))).toBe(false);
+    expect(validQC(ctx, state, qc([vote(0), vote(1), vote(2, other)]))).toBe(false);
+  });
+});
+
+describe('a forged QC fails HotStuff\'s validity predicate', () => {
+  it('PROPOSE with a QC padded with forged votes is invalid, with genuine ones valid', () => {
+    const params = { n: 4, f: 1, maxView: 4 };
+    const ctx = { self: 1, params, crypto: symbolicCrypto } as unknown as RuleContext<typeof params>;
+    const state = HotStuff.initialState(params, 1, undefined);
+    const parent = symbolicCrypto.hash(['some node']);
+    const value: Data = [parent, 1];
+    const genuine = (p: number): Vote => [p, symbolicCrypto.sign(p, value)];
+    // The leader of view 2 is process 1 (⌊v / 2⌋ mod n).
+    const propose = (votes: readonly Vote[]) => ({ type: 'PROPOSE', b: [2, parent, 7, { value, votes: setOf(votes) }] });
+    const valid = HotStuff.validity!['PROPOSE']!;
+    expect(valid(ctx, state, propose([genuine(0), genuine(1), genuine(2)]), 1)).toBe(true);
+    // The `forge` strategy's certificate: its own vote and the others forged from it.
+    const own = genuine(3);
+    const forged = [0, 1, 2].map((q): Vote => [q, forgedAs(own[1], q)]);
+    expect(valid(ctx, state, propose([own, ...forged]), 1)).toBe(false);
+    // A duplicated genuine vote does not make a quorum.
+    expect(valid(ctx, state, propose([genuine(0), genuine(1), genuine(1)]), 1)).toBe(false);
+  });
+});
