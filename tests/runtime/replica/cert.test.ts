@@ -5,15 +5,20 @@
  * duplicated signer counts once, a vote forged in another process's name or signed over
  * another value counts not at all, and enough distinct valid signers make it valid. The same
  * through the generated HotStuff module (its QC is a `Cert[(Digest, Nat)]`, `validQC` is
- * `signedBy(qc, n - f)`) and through its PROPOSE validity predicate.
+ * `signedBy(qc, n - f)`) and through its PROPOSE validity predicate; and certificates in a
+ * simulation trace (the `forge` strategy's), written, read back and replayed.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HotStuff, validQC } from '../../../generated/hotstuff.js';
 import { certify, signedBy, signers, type Cert, type Vote } from '../../../runtime/replica/cert.js';
 import { realCrypto, symbolicCrypto, type Crypto } from '../../../runtime/replica/crypto.js';
-import type { RuleContext } from '../../../runtime/replica/contract.js';
+import type { RuleContext, Tagged } from '../../../runtime/replica/contract.js';
 import { setOf, type Data } from '../../../runtime/replica/values.js';
+import { replaySteps } from '../../../runtime/sim/replay.js';
+import { simulate } from '../../../runtime/sim/simulate.js';
+import { readTrace, TRACE_FORMAT, TRACE_VERSION, writeTrace } from '../../../runtime/sim/trace.js';
+import { configFor, planRun } from '../sim/sim-config.js';
 
 /** Each process's cryptography: what `sign` makes as process p, and how anyone verifies. */
 type Keys = { readonly name: string; readonly of: (p: number) => Crypto };
@@ -101,5 +106,35 @@ describe('a forged QC fails HotStuff\'s validity predicate', () => {
     expect(valid(ctx, state, propose([own, ...forged]), 1)).toBe(false);
     // A duplicated genuine vote does not make a quorum.
     expect(valid(ctx, state, propose([genuine(0), genuine(1), genuine(1)]), 1)).toBe(false);
+  });
+});
+
+describe('certificates in a trace', () => {
+  it('a HotStuff run with a forging replica: its forged QCs are dropped, and the trace round-trips and replays', () => {
+    const plan = planRun(HotStuff, { faults: 'byzantine=3:forge', network: 'loss=0.2,gst=400' });
+    const config = configFor(plan, 2);
+    const result = simulate(config);
+    expect(result.violation).toBeUndefined();
+    // The forger's QCs: certificates whose votes are forged in other processes' names.
+    const injected = result.trace.flatMap((s) => (s.event.kind === 'inject' && s.event.from === 3 ? [s.event.message as Tagged] : []));
+    const qcs = injected.flatMap((m) => (m.type === 'NEW_VIEW' ? [m['qc']] : m.type === 'PROPOSE' ? [(m['b'] as Data[])[3]!] : [])) as unknown as Cert<Data>[];
+    const forgedQCs = qcs.filter((qc) => qc.votes.length >= 3 && !signedBy(symbolicCrypto, qc, 3));
+    expect(forgedQCs.length).toBeGreaterThan(0);
+    expect(result.invalid).toEqual([{ sender: 3, messages: expect.any(Number) }]);
+    const byzantine = config.faults.byzantine.map((b) => b.process);
+    const trace = {
+      header: {
+        format: TRACE_FORMAT, version: TRACE_VERSION, spec: 'specs/hotstuff.rio', protocol: HotStuff.name, sourceHash: HotStuff.sourceHash,
+        params: plan.params, seed: 2, byzantine, origin: 'simulate' as const, checkLiveness: false,
+        config: { network: config.network, faults: config.faults, workload: config.workload, horizon: config.horizon, maxEvents: config.maxEvents, values: config.values },
+      },
+      steps: result.trace,
+      footer: { verdict: 'ok' as const },
+    };
+    const read = readTrace(writeTrace(trace));
+    expect(read.steps).toEqual(result.trace);
+    const replayed = replaySteps(HotStuff, plan.params, byzantine, read.steps, { checkLiveness: false });
+    expect(replayed.violation).toBeUndefined();
+    expect(replayed.applied).toHaveLength(result.trace.length);
   });
 });
