@@ -17,7 +17,7 @@ import type { RuleContext, Tagged } from '../../../runtime/replica/contract.js';
 import { setOf, type Data } from '../../../runtime/replica/values.js';
 import { replaySteps } from '../../../runtime/sim/replay.js';
 import { simulate } from '../../../runtime/sim/simulate.js';
-import { readTrace, TRACE_FORMAT, TRACE_VERSION, writeTrace } from '../../../runtime/sim/trace.js';
+import { readTrace, TRACE_FORMAT, TRACE_VERSION, writeTrace, type Trace } from '../../../runtime/sim/trace.js';
 import { configFor, planRun } from '../sim/sim-config.js';
 
 /** Each process's cryptography: what `sign` makes as process p, and how anyone verifies. */
@@ -122,14 +122,14 @@ describe('certificates in a trace', () => {
     expect(forgedQCs.length).toBeGreaterThan(0);
     expect(result.invalid).toEqual([{ sender: 3, messages: expect.any(Number) }]);
     const byzantine = config.faults.byzantine.map((b) => b.process);
-    const trace = {
+    const trace: Trace = {
       header: {
         format: TRACE_FORMAT, version: TRACE_VERSION, spec: 'specs/hotstuff.rio', protocol: HotStuff.name, sourceHash: HotStuff.sourceHash,
-        params: plan.params, seed: 2, byzantine, origin: 'simulate' as const, checkLiveness: false,
+        params: plan.params, seed: 2, byzantine, origin: 'simulate', checkLiveness: false,
         config: { network: config.network, faults: config.faults, workload: config.workload, horizon: config.horizon, maxEvents: config.maxEvents, values: config.values },
       },
       steps: result.trace,
-      footer: { verdict: 'ok' as const },
+      footer: { verdict: 'ok' },
     };
     const read = readTrace(writeTrace(trace));
     expect(read.steps).toEqual(result.trace);
