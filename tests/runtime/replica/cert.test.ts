@@ -5,8 +5,9 @@
  * duplicated signer counts once, a vote forged in another process's name or signed over
  * another value counts not at all, and enough distinct valid signers make it valid. The same
  * through the generated HotStuff module (its QC is a `Cert[(Digest, Nat)]`, `validQC` is
- * `signedBy(qc, n - f)`) and through its PROPOSE validity predicate; and certificates in a
- * simulation trace (the `forge` strategy's), written, read back and replayed.
+ * `signedBy(qc, n - f)`) and through its PROPOSE validity predicate; a compiled spec that
+ * forms, sends and checks certificates, run by the engine with both cryptographies; and
+ * certificates in a simulation trace (the `forge` strategy's), written, read back and replayed.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +19,8 @@ import { setOf, type Data } from '../../../runtime/replica/values.js';
 import { replaySteps } from '../../../runtime/sim/replay.js';
 import { simulate } from '../../../runtime/sim/simulate.js';
 import { readTrace, TRACE_FORMAT, TRACE_VERSION, writeTrace, type Trace } from '../../../runtime/sim/trace.js';
+import { Replica } from '../../../runtime/replica/engine.js';
+import { loadSnippet } from '../../helpers/compile-snippet.js';
 import { configFor, planRun } from '../sim/sim-config.js';
 
 /** Each process's cryptography: what `sign` makes as process p, and how anyone verifies. */
@@ -136,5 +139,65 @@ describe('certificates in a trace', () => {
     const replayed = replaySteps(HotStuff, plan.params, byzantine, read.steps, { checkLiveness: false });
     expect(replayed.violation).toBeUndefined();
     expect(replayed.applied).toHaveLength(result.trace.length);
+  });
+});
+
+/** Forms a certificate from a quorum of signed votes, sends it, and checks the ones it gets. */
+const certifySpec = `
+protocol Certify
+  parameters n: Nat, f: Nat
+  messages
+    VOTE(x: Nat, sig: Signature) when verify(sig, sender, (5, x))
+    QC(c: Cert[(Nat, Nat)]) when signedBy(c, 2 * f + 1) and c.value.1 = 5
+  state
+    formed: Option[Cert[(Nat, Nat)]] = none
+    accepted: Set[Nat] = {}
+    backups: Set[Process] = {}
+    carried: Nat = 0
+  upon receiving VOTE(x, _) from 2 * f + 1 processes as msgs when formed = none
+    formed := some(cert((5, x), msgs))
+    broadcast QC(cert((5, x), msgs))
+  upon receiving QC(c) from any when signedBy(c, 2 * f + 1, Process \\ {0})
+    accepted := accepted ∪ {c.value.2}
+    backups := backups ∪ signers(c) \\ {0}
+    carried := |c.votes|
+`;
+
+describe.each([symbolic, ed25519(4)])('a compiled spec with certificates, $name signatures', (keys) => {
+  it('forms a certificate from a quorum, sends it, and accepts only certificates with enough distinct valid signers', async () => {
+    const Certify = await loadSnippet(certifySpec);
+    const replica = new Replica(Certify, { n: 4, f: 1 }, 0, { chooser: { choose: () => 0 }, crypto: keys.of(0) });
+    const vote = (p: number, x: number) => ({ type: 'VOTE', x, sig: keys.of(p).sign(p, [5, x]) }) as unknown as Tagged;
+    // A vote signed by another process than its sender is dropped and does not count.
+    expect(replica.handle({ kind: 'receive', from: 1, message: { ...vote(2, 9) } }).rejected).toHaveLength(1);
+    replica.handle({ kind: 'receive', from: 1, message: vote(1, 9) });
+    replica.handle({ kind: 'receive', from: 2, message: vote(2, 9) });
+    const third = replica.handle({ kind: 'receive', from: 3, message: vote(3, 9) });
+    const sent = third.effects.filter((e) => e.kind === 'send').map((e) => (e as { message: Tagged }).message);
+    expect(sent).toHaveLength(4); // broadcast QC, to every process
+    const qc = sent[0]!['c'] as unknown as Cert<Data>;
+    expect(qc.value).toEqual([5, 9]);
+    expect(qc.votes.map(([p]) => p)).toEqual([1, 2, 3]);
+    expect(replica.vars['formed']).toEqual(qc);
+    // Its own QC comes back: 3 backups signed, so it is accepted.
+    expect(replica.handle({ kind: 'receive', from: 0, message: sent[0]! }).firings.map((f) => f.rule)).toEqual(['onReceivingQcFromAny']);
+    expect(replica.vars['accepted']).toEqual([9]);
+    expect(replica.vars['backups']).toEqual([1, 2, 3]);
+    // A QC with a duplicated signer, or a forged vote, fails the validity predicate.
+    const v = (p: number, x: number): Vote => [p, keys.of(p).sign(p, [5, x])];
+    const duplicated = { type: 'QC', c: { value: [5, 4], votes: [v(1, 4), v(2, 4), v(2, 4)] } } as unknown as Tagged;
+    const forged = { type: 'QC', c: { value: [5, 4], votes: setOf([v(1, 4), v(2, 4), [3, forgedAs(keys.of(2).sign(2, [5, 4]), 3)]]) } } as unknown as Tagged;
+    expect(replica.handle({ kind: 'receive', from: 1, message: duplicated }).rejected).toHaveLength(1);
+    expect(replica.handle({ kind: 'receive', from: 1, message: forged }).rejected).toHaveLength(1);
+    // Valid (3 signers), but only 2 of them other than process 0: the guard's signedBy(c, 2f + 1, Process \ {0}) is false.
+    const fromPrimary = { type: 'QC', c: { value: [5, 4], votes: setOf([v(0, 4), v(1, 4), v(2, 4)]) } } as unknown as Tagged;
+    const outcome = replica.handle({ kind: 'receive', from: 1, message: fromPrimary });
+    expect(outcome.rejected).toBeUndefined();
+    expect(outcome.firings).toEqual([]);
+    // With enough distinct valid backups it fires; an extra invalid vote is carried but not counted.
+    const enough = { type: 'QC', c: { value: [5, 4], votes: setOf([v(1, 4), v(2, 4), v(3, 4), v(0, 8)]) } } as unknown as Tagged;
+    expect(replica.handle({ kind: 'receive', from: 2, message: enough }).firings.map((f) => f.rule)).toEqual(['onReceivingQcFromAny']);
+    expect(replica.vars['accepted']).toEqual([4, 9]);
+    expect(replica.vars['carried']).toBe(4);
   });
 });
