@@ -110,7 +110,7 @@ function collect(
   for (const member of allMembers(protocol.members)) {
     if (member.kind === 'typeAlias' || member.kind === 'enum' || member.kind === 'record') {
       const previous = typeDecls.get(member.name.text);
-      if (previous !== undefined || builtinTypes.has(member.name.text)) {
+      if (previous !== undefined || builtinTypes.has(member.name.text) || genericArity.has(member.name.text)) {
         if (previous !== undefined) report(duplicate(member.name, previous.name, 'type'));
         else report(diagnostic('DuplicateDeclaration', member.name.span, `'${member.name.text}' is a built-in type and cannot be declared again`));
         continue;
