@@ -967,6 +967,7 @@ export const HotStuff: rio.ProtocolModule<HotStuffParams, HotStuffState> = {
     },
   ],
   propertyReads: ['anc', 'committed', 'execHeight'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'rotating',

@@ -899,6 +899,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     },
   ],
   propertyReads: ['decided', 'submitted'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'threeProcesses',

@@ -2286,6 +2286,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     },
   ],
   propertyReads: ['done', 'executed', 'sent'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'twoRequests',
