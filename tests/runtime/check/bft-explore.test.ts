@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HotStuff } from '../../../generated/hotstuff.js';
+import { MinBFT } from '../../../generated/minbft.js';
 import { explore } from '../../../runtime/check/explore.js';
 
 describe('rio explore on HotStuff', () => {
@@ -29,5 +30,34 @@ describe('rio explore on HotStuff', () => {
     expect(full.complete).toBe(true);
     expect(full.states).toBe(13_184);
     expect(full.maxDepthReached).toBe(13);
+  });
+});
+
+/**
+ * MinBFT with n = 2f + 1 = 3, f = 1, one client request, view 0 (maxView = 0, timers never
+ * expire: no view change), any one replica crashing at any point, every interleaving (as
+ * `rio explore specs/minbft.rio --param n=3 --param f=1 --param clients=1 --param maxView=0
+ * --param resend=0 --request 'invoke(5) on 3' --byzantine none --crashes 1 --max-timeouts 0`).
+ * A Byzantine replica cannot be explored: VIEW_CHANGE and NEW_VIEW hold sets.
+ */
+describe('rio explore on MinBFT', () => {
+  const config = {
+    module: MinBFT, params: { n: 3, f: 1, clients: 1, maxView: 0, resend: 0 }, byzantine: [], crashes: 1,
+    workload: [{ process: 3, request: { type: 'invoke', op: 5 } as never }],
+    values: 2, lossy: false, search: 'bfs', maxStates: 1_000_000, maxDepth: 1000, timeLimitMs: 120_000, exact: false, maxTimeouts: 0,
+  } as const;
+
+  it('n = 3, f = 1, view 0, one request: every reachable state explored, agreement holds, with and without a crash', () => {
+    const result = explore(config);
+    expect(result.verdict, result.violation?.message).toBe('ok');
+    expect(result.complete).toBe(true);
+    expect(result.states).toBe(2_158);
+    expect(result.transitions).toBe(14_491);
+    expect(result.maxDepthReached).toBe(16);
+    const noCrash = explore({ ...config, crashes: 0 });
+    expect(noCrash.verdict).toBe('ok');
+    expect(noCrash.complete).toBe(true);
+    expect(noCrash.states).toBe(919);
+    expect(noCrash.maxDepthReached).toBe(15);
   });
 });
