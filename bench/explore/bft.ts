@@ -1,8 +1,9 @@
 /**
  * Bounded model checking of the four Byzantine consensus specs of issue #8 on small
  * instances, side by side (docs/specs/bft.md, "Bounded model checking"): HotStuff and
- * MinBFT explored completely, PBFT and Tendermint breadth-first to a depth bound (every
- * state at depth <= D expanded), then each spec's quorum-lowered mutant through the same
+ * MinBFT explored completely, PBFT and Tendermint breadth-first to a depth bound D (every
+ * state reachable in at most D moves visited and its properties checked; those at depth
+ * < D expanded), then each spec's quorum-lowered mutant through the same
  * configuration.
  *
  *     npm run build && node dist/bench/explore/bft.js [PBFT depth] [Tendermint depth] [minutes per search]
@@ -22,6 +23,7 @@ import { Tendermint } from '../../generated/tendermint.js';
 import { processIo } from '../../compiler/cli/io.js';
 import { loadForRun } from '../../compiler/cli/simulate.js';
 import { explore, type ExploreConfig, type ExploreResult } from '../../runtime/check/explore.js';
+import type { WorldState } from '../../runtime/world/world.js';
 
 const pbftDepth = Number(process.argv[2] ?? '14');
 const tendermintDepth = Number(process.argv[3] ?? '11');
@@ -71,8 +73,27 @@ const instances: readonly { name: string; mutant?: string; command: string; conf
 ];
 
 const modules: Record<string, Module> = { HotStuff, MinBFT, PBFT, Tendermint };
+/** The indication each protocol gives when a replica decides (executes, commits). */
+const decision: Record<string, string> = { HotStuff: 'commit', MinBFT: 'execute', PBFT: 'execute', Tendermint: 'decide' };
+
+/**
+ * Explores, counting the states in which at least one, and at least two, replicas have
+ * decided: a bounded search whose states never reach two decisions cannot test agreement.
+ */
+function exploreCounting(config: ExploreConfig, indication: string): { result: ExploreResult; one: number; two: number } {
+  let one = 0;
+  let two = 0;
+  const onState = (w: WorldState) => {
+    const deciders = w.indications.filter((xs) => xs.some((x) => x.type === indication)).length;
+    if (deciders >= 1) one++;
+    if (deciders >= 2) two++;
+  };
+  return { result: explore({ ...config, onState }), one, two };
+}
+const decided = ({ one, two }: { one: number; two: number }) =>
+  `      states where a replica decided: ${one.toLocaleString('en-US')}, where two did: ${two.toLocaleString('en-US')}`;
 const outcome = (r: ExploreResult) =>
-  r.complete ? 'complete' : r.cutBy === 'maxDepth' ? `cut by maxDepth (every state at depth <= ${r.maxDepthReached} expanded)` : `cut by ${r.cutBy ?? 'a violation'}`;
+  r.complete ? 'complete' : r.cutBy === 'maxDepth' ? `cut by maxDepth (every state within ${r.maxDepthReached} moves visited and checked)` : r.cutBy !== undefined ? `cut by ${r.cutBy}` : 'stopped at the violation';
 const line = (r: ExploreResult) =>
   `${r.states.toLocaleString('en-US')} states, ${r.transitions.toLocaleString('en-US')} transitions, depth ${r.maxDepthReached}, ` +
   `${(r.elapsedMs / 1000).toFixed(1)} s, ${outcome(r)}, ${r.verdict}` +
@@ -84,10 +105,15 @@ for (const instance of instances) {
   console.log(instance.name);
   console.log(`  ${instance.command}`);
   const module = modules[instance.name.split(',')[0]!]!;
-  console.log(`  spec:   ${line(explore(instance.config(module)))}`);
+  const protocol = instance.name.split(',')[0]!;
+  const spec = exploreCounting(instance.config(module), decision[protocol]!);
+  console.log(`  spec:   ${line(spec.result)}`);
+  console.log(decided(spec));
   if (instance.mutant === undefined) continue;
   const loaded = await loadForRun({ spec: join(repo, 'tests', 'mutants', `${instance.mutant}.rio`) }, processIo());
   if (typeof loaded === 'number') process.exit(loaded);
-  console.log(`  mutant ${instance.mutant}: ${line(explore(instance.config(loaded.module)))}`);
+  const mutant = exploreCounting(instance.config(loaded.module), decision[protocol]!);
+  console.log(`  mutant ${instance.mutant}: ${line(mutant.result)}`);
+  console.log(decided(mutant));
 }
 console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
