@@ -34,11 +34,13 @@ export class NotObserver extends Error {
 }
 
 /**
- * The completions of one observer, memoised by the messages in flight to it (the only thing
- * they depend on: the observer itself stays as it started while the other processes move).
+ * The completions of one observer, memoised by its own state and the messages in flight to
+ * it (all they depend on).
  */
 export class ObserverCompletions {
   private readonly memo = new Map<string, readonly Completion[]>();
+  /** The observer's own state, encoded, per snapshot (it is part of the memo key, though in a search it stays as it started). */
+  private readonly encodings = new WeakMap<ReplicaState, string>();
   /** Local states explored, over all memoised entries (for the summary). */
   localStates = 0;
 
@@ -51,8 +53,11 @@ export class ObserverCompletions {
    */
   of(w: WorldState): readonly Completion[] {
     const p = this.process;
+    const own = w.replicas[p]!;
+    let start = this.encodings.get(own);
+    if (start === undefined) this.encodings.set(own, (start = `${encodeReplicaState(own)}\u0001${encode(w.indications[p] as unknown as Tagged[])}`));
     const keys = Object.keys(w.inFlight).filter((k) => w.inFlight[k]![1] === p).sort();
-    const key = keys.map((k) => `${k}*${w.inFlight[k]![3]}`).join('\u0002');
+    const key = `${start}\u0003${keys.map((k) => `${k}*${w.inFlight[k]![3]}`).join('\u0002')}`;
     let found = this.memo.get(key);
     if (found === undefined) this.memo.set(key, (found = this.explore(w)));
     return found;
