@@ -14,7 +14,7 @@
 import type { Tagged } from '../replica/contract.js';
 import { leavesOut, type ReplicaState } from '../replica/engine.js';
 import { encode, type Process } from '../replica/values.js';
-import { encodeReplicaState, type World, type WorldEvent, type WorldState } from '../world/world.js';
+import { encodeReplicaState, nextScript, type World, type WorldEvent, type WorldState } from '../world/world.js';
 
 /** A state an observer can reach by receiving some of the messages in flight to it. */
 export interface Completion {
@@ -94,15 +94,7 @@ export class ObserverCompletions {
           while (script !== undefined) {
             world.restore(node.w);
             const outcome = world.apply(event, script);
-            const counts = outcome.choiceCounts ?? [];
-            let following: number[] | undefined;
-            for (let i = outcome.choices.length - 1; i >= 0; i--) {
-              if (outcome.choices[i]! + 1 < counts[i]!) {
-                following = [...outcome.choices.slice(0, i), outcome.choices[i]! + 1];
-                break;
-              }
-            }
-            script = following;
+            script = nextScript(outcome);
             const steps = [...node.steps, { event, choices: outcome.choices }];
             const after = world.snapshot(node.w);
             if (outcome.error !== undefined) {
