@@ -5,8 +5,10 @@
  *
  *     npm run build && node dist/bench/explore/raft3.js [--terms T] [--commands C] [--crashes K] [--max-timeouts M] [--dfs] [--mutants | --mutant NAME ...]
  *
- * Defaults: the configuration of docs/specs/raft.md. Commands are submitted at p0, p1, ...
- * in turn. Prints, for each run: distinct states (up to renaming of interchangeable
+ * Defaults: the configuration of docs/specs/raft.md (the spec's scenario explore3): one
+ * term, one command, no crash, each server's timers expiring at most once, which is
+ * explored completely. Commands are submitted at p0, p1, ... in turn; with no command, all
+ * three servers are interchangeable. Prints, for each run: distinct states (up to renaming of interchangeable
  * servers), transitions, depth reached, seconds, whether the space was explored
  * completely, and the verdict (for a mutant: the violated property and the length of the
  * shortest counterexample).
@@ -21,8 +23,8 @@ import { explore, type ExploreResult } from '../../runtime/check/explore.js';
 
 const { values: options } = parseArgs({
   options: {
-    terms: { type: 'string', default: '2' },
-    commands: { type: 'string', default: '0' },
+    terms: { type: 'string', default: '1' },
+    commands: { type: 'string', default: '1' },
     crashes: { type: 'string', default: '0' },
     'max-timeouts': { type: 'string', default: '1' },
     'max-states': { type: 'string', default: '1000000' },
