@@ -35,14 +35,20 @@ function checkRange(what: string, x: number, lo: number, hi: number): void {
   if (!Number.isInteger(x) || x < lo || x > hi) throw new RangeError(`${what} must be a whole number in ${lo}..${hi}, not ${x}`);
 }
 
+/** Throws a RangeError naming the field when `op` is outside the domain (keys, values, kinds). */
+export function checkOp(op: KvOp): void {
+  if (!(KINDS as readonly string[]).includes(op.kind)) throw new RangeError(`an operation is one of ${KINDS.join(', ')}, not '${String(op.kind)}'`);
+  checkRange('key', op.key, 0, KEYS - 1);
+  if (op.kind === 'put' || op.kind === 'cas') checkRange('value', op.value, 1, VALUES - 1);
+  if (op.kind === 'cas') checkRange('expected value', op.expected, 0, VALUES - 1);
+}
+
 export function encodeCommand(command: KvCommand): number {
   const { id, op } = command;
   checkRange('command id', id, 1, MAX_ID);
-  checkRange('key', op.key, 0, KEYS - 1);
+  checkOp(op);
   const value = op.kind === 'put' || op.kind === 'cas' ? op.value : 0;
   const expected = op.kind === 'cas' ? op.expected : 0;
-  if (op.kind === 'put' || op.kind === 'cas') checkRange('value', value, 1, VALUES - 1);
-  checkRange('expected value', expected, 0, VALUES - 1);
   return (((id * KINDS.length + KINDS.indexOf(op.kind)) * KEYS + op.key) * VALUES + value) * VALUES + expected;
 }
 
