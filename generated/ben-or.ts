@@ -230,6 +230,7 @@ export const BenOr: rio.ProtocolModule<BenOrParams, BenOrState> = {
     },
   ],
   propertyReads: ['decided', 'input'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'split',

@@ -227,6 +227,7 @@ export const BrachaBroadcast: rio.ProtocolModule<BrachaBroadcastParams, BrachaBr
     },
   ],
   propertyReads: ['delivered'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'oneBroadcast',

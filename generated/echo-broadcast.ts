@@ -203,6 +203,7 @@ export const EchoBroadcast: rio.ProtocolModule<EchoBroadcastParams, EchoBroadcas
     },
   ],
   propertyReads: ['delivered', 'sent'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'oneBroadcast',

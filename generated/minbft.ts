@@ -1516,6 +1516,7 @@ export const MinBFT: rio.ProtocolModule<MinBFTParams, MinBFTState> = {
     },
   ],
   propertyReads: ['done', 'executed', 'sent'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'twoRequests',

@@ -904,6 +904,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     },
   ],
   propertyReads: ['decided', 'submitted'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'threeProcesses',

@@ -405,6 +405,7 @@ export const Paxos: rio.ProtocolModule<PaxosParams, PaxosState> = {
     },
   ],
   propertyReads: ['learned', 'myValue'],
+  propertiesReadCorrect: false,
   scenarios: [
     {
       name: 'duel',

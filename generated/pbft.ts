@@ -14,6 +14,11 @@ export interface PBFTParams {
   readonly resend: rio.Nat;
 }
 
+/** Record Prepared. */
+export type Prepared = {
+  readonly prePrepare: rio.Data;
+  readonly prepares: rio.Cert<readonly [rio.Nat, rio.Nat, rio.Nat, rio.Value | null]>;
+};
 /** Record Accepted. */
 export type Accepted = { readonly v: rio.Nat; readonly op: rio.Value | null; readonly sig: rio.Data };
 /** Record Exec. */
@@ -59,9 +64,7 @@ export type ViewChangeMessage = {
   readonly h: rio.Nat;
   readonly d: rio.Data;
   readonly c: rio.RSet<readonly [rio.Process, rio.Data]>;
-  readonly p: rio.RSet<
-    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-  >;
+  readonly p: rio.RSet<Prepared>;
   readonly sig: rio.Data;
 };
 /** Message `NEW_VIEW(v: Nat, vcs: Set[ViewChange], o: Set[Order])           // ⟨NEW-VIEW, v+1, V, O⟩σp` (specs/pbft.rio:61). */
@@ -74,9 +77,7 @@ export type NewViewMessage = {
       rio.Nat,
       rio.Data,
       rio.RSet<readonly [rio.Process, rio.Data]>,
-      rio.RSet<
-        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-      >,
+      rio.RSet<Prepared>,
       rio.Data,
     ]
   >;
@@ -121,31 +122,22 @@ export interface PBFTState {
   requests: rio.RSet<rio.Value>;
   nextSeq: rio.Nat;
   pp: rio.RMap<rio.Nat, Accepted | null>;
-  prepared: rio.RMap<
-    rio.Nat,
-    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>] | null
-  >;
+  prepared: rio.RMap<rio.Nat, Prepared | null>;
   committed: rio.RMap<rio.Nat, Exec | null>;
   executed: rio.RMap<rio.Nat, Exec | null>;
   lastExec: rio.Nat;
   stable: rio.Nat;
   stableCert: rio.RSet<readonly [rio.Process, rio.Data]>;
   newViewFor: rio.Nat;
-  viewChangeP: rio.RSet<
-    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-  >;
-  certs: rio.RSet<
-    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-  >;
+  viewChangeP: rio.RSet<Prepared>;
+  certs: rio.RSet<Prepared>;
   sentV: rio.RSet<
     readonly [
       rio.Process,
       rio.Nat,
       rio.Data,
       rio.RSet<readonly [rio.Process, rio.Data]>,
-      rio.RSet<
-        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-      >,
+      rio.RSet<Prepared>,
       rio.Data,
     ]
   >;
@@ -179,57 +171,22 @@ function pBFTRoleMembers(params: PBFTParams, role: string): rio.RSet<rio.Process
   return [];
 }
 
-/** `def voterOf(x: Vote): Process = x.1` (specs/pbft.rio:85) */
-export function voterOf(params: PBFTParams, x: readonly [rio.Process, rio.Data]): rio.Process {
-  return x[0];
+/** `def pView(c: Prepared): Nat = c.prepares.value.2` (specs/pbft.rio:86) */
+export function pView(params: PBFTParams, c: Prepared): rio.Nat {
+  return c.prepares.value[1];
 }
 
-/** `def sigOf(x: Vote): Signature = x.2` (specs/pbft.rio:86) */
-export function sigOf(params: PBFTParams, x: readonly [rio.Process, rio.Data]): rio.Data {
-  return x[1];
+/** `def pSeq(c: Prepared): Nat = c.prepares.value.3` (specs/pbft.rio:87) */
+export function pSeq(params: PBFTParams, c: Prepared): rio.Nat {
+  return c.prepares.value[2];
 }
 
-/** `def pView(c: Prepared): Nat = c.1` (specs/pbft.rio:87) */
-export function pView(
-  params: PBFTParams,
-  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
-): rio.Nat {
-  return c[0];
+/** `def pOp(c: Prepared): Option[Value] = c.prepares.value.4` (specs/pbft.rio:88) */
+export function pOp(params: PBFTParams, c: Prepared): rio.Value | null {
+  return c.prepares.value[3];
 }
 
-/** `def pSeq(c: Prepared): Nat = c.2` (specs/pbft.rio:88) */
-export function pSeq(
-  params: PBFTParams,
-  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
-): rio.Nat {
-  return c[1];
-}
-
-/** `def pOp(c: Prepared): Option[Value] = c.3` (specs/pbft.rio:89) */
-export function pOp(
-  params: PBFTParams,
-  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
-): rio.Value | null {
-  return c[2];
-}
-
-/** `def pSig(c: Prepared): Signature = c.4` (specs/pbft.rio:90) */
-export function pSig(
-  params: PBFTParams,
-  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
-): rio.Data {
-  return c[3];
-}
-
-/** `def pVotes(c: Prepared): Set[Vote] = c.5` (specs/pbft.rio:91) */
-export function pVotes(
-  params: PBFTParams,
-  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
-): rio.RSet<readonly [rio.Process, rio.Data]> {
-  return c[4];
-}
-
-/** `def vcSender(x: ViewChange): Process = x.1` (specs/pbft.rio:92) */
+/** `def vcSender(x: ViewChange): Process = x.1` (specs/pbft.rio:89) */
 export function vcSender(
   params: PBFTParams,
   x: readonly [
@@ -237,16 +194,14 @@ export function vcSender(
     rio.Nat,
     rio.Data,
     rio.RSet<readonly [rio.Process, rio.Data]>,
-    rio.RSet<
-      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-    >,
+    rio.RSet<Prepared>,
     rio.Data,
   ],
 ): rio.Process {
   return x[0];
 }
 
-/** `def vcH(x: ViewChange): Nat = x.2` (specs/pbft.rio:93) */
+/** `def vcH(x: ViewChange): Nat = x.2` (specs/pbft.rio:90) */
 export function vcH(
   params: PBFTParams,
   x: readonly [
@@ -254,16 +209,14 @@ export function vcH(
     rio.Nat,
     rio.Data,
     rio.RSet<readonly [rio.Process, rio.Data]>,
-    rio.RSet<
-      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-    >,
+    rio.RSet<Prepared>,
     rio.Data,
   ],
 ): rio.Nat {
   return x[1];
 }
 
-/** `def vcD(x: ViewChange): Digest = x.3` (specs/pbft.rio:94) */
+/** `def vcD(x: ViewChange): Digest = x.3` (specs/pbft.rio:91) */
 export function vcD(
   params: PBFTParams,
   x: readonly [
@@ -271,16 +224,14 @@ export function vcD(
     rio.Nat,
     rio.Data,
     rio.RSet<readonly [rio.Process, rio.Data]>,
-    rio.RSet<
-      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-    >,
+    rio.RSet<Prepared>,
     rio.Data,
   ],
 ): rio.Data {
   return x[2];
 }
 
-/** `def vcC(x: ViewChange): Set[Vote] = x.4` (specs/pbft.rio:95) */
+/** `def vcC(x: ViewChange): Set[Vote] = x.4` (specs/pbft.rio:92) */
 export function vcC(
   params: PBFTParams,
   x: readonly [
@@ -288,16 +239,14 @@ export function vcC(
     rio.Nat,
     rio.Data,
     rio.RSet<readonly [rio.Process, rio.Data]>,
-    rio.RSet<
-      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-    >,
+    rio.RSet<Prepared>,
     rio.Data,
   ],
 ): rio.RSet<readonly [rio.Process, rio.Data]> {
   return x[3];
 }
 
-/** `def vcP(x: ViewChange): Set[Prepared] = x.5` (specs/pbft.rio:96) */
+/** `def vcP(x: ViewChange): Set[Prepared] = x.5` (specs/pbft.rio:93) */
 export function vcP(
   params: PBFTParams,
   x: readonly [
@@ -305,18 +254,14 @@ export function vcP(
     rio.Nat,
     rio.Data,
     rio.RSet<readonly [rio.Process, rio.Data]>,
-    rio.RSet<
-      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-    >,
+    rio.RSet<Prepared>,
     rio.Data,
   ],
-): rio.RSet<
-  readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-> {
+): rio.RSet<Prepared> {
   return x[4];
 }
 
-/** `def vcSig(x: ViewChange): Signature = x.6` (specs/pbft.rio:97) */
+/** `def vcSig(x: ViewChange): Signature = x.6` (specs/pbft.rio:94) */
 export function vcSig(
   params: PBFTParams,
   x: readonly [
@@ -324,26 +269,24 @@ export function vcSig(
     rio.Nat,
     rio.Data,
     rio.RSet<readonly [rio.Process, rio.Data]>,
-    rio.RSet<
-      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-    >,
+    rio.RSet<Prepared>,
     rio.Data,
   ],
 ): rio.Data {
   return x[5];
 }
 
-/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:126) */
+/** `def primary(v: Nat): Process = v % n` (specs/pbft.rio:123) */
 export function primary(params: PBFTParams, v: rio.Nat): rio.Process {
   return rio.mod(v, params.n);
 }
 
-/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:127) */
+/** `def inWindow(s: Nat): Bool = s > stable and s <= stable + window and s <= maxSeq` (specs/pbft.rio:124) */
 export function inWindow(ctx: PBFTContext, state: PBFTState, s: rio.Nat): boolean {
   return s > state.stable && s <= state.stable + ctx.params.window && s <= ctx.params.maxSeq;
 }
 
-/** `def history(s: Nat): Set[Slot] = { (k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:128) */
+/** `def history(s: Nat): Set[Slot] = { (k, get(executed[k]).op) | k in keys(executed) and k <= s and executed[k] != none }` (specs/pbft.rio:125) */
 export function history(
   ctx: PBFTContext,
   state: PBFTState,
@@ -355,17 +298,17 @@ export function history(
   );
 }
 
-/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:129) */
+/** `def digest(s: Nat): Digest = hash(history(s))` (specs/pbft.rio:126) */
 export function digest(ctx: PBFTContext, state: PBFTState, s: rio.Nat): rio.Data {
   return ctx.crypto.hash(history(ctx, state, s));
 }
 
-/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:130) */
+/** `def viewTimeout(v: Nat): Nat = 100 * (v + 1)` (specs/pbft.rio:127) */
 export function viewTimeout(params: PBFTParams, v: rio.Nat): rio.Nat {
   return 100 * (v + 1);
 }
 
-/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool =` (specs/pbft.rio:132) */
+/** `def validCheckpoint(s: Nat, d: Digest, c: Set[Vote]): Bool = s = 0 or signedBy(cert((2, s, d), c), 2 * f + 1)` (specs/pbft.rio:129) */
 export function validCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -374,53 +317,33 @@ export function validCheckpoint(
   c: rio.RSet<readonly [rio.Process, rio.Data]>,
 ): boolean {
   return (
-    s === 0 ||
-    rio.size(
-      rio.image(
-        rio.filter(c, (x) =>
-          ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [2, s, d] as const),
-        ),
-        (x) => voterOf(ctx.params, x),
-      ),
-    ) >=
-      2 * ctx.params.f + 1
+    s === 0 || rio.signedBy(ctx.crypto, rio.certify(ctx.crypto, [2, s, d] as const, c), 2 * ctx.params.f + 1)
   );
 }
 
-/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:135) */
-export function validPrepared(
-  ctx: PBFTContext,
-  state: PBFTState,
-  c: readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>],
-): boolean {
+/** `def validPrepared(c: Prepared): Bool =` (specs/pbft.rio:131) */
+export function validPrepared(ctx: PBFTContext, state: PBFTState, c: Prepared): boolean {
   return (
-    ctx.crypto.verify(pSig(ctx.params, c), primary(ctx.params, pView(ctx.params, c)), [
+    c.prepares.value[0] === 1 &&
+    ctx.crypto.verify(c.prePrepare, primary(ctx.params, pView(ctx.params, c)), [
       0,
       pView(ctx.params, c),
       pSeq(ctx.params, c),
       pOp(ctx.params, c),
     ] as const) &&
-    rio.size(
-      rio.image(
-        rio.filter(
-          pVotes(ctx.params, c),
-          (x) =>
-            voterOf(ctx.params, x) !== primary(ctx.params, pView(ctx.params, c)) &&
-            ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [
-              1,
-              pView(ctx.params, c),
-              pSeq(ctx.params, c),
-              pOp(ctx.params, c),
-            ] as const),
-        ),
-        (x) => voterOf(ctx.params, x),
+    rio.signedBy(
+      ctx.crypto,
+      c.prepares,
+      2 * ctx.params.f,
+      rio.difference(
+        ctx.role('Replica'),
+        rio.setOf<rio.Process>([primary(ctx.params, pView(ctx.params, c))]),
       ),
-    ) >=
-      2 * ctx.params.f
+    )
   );
 }
 
-/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:138) */
+/** `def validViewChange(v: Nat, x: ViewChange): Bool =` (specs/pbft.rio:134) */
 export function validViewChange(
   ctx: PBFTContext,
   state: PBFTState,
@@ -430,9 +353,7 @@ export function validViewChange(
     rio.Nat,
     rio.Data,
     rio.RSet<readonly [rio.Process, rio.Data]>,
-    rio.RSet<
-      readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-    >,
+    rio.RSet<Prepared>,
     rio.Data,
   ],
 ): boolean {
@@ -454,7 +375,7 @@ export function validViewChange(
   );
 }
 
-/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { vcH(x) | x in vcs })` (specs/pbft.rio:142) */
+/** `def minS(vcs: Set[ViewChange]): Nat = max({0} ∪ { vcH(x) | x in vcs })` (specs/pbft.rio:138) */
 export function minS(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -463,9 +384,7 @@ export function minS(
       rio.Nat,
       rio.Data,
       rio.RSet<readonly [rio.Process, rio.Data]>,
-      rio.RSet<
-        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-      >,
+      rio.RSet<Prepared>,
       rio.Data,
     ]
   >,
@@ -478,7 +397,7 @@ export function minS(
   );
 }
 
-/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { pSeq(c) | c in cs })` (specs/pbft.rio:143) */
+/** `def maxS(vcs: Set[ViewChange], cs: Set[Prepared]): Nat = max({minS(vcs)} ∪ { pSeq(c) | c in cs })` (specs/pbft.rio:139) */
 export function maxS(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -487,15 +406,11 @@ export function maxS(
       rio.Nat,
       rio.Data,
       rio.RSet<readonly [rio.Process, rio.Data]>,
-      rio.RSet<
-        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-      >,
+      rio.RSet<Prepared>,
       rio.Data,
     ]
   >,
-  cs: rio.RSet<
-    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-  >,
+  cs: rio.RSet<Prepared>,
 ): rio.Nat {
   return rio.max(
     rio.union(
@@ -505,14 +420,8 @@ export function maxS(
   );
 }
 
-/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:144) */
-export function chosen(
-  params: PBFTParams,
-  s: rio.Nat,
-  cs: rio.RSet<
-    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-  >,
-): rio.Value | null {
+/** `def chosen(s: Nat, cs: Set[Prepared]): Option[Value] =` (specs/pbft.rio:140) */
+export function chosen(params: PBFTParams, s: rio.Nat, cs: rio.RSet<Prepared>): rio.Value | null {
   return rio.exists(cs, (c) => pSeq(params, c) === s)
     ? pOp(
         params,
@@ -524,7 +433,7 @@ export function chosen(
     : null;
 }
 
-/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:146) */
+/** `def computeO(vcs: Set[ViewChange], cs: Set[Prepared]): Set[Slot] =` (specs/pbft.rio:142) */
 export function computeO(
   params: PBFTParams,
   vcs: rio.RSet<
@@ -533,15 +442,11 @@ export function computeO(
       rio.Nat,
       rio.Data,
       rio.RSet<readonly [rio.Process, rio.Data]>,
-      rio.RSet<
-        readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-      >,
+      rio.RSet<Prepared>,
       rio.Data,
     ]
   >,
-  cs: rio.RSet<
-    readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-  >,
+  cs: rio.RSet<Prepared>,
 ): rio.RSet<readonly [rio.Nat, rio.Value | null]> {
   return rio.image(
     rio.range(minS(params, vcs) + 1, maxS(params, vcs, cs)),
@@ -549,7 +454,7 @@ export function computeO(
   );
 }
 
-/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:377) */
+/** `def assigned(): Set[Value] = { get(get(pp[k]).op) | k in keys(pp) and pp[k] != none and get(pp[k]).v = view and get(pp[k]).op != none } ∪ executedOps()` (specs/pbft.rio:374) */
 export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.union(
     rio.image(
@@ -566,7 +471,7 @@ export function assigned(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value
   );
 }
 
-/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:378) */
+/** `def executedOps(): Set[Value] = { get(get(executed[k]).op) | k in keys(executed) and executed[k] != none and get(executed[k]).op != none }` (specs/pbft.rio:375) */
 export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Value> {
   return rio.image(
     rio.filter(
@@ -579,14 +484,14 @@ export function executedOps(ctx: PBFTContext, state: PBFTState): rio.RSet<rio.Va
   );
 }
 
-/** `upon start` (specs/pbft.rio:149) */
+/** `upon start` (specs/pbft.rio:145) */
 export function onStart(ctx: PBFTContext, state: PBFTState): void {
   if (ctx.params.resend > 0) {
     ctx.startTimer('Resend', [], ctx.params.resend);
   }
 }
 
-/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:158) */
+/** `upon receiving REQUEST(op) from c when c in Client` (specs/pbft.rio:154) */
 export function onReceivingRequest(
   ctx: PBFTContext,
   state: PBFTState,
@@ -607,7 +512,7 @@ export function onReceivingRequest(
   }
 }
 
-/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:169) */
+/** `assign: upon receiving REQUEST(op) from c when c in Client and primary(view) = self and active and op not in assigned() and nextSeq < maxSeq and inWindow(nextSeq + 1)` (specs/pbft.rio:165) */
 export function assign(
   ctx: PBFTContext,
   state: PBFTState,
@@ -631,7 +536,7 @@ export function assign(
   );
 }
 
-/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v) and verify(sig, p, (0, v, s, op))` (specs/pbft.rio:182) */
+/** `prePrepare: upon receiving PRE_PREPARE(v, s, op, sig) from p when v = view and active and p = primary(v) and inWindow(s) and op != none and get(op) in requests and (pp[s] = none or get(pp[s]).v < v) and verify(sig, p, (0, v, s, op))` (specs/pbft.rio:178) */
 export function prePrepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -658,7 +563,7 @@ export function prePrepare(
   }
 }
 
-/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v) and |{ m.sender | m in msgs and m.sender != primary(v) and verify(m.sig, m.sender, (1, v, s, op)) }| >= 2 * f` (specs/pbft.rio:191) */
+/** `prepare: upon receiving PREPARE(v, s, op, _) from 2 * f processes as msgs when v = view and active and pp[s] != none and get(pp[s]).v = v and get(pp[s]).op = op and (prepared[s] = none or pView(get(prepared[s])) < v)` (specs/pbft.rio:188) */
 export function prepare(
   ctx: PBFTContext,
   state: PBFTState,
@@ -674,24 +579,18 @@ export function prepare(
     readonly msgs: rio.RSet<rio.WithSender<PrepareMessage>>;
   },
 ): void {
-  state.prepared = rio.put(state.prepared, s, [
-    v,
-    s,
-    op,
-    rio.unwrap(rio.lookup(state.pp, s, null)).sig,
-    rio.image(
-      rio.filter(
-        msgs,
-        (m) =>
-          m.sender !== primary(ctx.params, v) && ctx.crypto.verify(m.sig, m.sender, [1, v, s, op] as const),
-      ),
-      (m) => [m.sender, m.sig] as const,
+  state.prepared = rio.put(state.prepared, s, {
+    prePrepare: rio.unwrap(rio.lookup(state.pp, s, null)).sig,
+    prepares: rio.certify(
+      ctx.crypto,
+      [1, v, s, op] as const,
+      rio.image(msgs, (m) => [m.sender, m.sig] as const),
     ),
-  ] as const);
+  });
   ctx.broadcast({ type: 'COMMIT', v, s, op }, ctx.role('Replica'));
 }
 
-/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:205) */
+/** `commit: upon receiving COMMIT(v, s, op) from 2 * f + 1 processes when prepared[s] != none and pView(get(prepared[s])) = v and pOp(get(prepared[s])) = op and s > lastExec` (specs/pbft.rio:202) */
 export function commit(
   ctx: PBFTContext,
   state: PBFTState,
@@ -701,7 +600,7 @@ export function commit(
   state.executeReady = true;
 }
 
-/** `execute: upon executeReady` (specs/pbft.rio:211) */
+/** `execute: upon executeReady` (specs/pbft.rio:208) */
 export function execute(ctx: PBFTContext, state: PBFTState): void {
   state.executeReady = false;
   const before = state.lastExec;
@@ -735,7 +634,7 @@ export function execute(ctx: PBFTContext, state: PBFTState): void {
   }
 }
 
-/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:235) */
+/** `stableCheckpoint: upon receiving CHECKPOINT(s, d, _) from 2 * f + 1 processes as msgs when s > stable and s <= lastExec and d = digest(s) and validCheckpoint(s, d, { (m.sender, m.sig) | m in msgs })` (specs/pbft.rio:232) */
 export function stableCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -750,10 +649,11 @@ export function stableCheckpoint(
   },
 ): void {
   state.stable = s;
-  state.stableCert = rio.image(
-    rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [2, s, d] as const)),
-    (m) => [m.sender, m.sig] as const,
-  );
+  state.stableCert = rio.certify(
+    ctx.crypto,
+    [2, s, d] as const,
+    rio.image(msgs, (m) => [m.sender, m.sig] as const),
+  ).votes;
   state.pp = rio.withoutKeys(
     state.pp,
     rio.filter(rio.keys(state.pp), (k) => k <= s),
@@ -768,7 +668,7 @@ export function stableCheckpoint(
   );
 }
 
-/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and |{ m.sender | m in msgs and verify(m.sig, m.sender, (2, s, d)) }| >= f + 1` (specs/pbft.rio:246) */
+/** `weakCheckpoint: upon receiving CHECKPOINT(s, d, _) from f + 1 processes as msgs when s > weakS and s <= lastExec and d = digest(s) and signedBy(cert((2, s, d), msgs), f + 1)` (specs/pbft.rio:243) */
 export function weakCheckpoint(
   ctx: PBFTContext,
   state: PBFTState,
@@ -783,13 +683,14 @@ export function weakCheckpoint(
   },
 ): void {
   state.weakS = s;
-  state.weakCert = rio.image(
-    rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [2, s, d] as const)),
-    (m) => [m.sender, m.sig] as const,
-  );
+  state.weakCert = rio.certify(
+    ctx.crypto,
+    [2, s, d] as const,
+    rio.image(msgs, (m) => [m.sender, m.sig] as const),
+  ).votes;
 }
 
-/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and |{ voterOf(x) | x in c and verify(sigOf(x), voterOf(x), (2, s, d)) }| >= f + 1 and hash(hist) = d` (specs/pbft.rio:253) */
+/** `stateTransfer: upon receiving STATE(s, d, c, hist) from q when s > lastExec and signedBy(cert((2, s, d), c), f + 1) and hash(hist) = d` (specs/pbft.rio:250) */
 export function stateTransfer(
   ctx: PBFTContext,
   state: PBFTState,
@@ -838,7 +739,7 @@ export function stateTransfer(
   }
 }
 
-/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:275) */
+/** `upon timeout ViewTimer(v) when v = view and view < maxView and not (requests ⊆ executedOps())` (specs/pbft.rio:272) */
 export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { readonly v: rio.Nat }): void {
   state.view = state.view + 1;
   state.active = false;
@@ -872,7 +773,7 @@ export function onTimeoutViewTimer(ctx: PBFTContext, state: PBFTState, { v }: { 
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `upon timeout ViewTimer(v) when v = view and (view >= maxView or requests ⊆ executedOps())` (specs/pbft.rio:284) */
+/** `upon timeout ViewTimer(v) when v = view and (view >= maxView or requests ⊆ executedOps())` (specs/pbft.rio:281) */
 export function onTimeoutViewTimer2(
   ctx: PBFTContext,
   state: PBFTState,
@@ -881,7 +782,7 @@ export function onTimeoutViewTimer2(
   state.timing = false;
 }
 
-/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:290) */
+/** `joinViewChange: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from f + 1 processes as msgs when v > view and v <= maxView and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= f + 1` (specs/pbft.rio:287) */
 export function joinViewChange(
   ctx: PBFTContext,
   state: PBFTState,
@@ -919,7 +820,7 @@ export function joinViewChange(
   ctx.startTimer('ViewTimer', [state.view], viewTimeout(ctx.params, state.view));
 }
 
-/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:302) */
+/** `newView: upon receiving VIEW_CHANGE(v, _, _, _, _, _) from 2 * f + 1 processes as msgs when primary(v) = self and v >= view and v > newViewFor and |{ m.sender | m in msgs and validViewChange(v, (m.sender, m.h, m.d, m.c, m.p, m.sig)) }| >= 2 * f + 1` (specs/pbft.rio:299) */
 export function newView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -941,7 +842,7 @@ export function newView(
   ctx.broadcast({ type: 'NEW_VIEW', v, vcs: state.sentV, o: state.sentO }, ctx.role('Replica'));
 }
 
-/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:319) */
+/** `enterView: upon receiving NEW_VIEW(v, vcs, o) from p when p = primary(v) and v >= view and (v > view or not active) and |{ vcSender(x) | x in vcs and validViewChange(v, x) }| >= 2 * f + 1` (specs/pbft.rio:316) */
 export function enterView(
   ctx: PBFTContext,
   state: PBFTState,
@@ -958,9 +859,7 @@ export function enterView(
         rio.Nat,
         rio.Data,
         rio.RSet<readonly [rio.Process, rio.Data]>,
-        rio.RSet<
-          readonly [rio.Nat, rio.Nat, rio.Value | null, rio.Data, rio.RSet<readonly [rio.Process, rio.Data]>]
-        >,
+        rio.RSet<Prepared>,
         rio.Data,
       ]
     >;
@@ -1037,7 +936,7 @@ export function enterView(
   }
 }
 
-/** `upon timeout Resend` (specs/pbft.rio:344) */
+/** `upon timeout Resend` (specs/pbft.rio:341) */
 export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   for (const k of rio.keys(state.pp)) {
     const a = rio.unwrap(rio.lookup(state.pp, k, null));
@@ -1144,20 +1043,20 @@ export function onTimeoutResend(ctx: PBFTContext, state: PBFTState): void {
   ctx.startTimer('Resend', [], ctx.params.resend);
 }
 
-/** `upon invoke(op)` (specs/pbft.rio:398) */
+/** `upon invoke(op)` (specs/pbft.rio:395) */
 export function onInvoke(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   state.sent = rio.union(state.sent, rio.setOf<rio.Value>([op]));
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:403) */
+/** `upon timeout Retry(op) when op not in done` (specs/pbft.rio:400) */
 export function onTimeoutRetry(ctx: PBFTContext, state: PBFTState, { op }: { readonly op: rio.Value }): void {
   ctx.broadcast({ type: 'REQUEST', op }, ctx.role('Replica'));
   ctx.startTimer('Retry', [op], 200);
 }
 
-/** `upon receiving REPLY(s, op) from f + 1 processes when op != none and get(op) in sent and get(op) not in done` (specs/pbft.rio:407) */
+/** `upon receiving REPLY(s, op) from f + 1 processes when op != none and get(op) in sent and get(op) not in done` (specs/pbft.rio:404) */
 export function onReceivingReplyFromQuorum(
   ctx: PBFTContext,
   state: PBFTState,
@@ -1168,7 +1067,7 @@ export function onReceivingReplyFromQuorum(
   ctx.indicate({ type: 'result', op: rio.unwrap(op) });
 }
 
-/** `learnOrder: upon receiving REPLY(s, op) from f + 1 processes when s = learned + 1` (specs/pbft.rio:412) */
+/** `learnOrder: upon receiving REPLY(s, op) from f + 1 processes when s = learned + 1` (specs/pbft.rio:409) */
 export function learnOrder(
   ctx: PBFTContext,
   state: PBFTState,
@@ -1182,7 +1081,7 @@ export function learnOrder(
 export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   name: 'PBFT',
   source: 'specs/pbft.rio',
-  sourceHash: '29ef6730d987c15a',
+  sourceHash: 'b85b53978eaa7702',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -1254,15 +1153,37 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           type: {
             kind: 'set',
             of: {
-              kind: 'tuple',
-              elements: [
-                { kind: 'nat' },
-                { kind: 'nat' },
-                { kind: 'option', of: { kind: 'value' } },
-                { kind: 'signature' },
+              kind: 'record',
+              name: 'Prepared',
+              fields: [
+                { name: 'prePrepare', type: { kind: 'signature' } },
                 {
-                  kind: 'set',
-                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                  name: 'prepares',
+                  type: {
+                    kind: 'record',
+                    name: 'Cert',
+                    fields: [
+                      {
+                        name: 'value',
+                        type: {
+                          kind: 'tuple',
+                          elements: [
+                            { kind: 'nat' },
+                            { kind: 'nat' },
+                            { kind: 'nat' },
+                            { kind: 'option', of: { kind: 'value' } },
+                          ],
+                        },
+                      },
+                      {
+                        name: 'votes',
+                        type: {
+                          kind: 'set',
+                          of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                        },
+                      },
+                    ],
+                  },
                 },
               ],
             },
@@ -1292,15 +1213,37 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
                 {
                   kind: 'set',
                   of: {
-                    kind: 'tuple',
-                    elements: [
-                      { kind: 'nat' },
-                      { kind: 'nat' },
-                      { kind: 'option', of: { kind: 'value' } },
-                      { kind: 'signature' },
+                    kind: 'record',
+                    name: 'Prepared',
+                    fields: [
+                      { name: 'prePrepare', type: { kind: 'signature' } },
                       {
-                        kind: 'set',
-                        of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                        name: 'prepares',
+                        type: {
+                          kind: 'record',
+                          name: 'Cert',
+                          fields: [
+                            {
+                              name: 'value',
+                              type: {
+                                kind: 'tuple',
+                                elements: [
+                                  { kind: 'nat' },
+                                  { kind: 'nat' },
+                                  { kind: 'nat' },
+                                  { kind: 'option', of: { kind: 'value' } },
+                                ],
+                              },
+                            },
+                            {
+                              name: 'votes',
+                              type: {
+                                kind: 'set',
+                                of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                              },
+                            },
+                          ],
+                        },
                       },
                     ],
                   },
@@ -1442,13 +1385,38 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       value: {
         kind: 'option',
         of: {
-          kind: 'tuple',
-          elements: [
-            { kind: 'nat' },
-            { kind: 'nat' },
-            { kind: 'option', of: { kind: 'value' } },
-            { kind: 'signature' },
-            { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+          kind: 'record',
+          name: 'Prepared',
+          fields: [
+            { name: 'prePrepare', type: { kind: 'signature' } },
+            {
+              name: 'prepares',
+              type: {
+                kind: 'record',
+                name: 'Cert',
+                fields: [
+                  {
+                    name: 'value',
+                    type: {
+                      kind: 'tuple',
+                      elements: [
+                        { kind: 'nat' },
+                        { kind: 'nat' },
+                        { kind: 'nat' },
+                        { kind: 'option', of: { kind: 'value' } },
+                      ],
+                    },
+                  },
+                  {
+                    name: 'votes',
+                    type: {
+                      kind: 'set',
+                      of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                    },
+                  },
+                ],
+              },
+            },
           ],
         },
       },
@@ -1487,26 +1455,76 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     viewChangeP: {
       kind: 'set',
       of: {
-        kind: 'tuple',
-        elements: [
-          { kind: 'nat' },
-          { kind: 'nat' },
-          { kind: 'option', of: { kind: 'value' } },
-          { kind: 'signature' },
-          { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+        kind: 'record',
+        name: 'Prepared',
+        fields: [
+          { name: 'prePrepare', type: { kind: 'signature' } },
+          {
+            name: 'prepares',
+            type: {
+              kind: 'record',
+              name: 'Cert',
+              fields: [
+                {
+                  name: 'value',
+                  type: {
+                    kind: 'tuple',
+                    elements: [
+                      { kind: 'nat' },
+                      { kind: 'nat' },
+                      { kind: 'nat' },
+                      { kind: 'option', of: { kind: 'value' } },
+                    ],
+                  },
+                },
+                {
+                  name: 'votes',
+                  type: {
+                    kind: 'set',
+                    of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
     certs: {
       kind: 'set',
       of: {
-        kind: 'tuple',
-        elements: [
-          { kind: 'nat' },
-          { kind: 'nat' },
-          { kind: 'option', of: { kind: 'value' } },
-          { kind: 'signature' },
-          { kind: 'set', of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] } },
+        kind: 'record',
+        name: 'Prepared',
+        fields: [
+          { name: 'prePrepare', type: { kind: 'signature' } },
+          {
+            name: 'prepares',
+            type: {
+              kind: 'record',
+              name: 'Cert',
+              fields: [
+                {
+                  name: 'value',
+                  type: {
+                    kind: 'tuple',
+                    elements: [
+                      { kind: 'nat' },
+                      { kind: 'nat' },
+                      { kind: 'nat' },
+                      { kind: 'option', of: { kind: 'value' } },
+                    ],
+                  },
+                },
+                {
+                  name: 'votes',
+                  type: {
+                    kind: 'set',
+                    of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
@@ -1522,15 +1540,37 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
           {
             kind: 'set',
             of: {
-              kind: 'tuple',
-              elements: [
-                { kind: 'nat' },
-                { kind: 'nat' },
-                { kind: 'option', of: { kind: 'value' } },
-                { kind: 'signature' },
+              kind: 'record',
+              name: 'Prepared',
+              fields: [
+                { name: 'prePrepare', type: { kind: 'signature' } },
                 {
-                  kind: 'set',
-                  of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                  name: 'prepares',
+                  type: {
+                    kind: 'record',
+                    name: 'Cert',
+                    fields: [
+                      {
+                        name: 'value',
+                        type: {
+                          kind: 'tuple',
+                          elements: [
+                            { kind: 'nat' },
+                            { kind: 'nat' },
+                            { kind: 'nat' },
+                            { kind: 'option', of: { kind: 'value' } },
+                          ],
+                        },
+                      },
+                      {
+                        name: 'votes',
+                        type: {
+                          kind: 'set',
+                          of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                        },
+                      },
+                    ],
+                  },
                 },
               ],
             },
@@ -1584,14 +1624,14 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
   rules: [
     rio.onStart<PBFTParams, PBFTState>({
       name: 'onStart',
-      source: 'specs/pbft.rio:149',
+      source: 'specs/pbft.rio:145',
       role: 'Replica',
       body: onStart,
     }),
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'onReceivingRequest',
-        source: 'specs/pbft.rio:158',
+        source: 'specs/pbft.rio:154',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1609,7 +1649,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     rio.onReceive<PBFTParams, PBFTState, RequestMessage, { readonly op: rio.Value; readonly c: rio.Process }>(
       {
         name: 'assign',
-        source: 'specs/pbft.rio:169',
+        source: 'specs/pbft.rio:165',
         role: 'Replica',
         message: 'REQUEST',
         quorum: { kind: 'single' },
@@ -1643,7 +1683,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'prePrepare',
-      source: 'specs/pbft.rio:182',
+      source: 'specs/pbft.rio:178',
       role: 'Replica',
       message: 'PRE_PREPARE',
       quorum: { kind: 'single' },
@@ -1684,7 +1724,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<PrepareMessage>> }
     >({
       name: 'prepare',
-      source: 'specs/pbft.rio:191',
+      source: 'specs/pbft.rio:188',
       role: 'Replica',
       message: 'PREPARE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f },
@@ -1699,26 +1739,14 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       staleWhen: [{ variable: 'view', when: (binding, state) => binding.v < state.view }],
       pin: { fields: ['v'], values: (_ctx, state) => [state.view] },
       bindingTypes: { v: { kind: 'nat' }, s: { kind: 'nat' }, op: { kind: 'option', of: { kind: 'value' } } },
-      guard: (ctx, state, { v, s, op, msgs }) =>
+      guard: (ctx, state, { v, s, op }) =>
         v === state.view &&
         state.active &&
         rio.lookup(state.pp, s, null) !== null &&
         rio.unwrap(rio.lookup(state.pp, s, null)).v === v &&
         rio.unwrap(rio.lookup(state.pp, s, null)).op === op &&
         (rio.lookup(state.prepared, s, null) === null ||
-          pView(ctx.params, rio.unwrap(rio.lookup(state.prepared, s, null))) < v) &&
-        rio.size(
-          rio.image(
-            rio.filter(
-              msgs,
-              (m) =>
-                m.sender !== primary(ctx.params, v) &&
-                ctx.crypto.verify(m.sig, m.sender, [1, v, s, op] as const),
-            ),
-            (m) => m.sender,
-          ),
-        ) >=
-          2 * ctx.params.f,
+          pView(ctx.params, rio.unwrap(rio.lookup(state.prepared, s, null))) < v),
       body: prepare,
     }),
     rio.onReceive<
@@ -1728,7 +1756,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly v: rio.Nat; readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'commit',
-      source: 'specs/pbft.rio:205',
+      source: 'specs/pbft.rio:202',
       role: 'Replica',
       message: 'COMMIT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1750,7 +1778,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onCondition<PBFTParams, PBFTState>({
       name: 'execute',
-      source: 'specs/pbft.rio:211',
+      source: 'specs/pbft.rio:208',
       role: 'Replica',
       condition: (ctx, state) => state.executeReady,
       body: execute,
@@ -1763,7 +1791,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'stableCheckpoint',
-      source: 'specs/pbft.rio:235',
+      source: 'specs/pbft.rio:232',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1797,7 +1825,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<CheckpointMessage>> }
     >({
       name: 'weakCheckpoint',
-      source: 'specs/pbft.rio:246',
+      source: 'specs/pbft.rio:243',
       role: 'Replica',
       message: 'CHECKPOINT',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1814,13 +1842,15 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
         s > state.weakS &&
         s <= state.lastExec &&
         rio.equals(d, digest(ctx, state, s)) &&
-        rio.size(
-          rio.image(
-            rio.filter(msgs, (m) => ctx.crypto.verify(m.sig, m.sender, [2, s, d] as const)),
-            (m) => m.sender,
+        rio.signedBy(
+          ctx.crypto,
+          rio.certify(
+            ctx.crypto,
+            [2, s, d] as const,
+            rio.image(msgs, (m) => [m.sender, m.sig] as const),
           ),
-        ) >=
           ctx.params.f + 1,
+        ),
       body: weakCheckpoint,
     }),
     rio.onReceive<
@@ -1836,7 +1866,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'stateTransfer',
-      source: 'specs/pbft.rio:253',
+      source: 'specs/pbft.rio:250',
       role: 'Replica',
       message: 'STATE',
       quorum: { kind: 'single' },
@@ -1862,21 +1892,13 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       },
       guard: (ctx, state, { s, d, c, hist }) =>
         s > state.lastExec &&
-        rio.size(
-          rio.image(
-            rio.filter(c, (x) =>
-              ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [2, s, d] as const),
-            ),
-            (x) => voterOf(ctx.params, x),
-          ),
-        ) >=
-          ctx.params.f + 1 &&
+        rio.signedBy(ctx.crypto, rio.certify(ctx.crypto, [2, s, d] as const, c), ctx.params.f + 1) &&
         rio.equals(ctx.crypto.hash(hist), d),
       body: stateTransfer,
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer',
-      source: 'specs/pbft.rio:275',
+      source: 'specs/pbft.rio:272',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1891,7 +1913,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly v: rio.Nat }>({
       name: 'onTimeoutViewTimer2',
-      source: 'specs/pbft.rio:284',
+      source: 'specs/pbft.rio:281',
       role: 'Replica',
       timer: 'ViewTimer',
       bind: (args) => {
@@ -1911,7 +1933,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'joinViewChange',
-      source: 'specs/pbft.rio:290',
+      source: 'specs/pbft.rio:287',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -1945,7 +1967,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly msgs: rio.RSet<rio.WithSender<ViewChangeMessage>> }
     >({
       name: 'newView',
-      source: 'specs/pbft.rio:302',
+      source: 'specs/pbft.rio:299',
       role: 'Replica',
       message: 'VIEW_CHANGE',
       quorum: { kind: 'count', threshold: (ctx, state) => 2 * ctx.params.f + 1 },
@@ -1987,15 +2009,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
             rio.Nat,
             rio.Data,
             rio.RSet<readonly [rio.Process, rio.Data]>,
-            rio.RSet<
-              readonly [
-                rio.Nat,
-                rio.Nat,
-                rio.Value | null,
-                rio.Data,
-                rio.RSet<readonly [rio.Process, rio.Data]>,
-              ]
-            >,
+            rio.RSet<Prepared>,
             rio.Data,
           ]
         >;
@@ -2004,7 +2018,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       }
     >({
       name: 'enterView',
-      source: 'specs/pbft.rio:319',
+      source: 'specs/pbft.rio:316',
       role: 'Replica',
       message: 'NEW_VIEW',
       quorum: { kind: 'single' },
@@ -2031,15 +2045,37 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
               {
                 kind: 'set',
                 of: {
-                  kind: 'tuple',
-                  elements: [
-                    { kind: 'nat' },
-                    { kind: 'nat' },
-                    { kind: 'option', of: { kind: 'value' } },
-                    { kind: 'signature' },
+                  kind: 'record',
+                  name: 'Prepared',
+                  fields: [
+                    { name: 'prePrepare', type: { kind: 'signature' } },
                     {
-                      kind: 'set',
-                      of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                      name: 'prepares',
+                      type: {
+                        kind: 'record',
+                        name: 'Cert',
+                        fields: [
+                          {
+                            name: 'value',
+                            type: {
+                              kind: 'tuple',
+                              elements: [
+                                { kind: 'nat' },
+                                { kind: 'nat' },
+                                { kind: 'nat' },
+                                { kind: 'option', of: { kind: 'value' } },
+                              ],
+                            },
+                          },
+                          {
+                            name: 'votes',
+                            type: {
+                              kind: 'set',
+                              of: { kind: 'tuple', elements: [{ kind: 'process' }, { kind: 'signature' }] },
+                            },
+                          },
+                        ],
+                      },
                     },
                   ],
                 },
@@ -2072,7 +2108,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, {}>({
       name: 'onTimeoutResend',
-      source: 'specs/pbft.rio:344',
+      source: 'specs/pbft.rio:341',
       role: 'Replica',
       timer: 'Resend',
       bind: () => ({}),
@@ -2080,7 +2116,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onRequest<PBFTParams, PBFTState, InvokeRequest, { readonly op: rio.Value }>({
       name: 'onInvoke',
-      source: 'specs/pbft.rio:398',
+      source: 'specs/pbft.rio:395',
       role: 'Client',
       request: 'invoke',
       bind: (request) => {
@@ -2091,7 +2127,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     }),
     rio.onTimeout<PBFTParams, PBFTState, { readonly op: rio.Value }>({
       name: 'onTimeoutRetry',
-      source: 'specs/pbft.rio:403',
+      source: 'specs/pbft.rio:400',
       role: 'Client',
       timer: 'Retry',
       bind: (args) => {
@@ -2108,7 +2144,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'onReceivingReplyFromQuorum',
-      source: 'specs/pbft.rio:407',
+      source: 'specs/pbft.rio:404',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -2130,7 +2166,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       { readonly s: rio.Nat; readonly op: rio.Value | null }
     >({
       name: 'learnOrder',
-      source: 'specs/pbft.rio:412',
+      source: 'specs/pbft.rio:409',
       role: 'Client',
       message: 'REPLY',
       quorum: { kind: 'count', threshold: (ctx, state) => ctx.params.f + 1 },
@@ -2167,22 +2203,15 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
       rio.size(rio.image(vcs, (x) => vcSender(ctx.params, x))) >= 2 * ctx.params.f + 1 &&
       rio.every(o, (x) => ctx.crypto.verify(x[2], sender_, [0, v, x[0], x[1]] as const)),
     STATE: (ctx, _state, { s, d, c, history }: StateMessage, _sender) =>
-      rio.size(
-        rio.image(
-          rio.filter(c, (x) =>
-            ctx.crypto.verify(sigOf(ctx.params, x), voterOf(ctx.params, x), [2, s, d] as const),
-          ),
-          (x) => voterOf(ctx.params, x),
-        ),
-      ) >=
-        ctx.params.f + 1 && rio.equals(ctx.crypto.hash(history), d),
+      rio.signedBy(ctx.crypto, rio.certify(ctx.crypto, [2, s, d] as const, c), ctx.params.f + 1) &&
+      rio.equals(ctx.crypto.hash(history), d),
   },
   modules: [],
   properties: [
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/pbft.rio:419',
+      source: 'specs/pbft.rio:416',
       holds: (params, view) =>
         rio.every(view.role('Replica'), (p) =>
           rio.every(
@@ -2207,7 +2236,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/pbft.rio:426',
+      source: 'specs/pbft.rio:423',
       holds: (params, view) =>
         !rio.every(view.role('Client'), (c) => rio.has(view.correct, c)) ||
         rio.every(
@@ -2233,7 +2262,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     {
       name: 'liveness',
       kind: 'eventually',
-      source: 'specs/pbft.rio:433',
+      source: 'specs/pbft.rio:430',
       holds: (params, view) =>
         rio.every(
           view.role('Client'),
@@ -2257,6 +2286,7 @@ export const PBFT: rio.ProtocolModule<PBFTParams, PBFTState> = {
     },
   ],
   propertyReads: ['done', 'executed', 'sent'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'twoRequests',

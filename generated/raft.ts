@@ -1101,6 +1101,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     },
   ],
   propertyReads: ['applied', 'commitIndex', 'commitTerm', 'currentTerm', 'log', 'serverState', 'submitted'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'threeServers',

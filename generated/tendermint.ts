@@ -1540,6 +1540,7 @@ export const Tendermint: rio.ProtocolModule<TendermintParams, TendermintState> =
     },
   ],
   propertyReads: ['decision'],
+  propertiesReadCorrect: true,
   scenarios: [
     {
       name: 'twoHeights',

@@ -481,6 +481,7 @@ export const TwoPhaseCommit: rio.ProtocolModule<TwoPhaseCommitParams, TwoPhaseCo
     },
   ],
   propertyReads: ['decision', 'ownVote', 'vote'],
+  propertiesReadCorrect: false,
   scenarios: [
     {
       name: 'commitOrAbort',

@@ -118,5 +118,6 @@ export const USIG: rio.ProtocolModule<USIGParams, USIGState> = {
     },
   ],
   propertyReads: ['counter', 'issued', 'reissued'],
+  propertiesReadCorrect: true,
   scenarios: [],
 };

@@ -27,6 +27,10 @@ export interface ExploreArgs {
   readonly symmetry: boolean;
   /** Leave out messages guards reject for good while a variable never decreases (default true). */
   readonly stale?: boolean;
+  /** Explore deliveries to observers per state (default true). */
+  readonly observers?: boolean;
+  /** Explore crashes even when no property can tell them (default false). */
+  readonly explicitCrashes?: boolean;
   readonly trace?: string;
   readonly json: boolean;
 }
@@ -38,7 +42,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   checkCount('max-depth', args.maxDepth, 0);
   if (!(args.timeLimit > 0)) throw new UsageError(`--time-limit ${String(args.timeLimit)}: expected a positive number of seconds`);
   if (args.crashes !== undefined) checkCount('crashes', args.crashes, 0);
-  const maxTimeouts = parseMaxTimeouts(args.maxTimeouts ?? '2');
+  const maxTimeouts = parseMaxTimeouts(args.maxTimeouts ?? '1');
   const loaded = await loadForRun(args, io);
   if (typeof loaded === 'number') return loaded;
   const { module, specFile } = loaded;
@@ -57,6 +61,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
   const result: ExploreResult = explore({
     module, params, byzantine, crashes, workload, values: args.values, lossy: args.lossy,
     search: args.dfs ? 'dfs' : 'bfs', maxStates: args.maxStates, maxDepth: args.maxDepth, timeLimitMs: args.timeLimit * 1000, exact: args.exact, symmetry: args.symmetry, staleMessages: args.stale !== false,
+    observers: args.observers !== false, subsumeCrashes: args.explicitCrashes !== true,
     ...(maxTimeouts === undefined ? {} : { maxTimeouts }),
     onProgress: (p) => progress.update(`${p.states} states, queue ${p.queue}, depth ${p.depth}, ${Math.round(p.states / Math.max(p.elapsedMs / 1000, 1e-3))} states/s, ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`),
   });
@@ -91,10 +96,11 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
       ...(tracePath === undefined ? {} : { trace: tracePath }), fingerprints: args.exact ? 'exact' : '64-bit',
       symmetry: s.applied ? { applied: true, classes: s.classes, renamings: s.renamings, factor: Number(s.factor.toFixed(3)) } : { applied: false, reason: s.reason },
       staleVariables: result.staleVariables, decreasingVariables: result.decreasingVariables,
+      crashesSubsumed: result.crashesSubsumed, observers: result.observers, observerStates: result.observerStates,
     }, null, 2));
   } else {
     io.out(`rio explore ${specFile} (${module.name})`);
-    io.out(`  parameters: ${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}; Byzantine: ${byzantine.map((p) => `p${p}`).join(', ') || 'none'}; crashes: up to ${crashes}; values: ${args.values}; ${args.lossy ? 'lossy' : 'reliable'} network`);
+    io.out(`  parameters: ${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}; Byzantine: ${byzantine.map((p) => `p${p}`).join(', ') || 'none'}; crashes: ${result.crashesSubsumed ? `subsumed (no property reads 'correct', so a crashed process is a process that takes no further step; --explicit-crashes to explore them)` : `up to ${crashes}`}; values: ${args.values}; ${args.lossy ? 'lossy' : 'reliable'} network`);
     io.out(`  workload: ${workload.map((w) => `p${w.process} ${w.request.type}`).join(', ') || 'none'}; search: ${args.dfs ? `depth-first (max depth ${args.maxDepth})` : 'breadth-first'}; ${symmetryNote}`);
     if (byzantine.length > 0) {
       io.out(`  Byzantine messages: ${result.byzantineUniverse} well-typed messages${result.unreadableForgeries > 0 ? `; ${result.unreadableForgeries} (message, recipient) pairs left out because no rule of the recipient could ever read them` : ''}`);
@@ -113,6 +119,7 @@ export async function runExplore(args: ExploreArgs, io: Io): Promise<number> {
     io.out(`state identity: ${args.exact ? 'exact encodings' : `64-bit fingerprints (collision probability about ${(result.states * result.states / 2 ** 65).toExponential(1)}; --exact to rule it out)`}; messages no rule will read again are left out (docs/explore.md)`);
     if (result.staleVariables.length > 0) io.out(`  also left out: messages a guard rejects for good while ${result.staleVariables.join(', ')} never decrease${result.staleVariables.length === 1 ? 's' : ''} (checked on every step; --no-stale to keep them)`);
     if (result.decreasingVariables.length > 0) io.out(`  ${result.decreasingVariables.join(', ')} decreased in some step, so messages their guards reject were kept (the search started again)`);
+    if (result.observers.length > 0) io.out(`observers: ${result.observers.map((p) => `p${p}`).join(', ')} only ${result.observers.length === 1 ? 'listens, so its' : 'listen, so their'} deliveries were not interleaved: the count is of the other processes' states, and in each the properties were checked on everything the observers could have received by then (${result.observerStates} observer states; --no-observers to interleave them)`);
     if (result.deadlocks > 0) io.out(`warning: ${result.deadlocks} final state${result.deadlocks === 1 ? '' : 's'} where an eventually-property does not hold (nothing can happen, yet a process awaits progress)`);
     if (result.verdict === 'ok') io.out(`ok: every always-property held in every explored state: ${module.properties.filter((p) => p.kind === 'always').map((p) => p.name).join(', ') || 'none declared'}`);
   }

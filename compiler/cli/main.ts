@@ -107,11 +107,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           .option('max-states', { describe: 'stop after this many distinct states', type: 'number', default: 1_000_000 })
           .option('max-depth', { describe: 'do not expand states deeper than this', type: 'number', default: 1_000 })
           .option('time-limit', { describe: 'stop after this many seconds', type: 'number', default: 600 })
-          .option('max-timeouts', { describe: "how many times each process's timers may expire in all, or 'none' for no bound", type: 'string', default: '2' })
+          .option('max-timeouts', { describe: "how many times each process's timers may expire in all, or 'none' for no bound", type: 'string', default: '1' })
           .option('dfs', { describe: 'depth-first search (default: breadth-first, shortest counterexamples)', type: 'boolean', default: false })
           .option('exact', { describe: 'identify states by their full encoding, not a 64-bit fingerprint', type: 'boolean', default: false })
           .option('symmetry', { describe: 'symmetry reduction over interchangeable processes', type: 'boolean', default: true })
           .option('stale', { describe: "leave out messages a guard rejects for good while a variable never decreases (checked on every step; --no-stale to keep them)", type: 'boolean', default: true })
+          .option('observers', { describe: 'explore deliveries to processes that only listen per state, not interleaved (--no-observers to interleave them)', type: 'boolean', default: true })
+          .option('explicit-crashes', { describe: 'explore crashes even when no property can tell a crash from a process that stops taking steps', type: 'boolean', default: false })
           .option('trace', { describe: 'write a counterexample trace to this file', type: 'string' })
           .option('json', { describe: 'print one JSON result object', type: 'boolean', default: false })
           .example('rio explore specs/bracha-broadcast.rio --max-states 100000', 'Bracha with n=4, f=1 (one Byzantine process)'),
@@ -123,7 +125,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             ...(args.scenario === undefined ? {} : { scenario: args.scenario }), requests: args.request, values: args.values,
             ...(args.byzantine === undefined ? {} : { byzantine: args.byzantine }), ...(args.crashes === undefined ? {} : { crashes: args.crashes }),
             lossy: args.lossy, maxStates: args['max-states'], maxDepth: args['max-depth'], timeLimit: args['time-limit'], dfs: args.dfs,
-            maxTimeouts: args['max-timeouts'], exact: args.exact, symmetry: args.symmetry, stale: args.stale, ...(args.trace === undefined ? {} : { trace: args.trace }), json: args.json,
+            maxTimeouts: args['max-timeouts'], exact: args.exact, symmetry: args.symmetry, stale: args.stale, observers: args.observers, explicitCrashes: args['explicit-crashes'],
+            ...(args.trace === undefined ? {} : { trace: args.trace }), json: args.json,
           },
           io,
         );

@@ -617,9 +617,12 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
    * or a process's state along some other way.
    */
   let propertyReads: Set<string> | undefined = new Set<string>();
+  /** Whether a property reads `correct` (a crash then changes what it says). */
+  let readsCorrect = false;
   const properties = p.properties.map((prop) => {
     const env = envFor('property');
     const body = expr(env, prop.body);
+    if (/\bview\.correct\b/.test(body)) readsCorrect = true;
     const uses = body.match(/\bview\b/g)?.length ?? 0;
     const other = body.match(/\bview\.(processes|correct|role\(|indications\()/g)?.length ?? 0;
     const reads = [...body.matchAll(/\bview\.state\((?:[^()]|\([^()]*\))*\)\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!);
@@ -690,6 +693,7 @@ function protocolModel(p: ProtocolSymbols, typed: TypedSpec, h: Helpers): Declar
     rules: [${ruleEntries.join(',\n')}],${validity.length === 0 ? '' : `\n    validity: { ${validity.join(',\n')} },`}
     modules: [${modules.join(', ')}],
     properties: [${properties.join(',\n')}],${propertyReads === undefined ? '' : `\n    propertyReads: [${[...propertyReads].sort().map((r) => JSON.stringify(r)).join(', ')}],`}
+    propertiesReadCorrect: ${readsCorrect},
     scenarios: [${scenarios.join(',\n')}],
   }`;
   out.push({

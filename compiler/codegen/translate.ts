@@ -279,6 +279,14 @@ function call(env: Env, e: ast.Call): string {
         case 'sign': return `ctx.crypto.sign(ctx.self, ${a[0]})`;
         case 'verify': return `ctx.crypto.verify(${a.join(', ')})`;
         case 'hash': return `ctx.crypto.hash(${a[0]})`;
+        case 'cert': {
+          // The messages of an `as msgs` binding give their sender and their Signature field.
+          const form = ty.votesForm(typeOf(env, e.args[1]!));
+          const votes = form?.kind === 'messages' ? `rio.image(${a[1]}, (m) => [m.sender, m.${form.field}] as const)` : a[1];
+          return `rio.certify(ctx.crypto, ${a[0]}, ${votes})`;
+        }
+        case 'signers': return `rio.signers(ctx.crypto, ${a[0]})`;
+        case 'signedBy': return `rio.signedBy(ctx.crypto, ${a.join(', ')})`;
         case 'keys': case 'values': case 'elems': case 'max': case 'min': case 'sum': case 'last': case 'append':
         case 'head': case 'tail': case 'size':
           return `rio.${target.name}(${a.join(', ')})`;

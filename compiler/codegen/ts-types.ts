@@ -1,5 +1,6 @@
 /** `.rio` types as TypeScript types, default values and runtime type descriptors. */
 import { assertNever } from '../ast/ast.js';
+import * as ty from '../types/types.js';
 import type { Type } from '../types/types.js';
 import { pascal } from './naming.js';
 
@@ -21,6 +22,7 @@ export function tsType(t: Type): string {
     case 'seq': return `rio.Seq<${tsType(t.of)}>`;
     case 'map': return `rio.RMap<${tsType(t.key)}, ${tsType(t.value)}>`;
     case 'tuple': return `readonly [${t.elements.map(tsType).join(', ')}]`;
+    case 'cert': return `rio.Cert<${tsType(t.of)}>`;
     case 'record': return pascal(t.name);
     case 'enum': return pascal(t.name);
     case 'message': return t.withSender ? `rio.WithSender<${messageTypeName(t.name)}>` : messageTypeName(t.name);
@@ -58,6 +60,9 @@ export function typeDesc(t: Type): string {
     case 'option': case 'set': case 'seq': return `{ kind: '${t.kind}', of: ${typeDesc(t.of)} }`;
     case 'map': return `{ kind: 'map', key: ${typeDesc(t.key)}, value: ${typeDesc(t.value)} }`;
     case 'tuple': return `{ kind: 'tuple', elements: [${t.elements.map(typeDesc).join(', ')}] }`;
+    // At run time a certificate is the record { value, votes } (runtime/replica/cert.ts).
+    case 'cert':
+      return `{ kind: 'record', name: 'Cert', fields: [{ name: 'value', type: ${typeDesc(t.of)} }, { name: 'votes', type: ${typeDesc(ty.votes)} }] }`;
     case 'record': case 'message':
       return `{ kind: 'record', name: '${t.name}', fields: [${t.fields.map((f) => `{ name: '${f.name}', type: ${typeDesc(f.type)} }`).join(', ')}] }`;
     case 'enum': return `{ kind: 'enum', name: '${t.name}', members: [${t.members.map((m) => JSON.stringify(m)).join(', ')}] }`;

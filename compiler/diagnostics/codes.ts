@@ -89,6 +89,8 @@ export const codes = {
   ScenarioTimeNotNat: { code: 'RIO3032', severity: 'error' },
   NestedOption: { code: 'RIO3033', severity: 'error' },
   ValidityNotBool: { code: 'RIO3040', severity: 'error' },
+  NotACertificate: { code: 'RIO3041', severity: 'error' },
+  NotVotes: { code: 'RIO3042', severity: 'error' },
 
   // 4xxx: code generation
   CodegenUnsupported: { code: 'RIO4001', severity: 'error' },

@@ -15,7 +15,7 @@ const builtinTypes = new Map<string, Type>([
   ['Nat', ty.nat], ['Int', ty.int], ['Bool', ty.bool], ['Process', ty.process], ['Value', ty.value],
   ['String', ty.string], ['Signature', { kind: 'signature' }], ['Digest', { kind: 'digest' }],
 ]);
-const genericArity = new Map([['Option', 1], ['Set', 1], ['Seq', 1], ['Map', 2]]);
+const genericArity = new Map([['Option', 1], ['Set', 1], ['Seq', 1], ['Map', 2], ['Cert', 1]]);
 
 type TypeDecl = ast.TypeAliasDecl | ast.EnumDecl | ast.RecordDecl;
 
@@ -110,7 +110,7 @@ function collect(
   for (const member of allMembers(protocol.members)) {
     if (member.kind === 'typeAlias' || member.kind === 'enum' || member.kind === 'record') {
       const previous = typeDecls.get(member.name.text);
-      if (previous !== undefined || builtinTypes.has(member.name.text)) {
+      if (previous !== undefined || builtinTypes.has(member.name.text) || genericArity.has(member.name.text)) {
         if (previous !== undefined) report(duplicate(member.name, previous.name, 'type'));
         else report(diagnostic('DuplicateDeclaration', member.name.span, `'${member.name.text}' is a built-in type and cannot be declared again`));
         continue;
@@ -195,6 +195,7 @@ function collect(
             return { kind: 'option', of: args[0]! };
           case 'Set': return { kind: 'set', of: args[0]! };
           case 'Seq': return { kind: 'seq', of: args[0]! };
+          case 'Cert': return { kind: 'cert', of: args[0]! };
           default: return { kind: 'map', key: args[0]!, value: args[1]! };
         }
       }

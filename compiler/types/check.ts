@@ -11,7 +11,7 @@ import { didYouMean } from '../names/suggest.js';
 import type { DefSymbol, ProtocolSymbols, ResolvedSpec, Scope } from '../names/types.js';
 import type { CallTarget, Ref, TypedSpec } from './stage-types.js';
 import * as ty from './types.js';
-import { elementType, hasDefault, isAssignable, isComparable, isNumeric, isOrdered, join, showType, type Type } from './types.js';
+import { elementType, hasDefault, isAssignable, isComparable, isNumeric, isOrdered, join, showType, votesForm, type Type } from './types.js';
 
 /** `message`: a message's validity predicate (its fields and sender, no process state). */
 type Mode = 'process' | 'property' | 'static' | 'message';
@@ -37,7 +37,7 @@ interface Ctx {
 
 const builtinFunctions = new Set([
   'some', 'get', 'size', 'keys', 'values', 'elems', 'max', 'min', 'sum', 'last', 'append', 'head', 'tail',
-  'sign', 'verify', 'hash',
+  'sign', 'verify', 'hash', 'cert', 'signers', 'signedBy',
 ]);
 
 /** Checks every protocol of a resolved compilation. */
@@ -110,6 +110,7 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
             case 'Option': return args.length === 1 ? ty.optionOf(args[0]!) : ty.unknown;
             case 'Set': return args.length === 1 ? ty.setOf(args[0]!) : ty.unknown;
             case 'Seq': return args.length === 1 ? ty.seqOf(args[0]!) : ty.unknown;
+            case 'Cert': return args.length === 1 ? ty.certOf(args[0]!) : ty.unknown;
             case 'Map': return args.length === 2 ? { kind: 'map', key: args[0]!, value: args[1]! } : ty.unknown;
             default: return ty.unknown;
           }
@@ -1144,11 +1145,14 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
       const name = e.callee.text;
       const arity: Record<string, number> = {
         some: 1, get: 1, size: 1, keys: 1, values: 1, elems: 1, max: 1, min: 1, sum: 1, last: 1, append: 2, head: 1, tail: 1,
-        sign: 1, verify: 3, hash: 1,
+        sign: 1, verify: 3, hash: 1, cert: 2, signers: 1, signedBy: 2,
       };
       const want = arity[name]!;
-      if (e.args.length !== want) {
-        report(diagnostic('WrongArgumentCount', e.callee.span, `'${name}' takes ${want} argument${want === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'is' : 'are'} given`));
+      // `signedBy(c, k)` or `signedBy(c, k, S)`: k signers among S.
+      const wantOk = e.args.length === want || (name === 'signedBy' && e.args.length === 3);
+      if (!wantOk) {
+        const takes = name === 'signedBy' ? '2 or 3 arguments' : `${want} argument${want === 1 ? '' : 's'}`;
+        report(diagnostic('WrongArgumentCount', e.callee.span, `'${name}' takes ${takes}, but ${e.args.length} ${e.args.length === 1 ? 'is' : 'are'} given`));
         e.args.forEach((a) => expr(a, ctx));
         return ty.unknown;
       }
@@ -1234,8 +1238,52 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
           needsCrypto(e, ctx);
           expr(first, ctx);
           return { kind: 'digest' };
+        case 'cert': {
+          // Forming a certificate keeps the votes whose signature verifies on the value.
+          needsCrypto(e, ctx);
+          const value = expr(first, ctx, expected?.kind === 'cert' ? expected.of : undefined);
+          const votes = expr(second!, ctx, ty.votes);
+          if (votesForm(votes) === undefined) {
+            report(diagnostic('NotVotes', second!.span, `'cert' takes the votes as a set of (Process, Signature) pairs or as the messages of an 'as' binding, but this is ${showType(votes)}`, {
+              hint: votes.kind === 'set' && votes.of.kind === 'message' && votes.of.withSender
+                ? `message '${votes.of.name}' must have exactly one Signature field to be a vote`
+                : "write cert(x, msgs) with the 'as msgs' of a quorum, or cert(x, { (m.sender, m.sig) | m in msgs })",
+            }));
+          }
+          return ty.certOf(value);
+        }
+        case 'signers': {
+          needsCrypto(e, ctx);
+          certificate(first, ctx, name);
+          return ty.setOf(ty.process);
+        }
+        case 'signedBy': {
+          needsCrypto(e, ctx);
+          certificate(first, ctx, name);
+          const k = expr(second!, ctx, ty.nat);
+          if (!isAssignable(k, ty.nat)) {
+            report(diagnostic('QuorumNotNat', second!.span, `the number of signers 'signedBy' asks for must be a Nat, but this is ${showType(k)}`, {
+              ...(k.kind === 'int' ? { hint: 'an Int may be negative; compute the threshold from Nat parameters' } : {}),
+            }));
+          }
+          if (third !== undefined) {
+            const among = expr(third, ctx, ty.setOf(ty.process));
+            expect(third.span, among, ty.setOf(ty.process), "the processes 'signedBy' counts signers among");
+          }
+          return ty.bool;
+        }
         default:
           throw new Error(`internal: unknown builtin ${name}`);
+      }
+    }
+
+    /** Checks that the argument of `signers` or `signedBy` is a certificate. */
+    function certificate(arg: ast.Expr, ctx: Ctx, name: string): void {
+      const t = expr(arg, ctx);
+      if (t.kind !== 'cert' && t.kind !== 'unknown') {
+        report(diagnostic('NotACertificate', arg.span, `'${name}' needs a certificate (Cert[T]), but this is ${showType(t)}`, {
+          hint: 'form one with cert(value, votes)',
+        }));
       }
     }
 
@@ -1272,6 +1320,14 @@ export function checkSpec(resolved: ResolvedSpec): { value: TypedSpec; diagnosti
           report(diagnostic('UnknownField', e.field.span, `${target.kind === 'record' ? 'record' : 'message'} '${target.name}' has no field '${name}'`, {
             ...didYouMean(name, names),
             notes: [{ message: `its fields are: ${names.join(', ') || '(none)'}` }],
+          }));
+          return ty.unknown;
+        }
+        case 'cert': {
+          if (name === 'value') return target.of;
+          if (name === 'votes') return ty.votes;
+          report(diagnostic('UnknownField', e.field.span, `a certificate has the fields 'value' and 'votes', not '${name}'`, {
+            ...(name === 'signers' ? { hint: 'signers(c) is the set of processes whose signature on c.value verifies' } : didYouMean(name, ['value', 'votes'])),
           }));
           return ty.unknown;
         }

@@ -10,6 +10,11 @@ export type Type =
   | { readonly kind: 'value' }
   | { readonly kind: 'signature' }
   | { readonly kind: 'digest' }
+  /**
+   * A certificate `Cert[T]`: a value of type T and the votes (signer, signature) of processes
+   * on it; `signedBy` counts the distinct signers whose signature verifies on the value.
+   */
+  | { readonly kind: 'cert'; readonly of: Type }
   | { readonly kind: 'option'; readonly of: Type }
   | { readonly kind: 'set'; readonly of: Type }
   | { readonly kind: 'seq'; readonly of: Type }
@@ -37,6 +42,12 @@ export const unknown: Type = { kind: 'unknown' };
 export const setOf = (of: Type): Type => ({ kind: 'set', of });
 export const seqOf = (of: Type): Type => ({ kind: 'seq', of });
 export const optionOf = (of: Type): Type => ({ kind: 'option', of });
+export const certOf = (of: Type): Type => ({ kind: 'cert', of });
+export const signature: Type = { kind: 'signature' };
+/** A vote of a certificate: (signer, signature). */
+export const vote: Type = { kind: 'tuple', elements: [process, signature] };
+/** The votes of a certificate. */
+export const votes: Type = setOf(vote);
 
 /** How a type is written in a spec, for messages. */
 export function showType(t: Type): string {
@@ -49,6 +60,7 @@ export function showType(t: Type): string {
     case 'value': return 'Value';
     case 'signature': return 'Signature';
     case 'digest': return 'Digest';
+    case 'cert': return `Cert[${showType(t.of)}]`;
     case 'option': return `Option[${showType(t.of)}]`;
     case 'set': return `Set[${showType(t.of)}]`;
     case 'seq': return `Seq[${showType(t.of)}]`;
@@ -79,6 +91,8 @@ export function isAssignable(from: Type, to: Type): boolean {
       return from.kind === 'set' && isAssignable(from.of, to.of);
     case 'seq':
       return from.kind === 'seq' && isAssignable(from.of, to.of);
+    case 'cert':
+      return from.kind === 'cert' && isAssignable(from.of, to.of);
     case 'map':
       return (from.kind === 'map' && isAssignable(from.key, to.key) && isAssignable(from.value, to.value)) ||
         (from.kind === 'set' && from.of.kind === 'unknown');
@@ -122,7 +136,7 @@ export function join(a: Type, b: Type): Type | undefined {
   if (b.kind === 'unknown') return a;
   // Processes of different roles join to plain processes (e.g. `Learner ∪ Proposer`).
   if (a.kind === 'process' && b.kind === 'process') return a.role === b.role ? a : process;
-  if ((a.kind === 'set' && b.kind === 'set') || (a.kind === 'seq' && b.kind === 'seq') || (a.kind === 'option' && b.kind === 'option')) {
+  if ((a.kind === 'set' && b.kind === 'set') || (a.kind === 'seq' && b.kind === 'seq') || (a.kind === 'option' && b.kind === 'option') || (a.kind === 'cert' && b.kind === 'cert')) {
     const of = join(a.of, b.of);
     return of === undefined ? undefined : { kind: a.kind, of };
   }
@@ -153,4 +167,19 @@ export function elementType(t: Type): Type | undefined {
   if (t.kind === 'map') return t.key;
   if (t.kind === 'unknown') return t;
   return undefined;
+}
+
+/**
+ * How the votes given to `cert(x, votes)` are written: (Process, Signature) pairs, or the
+ * messages of an `as msgs` binding whose one Signature field is the sender's vote (`field`).
+ * Undefined when the type is neither.
+ */
+export function votesForm(t: Type): { readonly kind: 'pairs' } | { readonly kind: 'messages'; readonly field: string } | undefined {
+  if (t.kind === 'unknown') return { kind: 'pairs' };
+  if (t.kind !== 'set') return undefined;
+  if (t.of.kind === 'message' && t.of.withSender) {
+    const signatures = t.of.fields.filter((f) => f.type.kind === 'signature');
+    return signatures.length === 1 ? { kind: 'messages', field: signatures[0]!.name } : undefined;
+  }
+  return isAssignable(t.of, vote) ? { kind: 'pairs' } : undefined;
 }

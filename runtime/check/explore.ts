@@ -22,6 +22,7 @@ import type { TraceStep, Violation } from '../sim/simulate.js';
 import type { ReplicaState } from '../replica/engine.js';
 import { encodeReplicaState, encodeWorldState, withoutStale, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
 import { leavesOut } from '../replica/engine.js';
+import { NotObserver, ObserverCompletions, type Completion } from './observers.js';
 import { comparePrints, IntList, mix32, printOf, PrintBuilder, PrintSet, type Print } from './prints.js';
 import { permutations, planSymmetry, Renamer, type Renaming, type SymmetryPlan } from './symmetry.js';
 
@@ -63,6 +64,18 @@ export interface ExploreConfig<P = any> {
    * that assumption (`ExploreResult.staleVariables` says which were kept). Default true.
    */
   readonly staleMessages?: boolean;
+  /**
+   * Crash–stop faults change nothing the properties can see when no property reads
+   * `correct` and none is an `eventually` property: every state a run with a crash reaches
+   * is, as the properties see it, one the run without it reaches (the process just takes no
+   * further step). Then crashes are not explored (`ExploreResult.crashesSubsumed`). Default true.
+   */
+  readonly subsumeCrashes?: boolean;
+  /**
+   * Explore the deliveries to observers (processes that only listen) per state instead of
+   * interleaving them (observers.ts). Default true.
+   */
+  readonly observers?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Called with each distinct state the search keeps (for tests and tools that inspect the space). */
   readonly onState?: (w: WorldState) => void;
@@ -109,6 +122,15 @@ export interface ExploreResult {
   readonly staleVariables: readonly string[];
   /** Variables first assumed never to decrease but seen to decrease (the search started again without them). */
   readonly decreasingVariables: readonly string[];
+  /** True when crashes were not explored because no property can tell a crash (`subsumeCrashes`). */
+  readonly crashesSubsumed: boolean;
+  /**
+   * The observers (processes that only listen) whose deliveries were explored per state
+   * rather than interleaved; `states` then counts the states of the other processes' moves.
+   */
+  readonly observers: readonly Process[];
+  /** The distinct states the observers' deliveries reached (over all the states they were worked out from). */
+  readonly observerStates: number;
 }
 
 /** Whether symmetry reduction was used, on which processes, and what it saved. */
@@ -177,11 +199,17 @@ export function explore(config: ExploreConfig): ExploreResult {
     }
   }
   const decreasing: string[] = [];
+  /** Roles seen not to be observers (one of their processes sent a message or started a timer). */
+  const speaking = new Set<string>();
   for (;;) {
     try {
-      const result = exploreAssuming(config, rising, started);
+      const result = exploreAssuming(config, rising, started, config.observers !== false, speaking);
       return { ...result, decreasingVariables: decreasing };
     } catch (error) {
+      if (error instanceof NotObserver) {
+        speaking.add(error.role);
+        continue;
+      }
       if (!(error instanceof Decreased)) throw error;
       rising.get(error.role)!.delete(error.variable);
       decreasing.push(qualified(error.role, error.variable));
@@ -189,12 +217,17 @@ export function explore(config: ExploreConfig): ExploreResult {
   }
 }
 
-function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, ReadonlySet<string>>, started: number): Omit<ExploreResult, 'decreasingVariables'> {
+function exploreAssuming(
+  config: ExploreConfig, rising: ReadonlyMap<string, ReadonlySet<string>>, started: number, useObservers: boolean, speaking: ReadonlySet<string>,
+): Omit<ExploreResult, 'decreasingVariables'> {
   const heapBudget = getHeapStatistics().heap_size_limit * 0.8;
   const ignoring = config.deadMessages !== 'keep';
   const world = new World(config.module, config.params, { byzantine: config.byzantine, dropToByzantine: true });
   /** The variables of p's role assumed never to decrease. */
   const risingAt = world.processes.map((p) => rising.get(world.replica(p)?.role ?? ''));
+  const liveness = config.module.properties.some((p) => p.kind === 'eventually');
+  const crashesSubsumed = config.crashes > 0 && config.subsumeCrashes !== false && config.module.propertiesReadCorrect === false && !liveness;
+  const crashBudget = crashesSubsumed ? 0 : config.crashes;
   /**
    * A crashed process never steps again (crash–stop): what it received, the records of what
    * its rules fired for, the messages in flight to it, and the variables no property reads
@@ -218,12 +251,66 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
   // Processes start before anything else; a start that does something is a step of every
   // counterexample (a replay must send what the start rules send).
   const startSteps: TraceStep[] = [];
+  /** Processes whose start sent a message or started a timer: not observers. */
+  const speaks = new Set<Process>();
   for (const p of world.processes) {
     if (config.byzantine.includes(p)) continue;
     const event: WorldEvent = { kind: 'start', process: p };
     const outcome = world.apply(event);
     if (outcome.effects.length > 0 || outcome.firings.length > 0) startSteps.push({ t: 0, event, choices: outcome.choices });
+    if (outcome.effects.some((e) => e.kind === 'send' || e.kind === 'startTimer')) speaks.add(p);
   }
+  // Observers: processes that only listen (observers.ts). Taken only when nothing else can
+  // tell when they receive: no crash to explore (a crash of one competes with the others'
+  // for the budget), no Byzantine process, no `eventually` property (final states need every
+  // delivery), no sub-modules. Whether they really only listen is checked as they run.
+  const observerRoles = new Set(config.module.roles.map((r) => r.name).filter((role) => !speaking.has(role) &&
+    !config.module.rules.some((r) => (r.role ?? '') === role && (r.event === 'timeout' || r.event === 'request' || r.event === 'indication'))));
+  const observerProcesses = !useObservers || crashBudget > 0 || config.byzantine.length > 0 || liveness || config.module.modules.length > 0 ? [] :
+    world.processes.filter((p) => {
+      const role = world.replica(p)?.role;
+      return role !== undefined && observerRoles.has(role) && !speaks.has(p) && !config.workload.some((w) => w.process === p);
+    });
+  const isObserver = world.processes.map((p) => observerProcesses.includes(p));
+  const observed = observerProcesses.map((p) => new ObserverCompletions(world, p));
+  /**
+   * The fewest deliveries to observers after which, from state w, a property fails or a
+   * step fails (an assertion), if any: every combination of what each observer could have
+   * received by then is checked.
+   */
+  const observerViolation = (w: WorldState): { property: string; kind: 'always' | 'assertion'; message?: string; steps: Completion['steps'] } | undefined => {
+    if (observed.length === 0) return undefined;
+    const lists = observed.map((o) => o.of(w));
+    let found: ReturnType<typeof observerViolation>;
+    for (const list of lists) {
+      for (const c of list) {
+        if (c.error !== undefined && (found === undefined || c.steps.length < found.steps.length)) found = { property: 'assertion', kind: 'assertion', message: c.error, steps: c.steps };
+      }
+    }
+    if (lists.every((l) => l.length === 1)) return found;
+    const replicas = [...w.replicas];
+    const indications = [...w.indications];
+    const chosen: Completion[] = [];
+    const combine = (k: number): void => {
+      if (k === lists.length) {
+        const steps = chosen.flatMap((c) => c.steps);
+        if (steps.length === 0 || (found !== undefined && steps.length >= found.steps.length)) return;
+        const violated = world.violatedSafety({ ...w, replicas, indications });
+        if (violated !== undefined) found = { property: violated, kind: 'always', steps };
+        return;
+      }
+      const p = observed[k]!.process;
+      for (const c of lists[k]!) {
+        if (c.error !== undefined) continue;
+        replicas[p] = c.replica;
+        indications[p] = c.indications;
+        chosen[k] = c;
+        combine(k + 1);
+      }
+    };
+    combine(0);
+    return found;
+  };
   // The finite universe of Byzantine messages.
   const universe: Wire[] = [];
   if (config.byzantine.length > 0) {
@@ -275,6 +362,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     const moves: Move[] = [];
     skippedTimeout = false;
     for (const [from, to, message] of world.pending()) {
+      if (isObserver[to] === true) continue;
       moves.push({ kind: 'world', event: { kind: 'deliver', from, to, message } });
       if (config.lossy) moves.push({ kind: 'world', event: { kind: 'lose', from, to, message } });
     }
@@ -285,7 +373,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     config.workload.forEach((w, i) => {
       if (!extra.requestsDone.includes(i) && !world.isCrashed(w.process)) moves.push({ kind: 'request', index: i });
     });
-    if (extra.crashes < config.crashes) {
+    if (extra.crashes < crashBudget) {
       for (const p of world.correct) moves.push({ kind: 'world', event: { kind: 'crash', process: p } });
     }
     forgeries.forEach((f, i) => {
@@ -633,7 +721,10 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     };
     const verdict = (w: WorldState) => {
       world.restore(w);
-      return world.violatedSafety() ?? '';
+      const here = world.violatedSafety() ?? '';
+      // What the observers could have received counts too: their deliveries are not moves.
+      const found = observerViolation(w);
+      return found === undefined ? here : `${here}|${found.property}:${found.steps.length}`;
     };
     for (let head = 0; head < queue.length && head < limit; head++) {
       const { w, extra, depth } = queue[head]!;
@@ -704,6 +795,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     verdict, states: visitedCount(), transitions, maxDepthReached, complete: cutBy === undefined && verdict === 'ok',
     ...(cutBy === undefined ? {} : { cutBy }), deadlocks, elapsedMs: Date.now() - started, byzantineUniverse: universe.length, unreadableForgeries: unreadable, timeoutsBounded,
     stateBytes: (config.exact ? 0 : visitedPrints.bytes) + parents.bytes + moveIndices.bytes,
+    crashesSubsumed, observers: observerProcesses, observerStates: observed.reduce((n, o) => n + o.localStates, 0),
     staleVariables: [...rising].flatMap(([role, vars]) => [...vars].map((v) => qualified(role, v))).sort(),
     symmetry: symmetry === undefined ? symmetryReport : { applied: true, classes: symmetry.classes, renamings: symmetry.renamings.length + 1, factor: orbitTotal / visitedCount() },
     ...extra,
@@ -715,8 +807,30 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     return finish('violation', { violation: { property: initialViolation, kind: 'always', step: Math.max(0, startSteps.length - 1), time: 0, message: `'${initialViolation}' does not hold in the initial state` }, counterexample: startSteps });
   }
 
+  /** A violation found after deliveries to observers, kept while a shorter one may still turn up (breadth-first). */
+  let observerFinding: { readonly moves: number; readonly result: () => Omit<ExploreResult, 'decreasingVariables'> } | undefined;
+  /** Records what `observerViolation` found in the state just visited (index, depth); true when the search should stop now. */
+  const noteObserverViolation = (w: WorldState, index: number, depth: number): boolean => {
+    const found = observerViolation(w);
+    if (found === undefined) return false;
+    const moves = depth + found.steps.length;
+    if (observerFinding !== undefined && observerFinding.moves <= moves) return false;
+    observerFinding = {
+      moves,
+      result: () => {
+        const path = [...pathTo(index), ...found.steps.map((x, i) => ({ t: depth + 1 + i, event: x.event, choices: x.choices }))];
+        const message = found.kind === 'assertion' ? found.message! : `'${found.property}' does not hold after step ${path.length - 1} (t=${moves})`;
+        return finish('violation', { violation: { property: found.property, kind: found.kind, step: path.length - 1, time: moves, message }, counterexample: path });
+      },
+    };
+    return config.search !== 'bfs';
+  };
+  if (noteObserverViolation(root, 0, 0)) return observerFinding!.result();
+
   while (frontier.length > head) {
     const node = config.search === 'bfs' ? frontier[head++]! : frontier.pop()!;
+    // Breadth-first, nothing found from here on can be shorter than a violation already found.
+    if (observerFinding !== undefined && node.depth + 1 >= observerFinding.moves) return observerFinding.result();
     const index = node.index;
     if (config.search === 'bfs' && head > 65_536 && head * 2 > frontier.length) {
       frontier.splice(0, head);
@@ -741,6 +855,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
         transitions++;
         progressed = true;
         if (outcome.error !== undefined) {
+          if (observerFinding !== undefined && observerFinding.moves <= node.depth + 1) return observerFinding.result();
           const path = [...pathTo(index), ...steps];
           return finish('violation', {
             violation: { property: 'assertion', kind: 'assertion', step: path.length - 1, time: node.depth + 1, message: outcome.error },
@@ -749,6 +864,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
         }
         const violated = world.violatedSafety();
         if (violated !== undefined) {
+          if (observerFinding !== undefined && observerFinding.moves <= node.depth + 1) return observerFinding.result();
           const path = [...pathTo(index), ...steps];
           return finish('violation', {
             violation: { property: violated, kind: 'always', step: path.length - 1, time: node.depth + 1, message: `'${violated}' does not hold after step ${path.length - 1} (t=${node.depth + 1})` },
@@ -778,14 +894,15 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
         config.onState?.(snap());
         frontier.push({ index: parents.length - 1, world: snap(), extra, depth: node.depth + 1, ignored, ...(encodings === undefined ? {} : { encodings }) });
         maxDepthReached = Math.max(maxDepthReached, node.depth + 1);
+        if (noteObserverViolation(snap(), parents.length - 1, node.depth + 1)) return observerFinding!.result();
         if (visitedCount() >= config.maxStates) {
           cutBy = 'maxStates';
-          return finish('ok');
+          return observerFinding?.result() ?? finish('ok');
         }
         // Stop cleanly before the heap runs out (V8 would abort the process instead).
         if ((visitedCount() & 0x3ff) === 0 && process.memoryUsage().heapUsed > heapBudget) {
           cutBy = 'memory';
-          return finish('ok');
+          return observerFinding?.result() ?? finish('ok');
         }
       }
     }
@@ -797,7 +914,7 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
     const now = Date.now();
     if (now - started > config.timeLimitMs) {
       cutBy = 'timeLimit';
-      return finish('ok');
+      return observerFinding?.result() ?? finish('ok');
     }
 
     if (config.onProgress !== undefined && now - lastProgress >= 200) {
@@ -805,5 +922,5 @@ function exploreAssuming(config: ExploreConfig, rising: ReadonlyMap<string, Read
       config.onProgress({ states: visitedCount(), queue: frontier.length - head, depth: node.depth, transitions, elapsedMs: now - started });
     }
   }
-  return finish('ok');
+  return observerFinding?.result() ?? finish('ok');
 }

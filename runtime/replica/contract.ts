@@ -226,5 +226,10 @@ export interface ProtocolModule<P, S> {
   readonly properties: readonly PropertyDesc<P, S>[];
   /** The state variables the properties read, when the compiler could tell (the model checker leaves the others out for crashed processes). */
   readonly propertyReads?: readonly string[];
+  /**
+   * Whether some property reads `correct` (absent: unknown). When none does, a crash–stop
+   * fault changes nothing the properties can see (docs/explore.md).
+   */
+  readonly propertiesReadCorrect?: boolean;
   readonly scenarios: readonly ScenarioDesc<P>[];
 }

@@ -6,6 +6,7 @@ export * from './values.js';
 export * from './contract.js';
 export * from './engine.js';
 export * from './rules.js';
+export { certify, signers, signedBy, type Cert, type Vote } from './cert.js';
 export { Rng } from './rng.js';
 export { symbolicCrypto, realCrypto, type Crypto, type KeyRing } from './crypto.js';
 

@@ -323,18 +323,19 @@ export class World<P = any, S = any> {
     for (const [k, v] of [...this.timers]) if (v[0] === p) this.timers.delete(k);
   }
 
-  /** A view of the world for properties. */
-  view(): GlobalView<S> {
+  /** A view for properties: of the live world, or of a snapshot (`of`) without restoring it. */
+  view(of?: WorldState): GlobalView<S> {
+    const indications = of?.indications ?? this.indications;
+    const crashed = of?.crashed ?? this.crashed;
     return {
       processes: this.processes,
-      correct: this.correct,
+      correct: of === undefined ? this.correct : this.processes.filter((p) => !this.byzantine.includes(p) && !crashed.includes(p)),
       state: (p) => {
-        const r = this.replicas[p];
-        if (r === null || r === undefined) return this.module.initialState(this.params, p, this.module.roleOf(this.params, p));
-        return r.vars;
+        const vars = of === undefined ? this.replicas[p]?.vars : (of.replicas[p]?.vars as S | undefined);
+        return vars ?? this.module.initialState(this.params, p, this.module.roleOf(this.params, p));
       },
       indications: (p, name) =>
-        (this.indications[p] ?? []).filter((i) => i.type === name).map((i) => {
+        (indications[p] ?? []).filter((i) => i.type === name).map((i) => {
           const values = Object.entries(i).filter(([k]) => k !== 'type').map(([, v]) => v);
           return values.length === 1 ? values[0]! : values;
         }),
@@ -342,9 +343,9 @@ export class World<P = any, S = any> {
     };
   }
 
-  /** The first `always` property that does not hold now, if any. */
-  violatedSafety(): string | undefined {
-    const view = this.view();
+  /** The first `always` property that does not hold now (or in the snapshot `of`), if any. */
+  violatedSafety(of?: WorldState): string | undefined {
+    const view = this.view(of);
     for (const property of this.module.properties) {
       if (property.kind === 'always' && !property.holds(this.params, view)) return property.name;
     }

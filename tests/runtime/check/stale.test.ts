@@ -19,6 +19,8 @@ const paxosSource = readFileSync(join(import.meta.dirname, '..', '..', '..', 'sp
 const base = (module: ProtocolModule<any, any>, params: unknown): ExploreConfig => ({
   module, params, byzantine: [], crashes: 0, workload: [], values: 2, lossy: false, search: 'bfs',
   maxStates: 1_000_000, maxDepth: 1_000, timeLimitMs: 120_000, exact: false, deadMessages: 'ignore',
+  // Interleave every delivery and explore crashes: the reductions tested here act alone.
+  observers: false, subsumeCrashes: false,
 });
 
 /** Every combination of the replicas' variables among the states a search keeps. */

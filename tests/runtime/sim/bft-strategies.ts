@@ -105,7 +105,9 @@ export function pbftAdversary(n: number): TargetedStrategy {
  */
 export function hotstuffAdversary(n: number, quorum: number): TargetedStrategy {
   const leader = (v: number) => Math.floor(v / 2) % n;
-  const qcs: unknown[][] = [];
+  // A QC is a certificate (Cert[(Digest, Nat)]): { value: [node, height], votes }.
+  type QC = { readonly value: readonly [Data, number]; readonly votes: readonly Data[] };
+  const qcs: QC[] = [];
   const forks = new Map<string, number>(); // fork node id -> height
   const votes = new Map<string, Map<Process, unknown>>();
   return {
@@ -113,25 +115,25 @@ export function hotstuffAdversary(n: number, quorum: number): TargetedStrategy {
     react({ self, from, message: m, correct, sign, once }: ReactContext) {
       const out: Out = [];
       const everyone = (msg: Tagged) => { for (const q of correct) out.push([q, msg]); };
-      const propose = (h: number, qc: unknown[]) => {
-        const b = [h, qc[0], 9000 + h, qc] as unknown as Data;
+      const propose = (h: number, qc: QC) => {
+        const b = [h, qc.value[0], 9000 + h, qc] as unknown as Data;
         forks.set(symbolicCrypto.hash(b) as string, h);
         everyone({ type: 'PROPOSE', b } as unknown as Tagged);
       };
       if (m.type === 'PROPOSE') {
         const b = m['b'] as unknown[];
         const h = b[0] as number;
-        qcs.push(b[3] as unknown[]);
+        qcs.push(b[3] as QC);
         const id = symbolicCrypto.hash(b as unknown as Data);
         if (once(`vote ${id as string}`)) out.push([leader(h + 1), { type: 'VOTE', node: id, h, sig: sign([id, h] as unknown as Data) } as unknown as Tagged]);
         // Heard of view h: if it leads h + 1 (the first of its pair), fork from the oldest QC.
         const v = h + 1;
         if (leader(v) === self && leader(v + 1) === self && qcs.length > 0 && once(`fork ${v}`)) {
-          const oldest = qcs.reduce((a, c) => ((c[1] as number) < (a[1] as number) ? c : a));
+          const oldest = qcs.reduce((a, c) => (c.value[1] < a.value[1] ? c : a));
           propose(v, oldest);
         }
       }
-      if (m.type === 'NEW_VIEW') qcs.push(m['qc'] as unknown[]);
+      if (m.type === 'NEW_VIEW') qcs.push(m['qc'] as unknown as QC);
       if (m.type === 'VOTE' && forks.has(m['node'] as string)) {
         const d = m['node'] as string;
         const h = forks.get(d)!;
@@ -139,7 +141,7 @@ export function hotstuffAdversary(n: number, quorum: number): TargetedStrategy {
         got.set(from, m['sig']);
         votes.set(d, got);
         if (got.size + 1 >= quorum && leader(h + 1) === self && once(`extend ${h + 1}`)) {
-          const qc = [d, h, setOf([...got.entries(), [self, sign([d, h] as unknown as Data)]].map(([p, s]) => [p, s] as unknown as Data))];
+          const qc: QC = { value: [d, h], votes: setOf([...got.entries(), [self, sign([d, h] as unknown as Data)]].map(([p, s]) => [p, s] as unknown as Data)) };
           propose(h + 1, qc);
         }
       }

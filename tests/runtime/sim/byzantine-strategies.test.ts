@@ -136,8 +136,11 @@ describe('stale and forged certificates', () => {
     expect(result.violation?.kind).not.toBe('always');
     expect(result.adversaries[0]!.corrupted).toBeGreaterThan(0);
     // Every QC it sends is genuine: votes validly signed by others (stale ones are old, not forged).
-    for (const [, m] of injected(result, 2).filter(([, m]) => m.type === 'NEW_VIEW')) {
-      for (const [voter, sig] of m['qc'][2] as [number, Data][]) expect(symbolicCrypto.verify(sig, voter, [m['qc'][0], m['qc'][1]])).toBe(true);
+    // A QC is a certificate, { value: (node, height), votes }.
+    const qcs = injected(result, 2).filter(([, m]) => m.type === 'NEW_VIEW').map(([, m]) => m['qc'] as { value: Data; votes: [number, Data][] });
+    expect(qcs.length).toBeGreaterThan(0);
+    for (const qc of qcs) {
+      for (const [voter, sig] of qc.votes) expect(symbolicCrypto.verify(sig, voter, qc.value)).toBe(true);
     }
   });
 
