@@ -9,6 +9,15 @@
  * with kind 0 put, 1 get, 2 delete, 3 compare-and-swap; keys 0..KEYS-1; values 1..VALUES-1
  * (0 means "absent": the expected value of a compare-and-swap that requires no entry).
  * The id must be at least 1, so that no command is 0 (Multi-Paxos's no-op).
+ *
+ * Why the domain is small: the 53 bits of an exact number are all used, 22 by the
+ * operation (4 kinds × 16 keys × 256 × 256 for the value and the compare-and-swap's
+ * expected value) and 31 by the id (clients name theirs in 1..2^30, a process picks the
+ * others at random above 2^30, where collisions stay rare). Any wider key or value takes
+ * its bits from the id: keys 0..1023 with values below 2^20 need 52 bits for the operation
+ * alone. A wider domain needs commands that are not one number (Multi-Paxos's commands are
+ * `Nat`), or shorter ids (the client sessions of Raft's Section 8: the latest sequence
+ * number per client instead of every id).
  */
 export const KEYS = 16;
 export const VALUES = 256;
