@@ -121,12 +121,17 @@ export function ballotOf(params: MultiPaxosParams, r: rio.Nat, p: rio.Process): 
   return r * params.n + rio.size(rio.filter(multiPaxosProcesses(params), (q) => q < p)) + 1;
 }
 
-/** `def firstOpen(): Nat = min({ s in 1..|decided| + 1 | s not in decided })` (specs/multi-paxos.rio:101) */
+/** `def firstOpen(): Nat = min({ s in executed + 1..|decided| + 1 | s not in decided })` (specs/multi-paxos.rio:103) */
 export function firstOpen(ctx: MultiPaxosContext, state: MultiPaxosState): rio.Nat {
-  return rio.min(rio.filter(rio.range(1, rio.size(state.decided) + 1), (s) => !rio.hasKey(state.decided, s)));
+  return rio.min(
+    rio.filter(
+      rio.range(state.executed + 1, rio.size(state.decided) + 1),
+      (s) => !rio.hasKey(state.decided, s),
+    ),
+  );
 }
 
-/** `def inUse(c: Nat): Bool = c in chosen or exists s in proposals: proposals[s] = c` (specs/multi-paxos.rio:102) */
+/** `def inUse(c: Nat): Bool = c in chosen or exists s in proposals: proposals[s] = c` (specs/multi-paxos.rio:104) */
 export function inUse(ctx: MultiPaxosContext, state: MultiPaxosState, c: rio.Nat): boolean {
   return (
     rio.has(state.chosen, c) ||
@@ -134,14 +139,14 @@ export function inUse(ctx: MultiPaxosContext, state: MultiPaxosState, c: rio.Nat
   );
 }
 
-/** `upon start` (specs/multi-paxos.rio:104) */
+/** `upon start` (specs/multi-paxos.rio:106) */
 export function onStart(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   state.chosen = rio.values(state.decided);
   const d = ctx.random(rio.range(ctx.params.suspectMin, ctx.params.suspectMax));
   ctx.startTimer('Suspect', [], d);
 }
 
-/** `suspect: upon timeout Suspect` (specs/multi-paxos.rio:113) */
+/** `suspect: upon timeout Suspect` (specs/multi-paxos.rio:115) */
 export function suspect(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   if (
     state.phase !== 'leading' &&
@@ -159,7 +164,7 @@ export function suspect(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   ctx.startTimer('Suspect', [], d);
 }
 
-/** `phase1b: upon receiving PREPARE(b, low) from p when b > promised` (specs/multi-paxos.rio:126) */
+/** `phase1b: upon receiving PREPARE(b, low) from p when b > promised` (specs/multi-paxos.rio:128) */
 export function phase1b(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -180,7 +185,7 @@ export function phase1b(
   });
 }
 
-/** `phase2b: upon receiving ACCEPT(b, slots, a) from p when b >= promised` (specs/multi-paxos.rio:133) */
+/** `phase2b: upon receiving ACCEPT(b, slots, a) from p when b >= promised` (specs/multi-paxos.rio:135) */
 export function phase2b(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -209,7 +214,7 @@ export function phase2b(
   ctx.broadcast({ type: 'ACCEPTED', b, slots });
 }
 
-/** `phase2a: upon receiving PROMISE(b, _) from a majority as msgs when b = ballot and phase = preparing` (specs/multi-paxos.rio:147) */
+/** `phase2a: upon receiving PROMISE(b, _) from a majority as msgs when b = ballot and phase = preparing` (specs/multi-paxos.rio:149) */
 export function phase2a(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -265,7 +270,7 @@ export function phase2a(
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `clientCommand: upon submit(c)` (specs/multi-paxos.rio:174) */
+/** `clientCommand: upon submit(c)` (specs/multi-paxos.rio:176) */
 export function clientCommand(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -288,7 +293,7 @@ export function clientCommand(
   }
 }
 
-/** `forwarded: upon receiving FORWARD(b, commands) from p when phase = leading` (specs/multi-paxos.rio:185) */
+/** `forwarded: upon receiving FORWARD(b, commands) from p when phase = leading` (specs/multi-paxos.rio:187) */
 export function forwarded(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -302,13 +307,13 @@ export function forwarded(
   }
 }
 
-/** `propose: upon phase = leading and proposals != {} and nextSlot - 1 > sentUpTo and (forall s in proposals: s > sentUpTo)` (specs/multi-paxos.rio:193) */
+/** `propose: upon phase = leading and proposals != {} and nextSlot - 1 > sentUpTo and (forall s in proposals: s > sentUpTo)` (specs/multi-paxos.rio:195) */
 export function propose(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   ctx.broadcast({ type: 'ACCEPT', b: state.ballot, slots: state.proposals, attempt: state.attempt });
   state.sentUpTo = rio.natSub(state.nextSlot, 1);
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when phase = leading and heartbeats < maxHeartbeats` (specs/multi-paxos.rio:199) */
+/** `heartbeatTimeout: upon timeout Heartbeat when phase = leading and heartbeats < maxHeartbeats` (specs/multi-paxos.rio:201) */
 export function heartbeatTimeout(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   state.heartbeats = state.heartbeats + 1;
   state.attempt = state.attempt + 1;
@@ -329,7 +334,7 @@ export function heartbeatTimeout(ctx: MultiPaxosContext, state: MultiPaxosState)
   ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
 }
 
-/** `followLeader: upon receiving HEARTBEAT(b, beat, stable) from p when b >= promised` (specs/multi-paxos.rio:212) */
+/** `followLeader: upon receiving HEARTBEAT(b, beat, stable) from p when b >= promised` (specs/multi-paxos.rio:214) */
 export function followLeader(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -356,7 +361,7 @@ export function followLeader(
   }
 }
 
-/** `catchUp: upon receiving ACK(b, beat, next) from p when b = ballot and phase = leading` (specs/multi-paxos.rio:223) */
+/** `catchUp: upon receiving ACK(b, beat, next) from p when b = ballot and phase = leading` (specs/multi-paxos.rio:225) */
 export function catchUp(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -372,7 +377,7 @@ export function catchUp(
   }
 }
 
-/** `learn: upon receiving ACCEPTED(b, slots) from a majority` (specs/multi-paxos.rio:232) */
+/** `learn: upon receiving ACCEPTED(b, slots) from a majority` (specs/multi-paxos.rio:234) */
 export function learn(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -388,7 +393,7 @@ export function learn(
   }
 }
 
-/** `learnFromLeader: upon receiving DECIDE(s, c) from p when s not in decided` (specs/multi-paxos.rio:240) */
+/** `learnFromLeader: upon receiving DECIDE(s, c) from p when s not in decided` (specs/multi-paxos.rio:242) */
 export function learnFromLeader(
   ctx: MultiPaxosContext,
   state: MultiPaxosState,
@@ -400,7 +405,7 @@ export function learnFromLeader(
   state.pending = rio.difference(state.pending, rio.setOf<rio.Nat>([c]));
 }
 
-/** `execute: upon executed + 1 in decided` (specs/multi-paxos.rio:247) */
+/** `execute: upon executed + 1 in decided` (specs/multi-paxos.rio:249) */
 export function execute(ctx: MultiPaxosContext, state: MultiPaxosState): void {
   const gaps = rio.filter(
     rio.range(state.executed + 1, rio.size(state.decided) + 1),
@@ -419,7 +424,7 @@ export function execute(ctx: MultiPaxosContext, state: MultiPaxosState): void {
 export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> = {
   name: 'MultiPaxos',
   source: 'specs/multi-paxos.rio',
-  sourceHash: '3881ba4e97a5bc26',
+  sourceHash: '67f4c656c63fb9d7',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -600,12 +605,12 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
   rules: [
     rio.onStart<MultiPaxosParams, MultiPaxosState>({
       name: 'onStart',
-      source: 'specs/multi-paxos.rio:104',
+      source: 'specs/multi-paxos.rio:106',
       body: onStart,
     }),
     rio.onTimeout<MultiPaxosParams, MultiPaxosState, {}>({
       name: 'suspect',
-      source: 'specs/multi-paxos.rio:113',
+      source: 'specs/multi-paxos.rio:115',
       timer: 'Suspect',
       bind: () => ({}),
       body: suspect,
@@ -617,7 +622,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly low: rio.Nat; readonly p: rio.Process }
     >({
       name: 'phase1b',
-      source: 'specs/multi-paxos.rio:126',
+      source: 'specs/multi-paxos.rio:128',
       message: 'PREPARE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -644,7 +649,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       }
     >({
       name: 'phase2b',
-      source: 'specs/multi-paxos.rio:133',
+      source: 'specs/multi-paxos.rio:135',
       message: 'ACCEPT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -673,7 +678,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly msgs: rio.RSet<rio.WithSender<PromiseMessage>> }
     >({
       name: 'phase2a',
-      source: 'specs/multi-paxos.rio:147',
+      source: 'specs/multi-paxos.rio:149',
       message: 'PROMISE',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(rio.size(ctx.processes), 2) + 1 },
       collectAs: 'msgs',
@@ -690,7 +695,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onRequest<MultiPaxosParams, MultiPaxosState, SubmitRequest, { readonly c: rio.Nat }>({
       name: 'clientCommand',
-      source: 'specs/multi-paxos.rio:174',
+      source: 'specs/multi-paxos.rio:176',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -705,7 +710,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly commands: rio.RSet<rio.Nat>; readonly p: rio.Process }
     >({
       name: 'forwarded',
-      source: 'specs/multi-paxos.rio:185',
+      source: 'specs/multi-paxos.rio:187',
       message: 'FORWARD',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -726,7 +731,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onCondition<MultiPaxosParams, MultiPaxosState>({
       name: 'propose',
-      source: 'specs/multi-paxos.rio:193',
+      source: 'specs/multi-paxos.rio:195',
       condition: (ctx, state) =>
         state.phase === 'leading' &&
         !rio.equals(state.proposals, rio.emptyMap()) &&
@@ -736,7 +741,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onTimeout<MultiPaxosParams, MultiPaxosState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/multi-paxos.rio:199',
+      source: 'specs/multi-paxos.rio:201',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.phase === 'leading' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -749,7 +754,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly beat: rio.Nat; readonly stable: rio.Nat; readonly p: rio.Process }
     >({
       name: 'followLeader',
-      source: 'specs/multi-paxos.rio:212',
+      source: 'specs/multi-paxos.rio:214',
       message: 'HEARTBEAT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -777,7 +782,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly beat: rio.Nat; readonly next: rio.Nat; readonly p: rio.Process }
     >({
       name: 'catchUp',
-      source: 'specs/multi-paxos.rio:223',
+      source: 'specs/multi-paxos.rio:225',
       message: 'ACK',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -806,7 +811,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly b: rio.Nat; readonly slots: rio.RMap<rio.Nat, rio.Nat> }
     >({
       name: 'learn',
-      source: 'specs/multi-paxos.rio:232',
+      source: 'specs/multi-paxos.rio:234',
       message: 'ACCEPTED',
       quorum: { kind: 'count', threshold: (ctx, state) => rio.div(rio.size(ctx.processes), 2) + 1 },
       staticBind: true,
@@ -828,7 +833,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
       { readonly s: rio.Nat; readonly c: rio.Nat; readonly p: rio.Process }
     >({
       name: 'learnFromLeader',
-      source: 'specs/multi-paxos.rio:240',
+      source: 'specs/multi-paxos.rio:242',
       message: 'DECIDE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -844,7 +849,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     }),
     rio.onCondition<MultiPaxosParams, MultiPaxosState>({
       name: 'execute',
-      source: 'specs/multi-paxos.rio:247',
+      source: 'specs/multi-paxos.rio:249',
       condition: (ctx, state) => rio.hasKey(state.decided, state.executed + 1),
       body: execute,
     }),
@@ -854,7 +859,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'agreement',
       kind: 'always',
-      source: 'specs/multi-paxos.rio:256',
+      source: 'specs/multi-paxos.rio:258',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -870,7 +875,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'validity',
       kind: 'always',
-      source: 'specs/multi-paxos.rio:261',
+      source: 'specs/multi-paxos.rio:263',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -889,7 +894,7 @@ export const MultiPaxos: rio.ProtocolModule<MultiPaxosParams, MultiPaxosState> =
     {
       name: 'submittedDecided',
       kind: 'eventually',
-      source: 'specs/multi-paxos.rio:267',
+      source: 'specs/multi-paxos.rio:269',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>

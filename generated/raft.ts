@@ -2,7 +2,7 @@
 
 import * as rio from '../runtime/replica/index.js';
 
-/** Parameters of Raft (specs/raft.rio:43). */
+/** Parameters of Raft (specs/raft.rio:49). */
 export interface RaftParams {
   readonly n: rio.Nat;
   readonly f: rio.Nat;
@@ -16,7 +16,7 @@ export interface RaftParams {
 
 /** Enum ServerState. */
 export type ServerState = 'follower' | 'candidate' | 'leader';
-/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:62). */
+/** Message `REQUEST_VOTE(term: Nat, candidateId: Process, lastLogIndex: Nat, lastLogTerm: Nat)` (specs/raft.rio:68). */
 export type RequestVoteMessage = {
   readonly type: 'REQUEST_VOTE';
   readonly term: rio.Nat;
@@ -24,9 +24,9 @@ export type RequestVoteMessage = {
   readonly lastLogIndex: rio.Nat;
   readonly lastLogTerm: rio.Nat;
 };
-/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:63). */
+/** Message `VOTE(term: Nat, voteGranted: Bool)` (specs/raft.rio:69). */
 export type VoteMessage = { readonly type: 'VOTE'; readonly term: rio.Nat; readonly voteGranted: boolean };
-/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:65). */
+/** Message `APPEND_ENTRIES(term: Nat, leaderId: Process, prevLogIndex: Nat, prevLogTerm: Nat, entries: Seq[Entry], leaderCommit: Nat, beat: Nat)` (specs/raft.rio:71). */
 export type AppendEntriesMessage = {
   readonly type: 'APPEND_ENTRIES';
   readonly term: rio.Nat;
@@ -37,7 +37,7 @@ export type AppendEntriesMessage = {
   readonly leaderCommit: rio.Nat;
   readonly beat: rio.Nat;
 };
-/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat, commands: Set[Value])` (specs/raft.rio:66). */
+/** Message `APPEND_REPLY(term: Nat, success: Bool, matchIndex: Nat, beat: Nat, commands: Set[Value])` (specs/raft.rio:72). */
 export type AppendReplyMessage = {
   readonly type: 'APPEND_REPLY';
   readonly term: rio.Nat;
@@ -46,20 +46,20 @@ export type AppendReplyMessage = {
   readonly beat: rio.Nat;
   readonly commands: rio.RSet<rio.Value>;
 };
-/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:68). */
+/** Message `SUBMIT(term: Nat, command: Value)` (specs/raft.rio:74). */
 export type SubmitMessage = { readonly type: 'SUBMIT'; readonly term: rio.Nat; readonly command: rio.Value };
 /** Every message of Raft. */
 export type RaftMessage =
   RequestVoteMessage | VoteMessage | AppendEntriesMessage | AppendReplyMessage | SubmitMessage;
-/** `request submit(command: Value)` (specs/raft.rio:51). */
+/** `request submit(command: Value)` (specs/raft.rio:57). */
 export type SubmitRequest = { readonly type: 'submit'; readonly command: rio.Value };
-/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:52). */
+/** `indication apply(index: Nat, command: Value)` (specs/raft.rio:58). */
 export type ApplyIndication = {
   readonly type: 'apply';
   readonly index: rio.Nat;
   readonly command: rio.Value;
 };
-/** `indication elected(term: Nat)` (specs/raft.rio:53). */
+/** `indication elected(term: Nat)` (specs/raft.rio:59). */
 export type ElectedIndication = { readonly type: 'elected'; readonly term: rio.Nat };
 
 /** The state of one Raft process. */
@@ -74,7 +74,7 @@ export interface RaftState {
   serverState: ServerState;
   votesGranted: rio.RSet<rio.Process>;
   leaderId: rio.Process | null;
-  beat: rio.Nat;
+  beat: rio.RMap<rio.Process, rio.Nat>;
   heartbeats: rio.Nat;
   sentIndex: rio.RMap<rio.Process, rio.Nat>;
   inflight: rio.RMap<rio.Process, rio.RSet<rio.Nat>>;
@@ -94,22 +94,22 @@ function raftProcessCount(params: RaftParams): number {
   return params.n;
 }
 
-/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:106) */
+/** `def lastLogTerm(): Nat = if |log| = 0 then 0 else log[|log|].1` (specs/raft.rio:112) */
 export function lastLogTerm(ctx: RaftContext, state: RaftState): rio.Nat {
   return rio.size(state.log) === 0 ? 0 : rio.at(state.log, rio.size(state.log))[0];
 }
 
-/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:107) */
+/** `def termAt(i: Nat): Nat = if i = 0 then 0 else log[i].1` (specs/raft.rio:113) */
 export function termAt(ctx: RaftContext, state: RaftState, i: rio.Nat): rio.Nat {
   return i === 0 ? 0 : rio.at(state.log, i)[0];
 }
 
-/** `def inLog(c: Value): Bool = c in logged` (specs/raft.rio:108) */
+/** `def inLog(c: Value): Bool = c in logged` (specs/raft.rio:114) */
 export function inLog(ctx: RaftContext, state: RaftState, c: rio.Value): boolean {
   return rio.has(state.logged, c);
 }
 
-/** `def commandsOf(entries: Seq[Entry]): Set[Value] = { get(e.2) | e in entries and e.2 != none }` (specs/raft.rio:109) */
+/** `def commandsOf(entries: Seq[Entry]): Set[Value] = { get(e.2) | e in entries and e.2 != none }` (specs/raft.rio:115) */
 export function commandsOf(
   params: RaftParams,
   entries: rio.Seq<readonly [rio.Nat, rio.Value | null]>,
@@ -120,17 +120,17 @@ export function commandsOf(
   );
 }
 
-/** `def unlogged(): Set[Value] = pending \ logged` (specs/raft.rio:111) */
+/** `def unlogged(): Set[Value] = pending \ logged` (specs/raft.rio:117) */
 export function unlogged(ctx: RaftContext, state: RaftState): rio.RSet<rio.Value> {
   return rio.difference(state.pending, state.logged);
 }
 
-/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:115) */
+/** `def prevFor(p: Process): Nat = nextIndex[p] - 1` (specs/raft.rio:121) */
 export function prevFor(ctx: RaftContext, state: RaftState, p: rio.Process): rio.Nat {
   return rio.natSub(rio.lookup(state.nextIndex, p, 0), 1);
 }
 
-/** `def committable(): Set[Nat] =` (specs/raft.rio:327) */
+/** `def committable(): Set[Nat] =` (specs/raft.rio:352) */
 export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Nat> {
   return rio.filter(
     rio.range(state.commitIndex + 1, rio.size(state.log)),
@@ -140,7 +140,7 @@ export function committable(ctx: RaftContext, state: RaftState): rio.RSet<rio.Na
   );
 }
 
-/** `def owed(q: Process): Bool =` (specs/raft.rio:335) */
+/** `def owed(q: Process): Bool =` (specs/raft.rio:360) */
 export function owed(ctx: RaftContext, state: RaftState, q: rio.Process): boolean {
   return (
     rio.size(rio.lookup(state.inflight, q, [])) < ctx.params.window &&
@@ -150,17 +150,18 @@ export function owed(ctx: RaftContext, state: RaftState, q: rio.Process): boolea
   );
 }
 
-/** `upon start` (specs/raft.rio:117) */
+/** `upon start` (specs/raft.rio:123) */
 export function onStart(ctx: RaftContext, state: RaftState): void {
   state.logged = commandsOf(ctx.params, state.log);
   const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
   ctx.startTimer('Election', [], d);
 }
 
-/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:126) */
+/** `termRV: upon receiving REQUEST_VOTE(t, _, _, _) from any when t > currentTerm` (specs/raft.rio:132) */
 export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
+  state.leaderId = null;
   if (state.serverState === 'leader') {
     const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
     ctx.startTimer('Election', [], d);
@@ -169,10 +170,11 @@ export function termRV(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:133) */
+/** `termVote: upon receiving VOTE(t, _) from any when t > currentTerm` (specs/raft.rio:140) */
 export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
+  state.leaderId = null;
   if (state.serverState === 'leader') {
     const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
     ctx.startTimer('Election', [], d);
@@ -181,10 +183,11 @@ export function termVote(ctx: RaftContext, state: RaftState, { t }: { readonly t
   state.serverState = 'follower';
 }
 
-/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:140) */
+/** `termAE: upon receiving APPEND_ENTRIES(t, _, _, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:148) */
 export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
+  state.leaderId = null;
   if (state.serverState === 'leader') {
     const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
     ctx.startTimer('Election', [], d);
@@ -193,10 +196,11 @@ export function termAE(ctx: RaftContext, state: RaftState, { t }: { readonly t: 
   state.serverState = 'follower';
 }
 
-/** `termReply: upon receiving APPEND_REPLY(t, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:147) */
+/** `termReply: upon receiving APPEND_REPLY(t, _, _, _, _) from any when t > currentTerm` (specs/raft.rio:156) */
 export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly t: rio.Nat }): void {
   state.currentTerm = t;
   state.votedFor = null;
+  state.leaderId = null;
   if (state.serverState === 'leader') {
     const d = ctx.random(rio.range(ctx.params.electionMin, ctx.params.electionMax));
     ctx.startTimer('Election', [], d);
@@ -205,7 +209,7 @@ export function termReply(ctx: RaftContext, state: RaftState, { t }: { readonly 
   state.serverState = 'follower';
 }
 
-/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:157) */
+/** `applyCommitted: upon commitIndex > lastApplied` (specs/raft.rio:167) */
 export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   for (const i of rio.range(state.lastApplied + 1, state.commitIndex)) {
     if (rio.at(state.log, i)[1] !== null) {
@@ -221,7 +225,7 @@ export function applyCommitted(ctx: RaftContext, state: RaftState): void {
   state.lastApplied = state.commitIndex;
 }
 
-/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:166) */
+/** `requestVote: upon receiving REQUEST_VOTE(t, candidateId, lastIndex, lastTerm) from p` (specs/raft.rio:176) */
 export function requestVote(
   ctx: RaftContext,
   state: RaftState,
@@ -253,7 +257,7 @@ export function requestVote(
   ctx.send(p, { type: 'VOTE', term: state.currentTerm, voteGranted: grant });
 }
 
-/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:182) */
+/** `appendEntries: upon receiving APPEND_ENTRIES(t, leaderOfTerm, prevIndex, prevTerm, entries, leaderCommit, b) from p` (specs/raft.rio:192) */
 export function appendEntries(
   ctx: RaftContext,
   state: RaftState,
@@ -340,7 +344,7 @@ export function appendEntries(
   }
 }
 
-/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:222) */
+/** `startElection: upon timeout Election when serverState != leader and currentTerm < maxTerm` (specs/raft.rio:232) */
 export function startElection(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'candidate';
   state.currentTerm = state.currentTerm + 1;
@@ -361,18 +365,16 @@ export function startElection(ctx: RaftContext, state: RaftState): void {
   );
 }
 
-/** `countVote: upon receiving VOTE(t, granted) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:232) */
+/** `countVote: upon receiving VOTE(t, true) from p when t = currentTerm and serverState = candidate` (specs/raft.rio:243) */
 export function countVote(
   ctx: RaftContext,
   state: RaftState,
-  { t, granted, p }: { readonly t: rio.Nat; readonly granted: boolean; readonly p: rio.Process },
+  { t, p }: { readonly t: rio.Nat; readonly p: rio.Process },
 ): void {
-  if (granted) {
-    state.votesGranted = rio.union(state.votesGranted, rio.setOf<rio.Process>([p]));
-  }
+  state.votesGranted = rio.union(state.votesGranted, rio.setOf<rio.Process>([p]));
 }
 
-/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:238) */
+/** `becomeLeader: upon serverState = candidate and |votesGranted| > n / 2` (specs/raft.rio:248) */
 export function becomeLeader(ctx: RaftContext, state: RaftState): void {
   state.serverState = 'leader';
   state.leaderId = ctx.self;
@@ -395,14 +397,27 @@ export function becomeLeader(ctx: RaftContext, state: RaftState): void {
 
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
   ctx.cancelTimer('Election', []);
-  ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
+  if (state.heartbeats < ctx.params.maxHeartbeats) {
+    ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
+  }
 }
 
-/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:269) */
+/** `stepDown: upon serverState = follower` (specs/raft.rio:277) */
+export function stepDown(ctx: RaftContext, state: RaftState): void {
+  state.votesGranted = [];
+  state.nextIndex = rio.emptyMap();
+  state.matchIndex = rio.emptyMap();
+  state.sentIndex = rio.emptyMap();
+  state.inflight = rio.emptyMap();
+  state.sentCommit = rio.emptyMap();
+  state.beat = rio.emptyMap();
+}
+
+/** `heartbeatTimeout: upon timeout Heartbeat when serverState = leader and heartbeats < maxHeartbeats` (specs/raft.rio:293) */
 export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
   state.heartbeats = state.heartbeats + 1;
-  state.beat = state.beat + 1;
   for (const q of rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self]))) {
+    state.beat = rio.put(state.beat, q, rio.lookup(state.beat, q, 0) + 1);
     ctx.send(q, {
       type: 'APPEND_ENTRIES',
       term: state.currentTerm,
@@ -411,19 +426,21 @@ export function heartbeatTimeout(ctx: RaftContext, state: RaftState): void {
       prevLogTerm: termAt(ctx, state, prevFor(ctx, state, q)),
       entries: [],
       leaderCommit: state.commitIndex,
-      beat: state.beat,
+      beat: rio.lookup(state.beat, q, 0),
     });
     state.sentCommit = rio.put(state.sentCommit, q, state.commitIndex);
     if (!rio.equals(rio.lookup(state.inflight, q, []), [])) {
-      state.inflight = rio.put(state.inflight, q, rio.setOf<rio.Nat>([state.beat]));
+      state.inflight = rio.put(state.inflight, q, rio.setOf<rio.Nat>([rio.lookup(state.beat, q, 0)]));
       state.sentIndex = rio.put(state.sentIndex, q, rio.lookup(state.nextIndex, q, 0));
     }
   }
 
-  ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
+  if (state.heartbeats < ctx.params.maxHeartbeats) {
+    ctx.startTimer('Heartbeat', [], ctx.params.heartbeat);
+  }
 }
 
-/** `clientCommand: upon submit(c)` (specs/raft.rio:282) */
+/** `clientCommand: upon submit(c)` (specs/raft.rio:307) */
 export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { readonly c: rio.Value }): void {
   state.submitted = rio.union(state.submitted, rio.setOf<rio.Value>([c]));
   state.pending = rio.union(state.pending, rio.setOf<rio.Value>([c]));
@@ -438,7 +455,7 @@ export function clientCommand(ctx: RaftContext, state: RaftState, { c }: { reado
   }
 }
 
-/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:293) */
+/** `redirected: upon receiving SUBMIT(t, c) from p when serverState = leader and not inLog(c)` (specs/raft.rio:318) */
 export function redirected(
   ctx: RaftContext,
   state: RaftState,
@@ -449,7 +466,7 @@ export function redirected(
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
 }
 
-/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b, commands) from p when t = currentTerm and serverState = leader` (specs/raft.rio:303) */
+/** `appendReply: upon receiving APPEND_REPLY(t, success, index, b, commands) from p when t = currentTerm and serverState = leader` (specs/raft.rio:328) */
 export function appendReply(
   ctx: RaftContext,
   state: RaftState,
@@ -509,17 +526,17 @@ export function appendReply(
   state.matchIndex = rio.put(state.matchIndex, ctx.self, rio.size(state.log));
 }
 
-/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:323) */
+/** `advanceCommit: upon serverState = leader and committable() != {}` (specs/raft.rio:348) */
 export function advanceCommit(ctx: RaftContext, state: RaftState): void {
   state.commitIndex = rio.max(committable(ctx, state));
   state.commitTerm = state.currentTerm;
 }
 
-/** `replicate: upon serverState = leader and (exists q in Process \ {self}: owed(q))` (specs/raft.rio:337) */
+/** `replicate: upon serverState = leader and (exists q in Process \ {self}: owed(q))` (specs/raft.rio:362) */
 export function replicate(ctx: RaftContext, state: RaftState): void {
-  state.beat = state.beat + 1;
   for (const q of rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self]))) {
     if (owed(ctx, state, q)) {
+      state.beat = rio.put(state.beat, q, rio.lookup(state.beat, q, 0) + 1);
       ctx.send(q, {
         type: 'APPEND_ENTRIES',
         term: state.currentTerm,
@@ -528,12 +545,12 @@ export function replicate(ctx: RaftContext, state: RaftState): void {
         prevLogTerm: termAt(ctx, state, rio.natSub(rio.lookup(state.sentIndex, q, 0), 1)),
         entries: rio.slice(state.log, rio.lookup(state.sentIndex, q, 0)),
         leaderCommit: state.commitIndex,
-        beat: state.beat,
+        beat: rio.lookup(state.beat, q, 0),
       });
       state.inflight = rio.put(
         state.inflight,
         q,
-        rio.union(rio.lookup(state.inflight, q, []), rio.setOf<rio.Nat>([state.beat])),
+        rio.union(rio.lookup(state.inflight, q, []), rio.setOf<rio.Nat>([rio.lookup(state.beat, q, 0)])),
       );
       state.sentIndex = rio.put(state.sentIndex, q, rio.size(state.log) + 1);
       state.sentCommit = rio.put(state.sentCommit, q, state.commitIndex);
@@ -545,7 +562,7 @@ export function replicate(ctx: RaftContext, state: RaftState): void {
 export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
   name: 'Raft',
   source: 'specs/raft.rio',
-  sourceHash: 'dbdb3378911a3375',
+  sourceHash: 'd06c0ce98450c7a4',
   parameters: [
     { name: 'n', type: { kind: 'nat' } },
     { name: 'f', type: { kind: 'nat' } },
@@ -675,7 +692,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     serverState: { kind: 'enum', name: 'ServerState', members: ['follower', 'candidate', 'leader'] },
     votesGranted: { kind: 'set', of: { kind: 'process' } },
     leaderId: { kind: 'option', of: { kind: 'process' } },
-    beat: { kind: 'nat' },
+    beat: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
     heartbeats: { kind: 'nat' },
     sentIndex: { kind: 'map', key: { kind: 'process' }, value: { kind: 'nat' } },
     inflight: { kind: 'map', key: { kind: 'process' }, value: { kind: 'set', of: { kind: 'nat' } } },
@@ -699,7 +716,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     serverState: 'follower',
     votesGranted: [],
     leaderId: null,
-    beat: 0,
+    beat: rio.emptyMap(),
     heartbeats: 0,
     sentIndex: rio.emptyMap(),
     inflight: rio.emptyMap(),
@@ -711,10 +728,10 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     applied: [],
   }),
   rules: [
-    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:117', body: onStart }),
+    rio.onStart<RaftParams, RaftState>({ name: 'onStart', source: 'specs/raft.rio:123', body: onStart }),
     rio.onReceive<RaftParams, RaftState, RequestVoteMessage, { readonly t: rio.Nat }>({
       name: 'termRV',
-      source: 'specs/raft.rio:126',
+      source: 'specs/raft.rio:132',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -729,7 +746,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, VoteMessage, { readonly t: rio.Nat }>({
       name: 'termVote',
-      source: 'specs/raft.rio:133',
+      source: 'specs/raft.rio:140',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -744,7 +761,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendEntriesMessage, { readonly t: rio.Nat }>({
       name: 'termAE',
-      source: 'specs/raft.rio:140',
+      source: 'specs/raft.rio:148',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -759,7 +776,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onReceive<RaftParams, RaftState, AppendReplyMessage, { readonly t: rio.Nat }>({
       name: 'termReply',
-      source: 'specs/raft.rio:147',
+      source: 'specs/raft.rio:156',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -774,7 +791,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'applyCommitted',
-      source: 'specs/raft.rio:157',
+      source: 'specs/raft.rio:167',
       condition: (ctx, state) => state.commitIndex > state.lastApplied,
       body: applyCommitted,
     }),
@@ -791,7 +808,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'requestVote',
-      source: 'specs/raft.rio:166',
+      source: 'specs/raft.rio:176',
       message: 'REQUEST_VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -828,7 +845,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendEntries',
-      source: 'specs/raft.rio:182',
+      source: 'specs/raft.rio:192',
       message: 'APPEND_ENTRIES',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -860,45 +877,46 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'startElection',
-      source: 'specs/raft.rio:222',
+      source: 'specs/raft.rio:232',
       timer: 'Election',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState !== 'leader' && state.currentTerm < ctx.params.maxTerm,
       body: startElection,
     }),
-    rio.onReceive<
-      RaftParams,
-      RaftState,
-      VoteMessage,
-      { readonly t: rio.Nat; readonly granted: boolean; readonly p: rio.Process }
-    >({
+    rio.onReceive<RaftParams, RaftState, VoteMessage, { readonly t: rio.Nat; readonly p: rio.Process }>({
       name: 'countVote',
-      source: 'specs/raft.rio:232',
+      source: 'specs/raft.rio:243',
       message: 'VOTE',
       quorum: { kind: 'single' },
       staticBind: true,
       bind: (message, sender) => {
         const t = message.term;
-        const granted = message.voteGranted;
+        if (message.voteGranted !== true) return null;
         const p = sender;
-        return { t, granted, p };
+        return { t, p, $2: message.voteGranted };
       },
       staleWhen: [{ variable: 'currentTerm', when: (binding, state) => binding.t < state.currentTerm }],
       pin: { fields: ['t'], values: (_ctx, state) => [state.currentTerm] },
-      bindingTypes: { t: { kind: 'nat' }, granted: { kind: 'bool' }, p: { kind: 'process' } },
+      bindingTypes: { t: { kind: 'nat' }, $2: { kind: 'bool' }, p: { kind: 'process' } },
       guard: (ctx, state, { t }) => t === state.currentTerm && state.serverState === 'candidate',
       body: countVote,
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'becomeLeader',
-      source: 'specs/raft.rio:238',
+      source: 'specs/raft.rio:248',
       condition: (ctx, state) =>
         state.serverState === 'candidate' && rio.size(state.votesGranted) > rio.div(ctx.params.n, 2),
       body: becomeLeader,
     }),
+    rio.onCondition<RaftParams, RaftState>({
+      name: 'stepDown',
+      source: 'specs/raft.rio:277',
+      condition: (ctx, state) => state.serverState === 'follower',
+      body: stepDown,
+    }),
     rio.onTimeout<RaftParams, RaftState, {}>({
       name: 'heartbeatTimeout',
-      source: 'specs/raft.rio:269',
+      source: 'specs/raft.rio:293',
       timer: 'Heartbeat',
       bind: () => ({}),
       guard: (ctx, state) => state.serverState === 'leader' && state.heartbeats < ctx.params.maxHeartbeats,
@@ -906,7 +924,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onRequest<RaftParams, RaftState, SubmitRequest, { readonly c: rio.Value }>({
       name: 'clientCommand',
-      source: 'specs/raft.rio:282',
+      source: 'specs/raft.rio:307',
       request: 'submit',
       bind: (request) => {
         const c = request.command;
@@ -921,7 +939,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       { readonly t: rio.Nat; readonly c: rio.Value; readonly p: rio.Process }
     >({
       name: 'redirected',
-      source: 'specs/raft.rio:293',
+      source: 'specs/raft.rio:318',
       message: 'SUBMIT',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -950,7 +968,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       }
     >({
       name: 'appendReply',
-      source: 'specs/raft.rio:303',
+      source: 'specs/raft.rio:328',
       message: 'APPEND_REPLY',
       quorum: { kind: 'single' },
       staticBind: true,
@@ -978,13 +996,13 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'advanceCommit',
-      source: 'specs/raft.rio:323',
+      source: 'specs/raft.rio:348',
       condition: (ctx, state) => state.serverState === 'leader' && !rio.equals(committable(ctx, state), []),
       body: advanceCommit,
     }),
     rio.onCondition<RaftParams, RaftState>({
       name: 'replicate',
-      source: 'specs/raft.rio:337',
+      source: 'specs/raft.rio:362',
       condition: (ctx, state) =>
         state.serverState === 'leader' &&
         rio.exists(rio.difference(ctx.processes, rio.setOf<rio.Process>([ctx.self])), (q) =>
@@ -998,7 +1016,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'electionSafety',
       kind: 'always',
-      source: 'specs/raft.rio:348',
+      source: 'specs/raft.rio:373',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -1012,7 +1030,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'logMatching',
       kind: 'always',
-      source: 'specs/raft.rio:353',
+      source: 'specs/raft.rio:378',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -1034,7 +1052,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'leaderCompleteness',
       kind: 'always',
-      source: 'specs/raft.rio:363',
+      source: 'specs/raft.rio:388',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(
@@ -1054,7 +1072,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'stateMachineSafety',
       kind: 'always',
-      source: 'specs/raft.rio:371',
+      source: 'specs/raft.rio:396',
       holds: (params, view) =>
         rio.every(view.processes, (p) =>
           rio.every(view.processes, (q) =>
@@ -1073,7 +1091,7 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
     {
       name: 'submittedApplied',
       kind: 'eventually',
-      source: 'specs/raft.rio:377',
+      source: 'specs/raft.rio:402',
       holds: (params, view) =>
         rio.every(view.correct, (p) =>
           rio.every(view.correct, (q) =>
@@ -1130,18 +1148,15 @@ export const Raft: rio.ProtocolModule<RaftParams, RaftState> = {
       name: 'explore3',
       params: {
         n: 3,
-        f: 1,
+        f: 0,
         electionMin: 150,
         electionMax: 150,
         heartbeat: 50,
-        maxTerm: 3,
+        maxTerm: 1,
         maxHeartbeats: 0,
         window: 1,
       },
-      steps: (params) => [
-        { kind: 'request', at: 0, process: 0, request: { type: 'submit', command: 1 } },
-        { kind: 'request', at: 0, process: 1, request: { type: 'submit', command: 2 } },
-      ],
+      steps: (params) => [{ kind: 'request', at: 0, process: 0, request: { type: 'submit', command: 1 } }],
     },
   ],
 };

@@ -32,7 +32,7 @@ const duel = (timeouts: number, module: ExploreConfig['module'] = Paxos): Explor
 
 const line = (name: string, r: ExploreResult) =>
   `  ${name}: ${r.states.toLocaleString('en-US')} states, ${r.transitions.toLocaleString('en-US')} transitions, depth ${r.maxDepthReached}, ` +
-  `${(r.elapsedMs / 1000).toFixed(1)} s, ${Math.round(r.states / Math.max(r.elapsedMs / 1000, 1e-3))} states/s, ${r.complete ? 'complete' : `cut by ${r.cutBy}`}, ${r.verdict}`;
+  `${(r.elapsedMs / 1000).toFixed(1)} s, ${Math.round(r.states / Math.max(r.elapsedMs / 1000, 1e-3))} states/s, ${r.complete ? 'complete' : r.verdict === 'violation' ? 'stopped at the violation' : `cut by ${r.cutBy}`}, ${r.verdict}`;
 
 console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}; at most ${minutes} min per search`);
 for (const timeouts of bounds) {

@@ -6,9 +6,11 @@
  * An operation either gets its answer (`{ ok: true, result, index }`) or its outcome is
  * unknown (`{ ok: false, reason }`: a timeout, a process that died, a refused connection):
  * such an operation may still take effect, which a linearizability checker treats as
- * pending. Bad arguments are thrown as errors.
+ * pending. Bad arguments (a key or value out of range, a bad client id) are thrown as
+ * RangeErrors before anything is sent; an answer refusing the operation, as an Error with
+ * the process's message.
  */
-import type { KvOp, KvResult } from './command.js';
+import { checkOp, type KvOp, type KvResult } from './command.js';
 import { CLIENT_ID_LIMIT } from './service.js';
 
 export type KvOutcome = { readonly ok: true; readonly id: number; readonly index: number; readonly result: KvResult } | {
@@ -52,8 +54,13 @@ export class KvClient {
     return this.run({ kind: 'cas', key, expected, value });
   }
 
-  /** Runs one operation with a fresh id. */
+  /**
+   * Runs one operation with a fresh id. An operation outside the store's domain (a key or
+   * value out of range) is refused here, with a RangeError naming the field and the range,
+   * before anything is sent.
+   */
   async run(op: KvOp): Promise<KvOutcome> {
+    checkOp(op);
     const id = this.nextId();
     this.counter++;
     return this.send(id, op);
@@ -61,6 +68,7 @@ export class KvClient {
 
   /** Runs `op` under a given id (a retry keeps its id). */
   async send(id: number, op: KvOp): Promise<KvOutcome> {
+    checkOp(op);
     const path = `/kv/${op.key}${op.kind === 'cas' ? '/cas' : ''}?id=${id}`;
     const method = op.kind === 'get' ? 'GET' : op.kind === 'put' ? 'PUT' : op.kind === 'delete' ? 'DELETE' : 'POST';
     const body = op.kind === 'put' ? { value: op.value } : op.kind === 'cas' ? { expected: op.expected, value: op.value } : undefined;

@@ -20,7 +20,7 @@ import { allMessages } from '../sim/domain.js';
 import { PlanError } from '../sim/plan.js';
 import type { TraceStep, Violation } from '../sim/simulate.js';
 import type { ReplicaState } from '../replica/engine.js';
-import { encodeReplicaState, encodeWorldState, withoutStale, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
+import { encodeReplicaState, encodeWorldState, nextScript, withoutStale, World, type Ignored, type WorldEvent, type WorldState } from '../world/world.js';
 import { leavesOut } from '../replica/engine.js';
 import { NotObserver, ObserverCompletions, type Completion } from './observers.js';
 import { comparePrints, IntList, mix32, printOf, PrintBuilder, PrintSet, type Print } from './prints.js';
@@ -413,15 +413,7 @@ function exploreAssuming(
     const outcome = world.apply(event, script);
     const step: TraceStep = { t, event: move.kind === 'forge' ? { kind: 'inject', from: move.from, to: move.to, message: move.message } : event, choices: outcome.choices };
     const steps = move.kind === 'forge' ? [step, { t, event, choices: outcome.choices }] : [step];
-    const counts = outcome.choiceCounts ?? [];
-    let next: number[] | undefined;
-    for (let i = outcome.choices.length - 1; i >= 0; i--) {
-      if (outcome.choices[i]! + 1 < counts[i]!) {
-        next = [...outcome.choices.slice(0, i), outcome.choices[i]! + 1];
-        break;
-      }
-    }
-    return { event, outcome, extra, steps, next };
+    return { event, outcome, extra, steps, next: nextScript(outcome) };
   };
 
   const extraText = (extra: Extra) => `${extra.requestsDone.join(',')}|${extra.forged}|${extra.crashes}|${extra.timeouts.join(',')}`;

@@ -14,7 +14,7 @@
 import type { Tagged } from '../replica/contract.js';
 import { leavesOut, type ReplicaState } from '../replica/engine.js';
 import { encode, type Process } from '../replica/values.js';
-import { encodeReplicaState, type World, type WorldEvent, type WorldState } from '../world/world.js';
+import { encodeReplicaState, nextScript, type World, type WorldEvent, type WorldState } from '../world/world.js';
 
 /** A state an observer can reach by receiving some of the messages in flight to it. */
 export interface Completion {
@@ -34,11 +34,13 @@ export class NotObserver extends Error {
 }
 
 /**
- * The completions of one observer, memoised by the messages in flight to it (the only thing
- * they depend on: the observer itself stays as it started while the other processes move).
+ * The completions of one observer, memoised by its own state and the messages in flight to
+ * it (all they depend on).
  */
 export class ObserverCompletions {
   private readonly memo = new Map<string, readonly Completion[]>();
+  /** The observer's own state, encoded, per snapshot (it is part of the memo key, though in a search it stays as it started). */
+  private readonly encodings = new WeakMap<ReplicaState, string>();
   /** Local states explored, over all memoised entries (for the summary). */
   localStates = 0;
 
@@ -51,8 +53,11 @@ export class ObserverCompletions {
    */
   of(w: WorldState): readonly Completion[] {
     const p = this.process;
+    const own = w.replicas[p]!;
+    let start = this.encodings.get(own);
+    if (start === undefined) this.encodings.set(own, (start = `${encodeReplicaState(own)}\u0001${encode(w.indications[p] as unknown as Tagged[])}`));
     const keys = Object.keys(w.inFlight).filter((k) => w.inFlight[k]![1] === p).sort();
-    const key = keys.map((k) => `${k}*${w.inFlight[k]![3]}`).join('\u0002');
+    const key = `${start}\u0003${keys.map((k) => `${k}*${w.inFlight[k]![3]}`).join('\u0002')}`;
     let found = this.memo.get(key);
     if (found === undefined) this.memo.set(key, (found = this.explore(w)));
     return found;
@@ -89,15 +94,7 @@ export class ObserverCompletions {
           while (script !== undefined) {
             world.restore(node.w);
             const outcome = world.apply(event, script);
-            const counts = outcome.choiceCounts ?? [];
-            let following: number[] | undefined;
-            for (let i = outcome.choices.length - 1; i >= 0; i--) {
-              if (outcome.choices[i]! + 1 < counts[i]!) {
-                following = [...outcome.choices.slice(0, i), outcome.choices[i]! + 1];
-                break;
-              }
-            }
-            script = following;
+            script = nextScript(outcome);
             const steps = [...node.steps, { event, choices: outcome.choices }];
             const after = world.snapshot(node.w);
             if (outcome.error !== undefined) {

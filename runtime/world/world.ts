@@ -112,6 +112,19 @@ export class ScriptedChooser implements Chooser {
 
 const NO_CHOICES: readonly number[] = Object.freeze([]);
 
+/**
+ * The script for the next outcome of a step's choices, enumerated like an odometer (the
+ * last choice turns fastest), or undefined after the last one: the model checker tries
+ * every outcome of every `choose` and `random` this way.
+ */
+export function nextScript(outcome: { readonly choices: readonly number[]; readonly choiceCounts?: readonly number[] }): number[] | undefined {
+  const counts = outcome.choiceCounts ?? [];
+  for (let i = outcome.choices.length - 1; i >= 0; i--) {
+    if (outcome.choices[i]! + 1 < counts[i]!) return [...outcome.choices.slice(0, i), outcome.choices[i]! + 1];
+  }
+  return undefined;
+}
+
 export function messageKey(from: Process, to: Process, message: Wire): string {
   return `${from}>${to}|${encode(message)}`;
 }

@@ -564,29 +564,29 @@ describe.concurrent('rio', () => {
     });
 
     it('rio explore reports the variables assumed never to decrease, and --no-stale keeps the messages their guards reject', async () => {
-      const args = ['explore', 'specs/paxos.rio', '--param', 'learners=1', '--crashes', '0', '--max-timeouts', '0', '--no-observers', '--json'];
-      const reduced = await rio(args);
-      const full = await rio([...args, '--no-stale']);
+      const args = ['explore', 'specs/paxos.rio', '--param', 'learners=1', '--crashes', '0', '--max-timeouts', '0', '--json'];
+      const [reduced, full] = await Promise.all([rio(args), rio([...args, '--no-stale'])]);
       expect(reduced.code).toBe(0);
       expect(full.code).toBe(0);
-      expect(JSON.parse(reduced.stdout)).toMatchObject({ verdict: 'ok', complete: true, states: 2937, staleVariables: ['Acceptor.promised', 'Proposer.ballot'], decreasingVariables: [] });
-      expect(JSON.parse(full.stdout)).toMatchObject({ verdict: 'ok', complete: true, staleVariables: [], decreasingVariables: [] });
-      expect(JSON.parse(full.stdout).states).toBeGreaterThan(2937);
+      expect(JSON.parse(reduced.stdout)).toMatchObject({ verdict: 'ok', complete: true, states: 839, staleVariables: ['Acceptor.promised', 'Proposer.ballot'], decreasingVariables: [] });
+      expect(JSON.parse(full.stdout)).toMatchObject({ verdict: 'ok', complete: true, states: 2154, staleVariables: [], decreasingVariables: [] });
       const text = await rio(args.filter((a) => a !== '--json'));
       expect(text.stdout).toContain('also left out: messages a guard rejects for good while Acceptor.promised, Proposer.ballot never decrease (checked on every step; --no-stale to keep them)');
     });
 
     it('rio explore takes the learners for observers and does not explore crashes Paxos cannot tell; --no-observers and --explicit-crashes turn them off', async () => {
       const args = ['explore', 'specs/paxos.rio', '--param', 'learners=1', '--max-timeouts', '0', '--json'];
-      const [reduced, interleaved, crashing] = await Promise.all([rio(args), rio([...args, '--no-observers']), rio([...args, '--explicit-crashes'])]);
+      // (The search with crashes explored is 12,970 states: cut at 3,000 here to keep the test short.)
+      const [reduced, interleaved, crashing, text] = await Promise.all([
+        rio(args), rio([...args, '--no-observers']), rio([...args, '--explicit-crashes', '--max-states', '3000']), rio(args.filter((a) => a !== '--json')),
+      ]);
       expect(JSON.parse(reduced.stdout)).toMatchObject({ verdict: 'ok', complete: true, states: 839, observers: [5], crashesSubsumed: true, crashes: 1 });
       expect(JSON.parse(interleaved.stdout)).toMatchObject({ verdict: 'ok', complete: true, states: 2937, observers: [], crashesSubsumed: true });
       // With a crash to explore, nothing is an observer (a crash of one competes with the others').
-      expect(JSON.parse(crashing.stdout)).toMatchObject({ verdict: 'ok', complete: true, states: 12970, observers: [], crashesSubsumed: false });
-      const text = await rio(args.filter((a) => a !== '--json'));
+      expect(JSON.parse(crashing.stdout)).toMatchObject({ verdict: 'ok', complete: false, cutBy: 'maxStates', states: 3000, observers: [], crashesSubsumed: false });
       expect(text.stdout).toContain("crashes: subsumed (no property reads 'correct'");
       expect(text.stdout).toContain('observers: p5 only listens, so its deliveries were not interleaved');
-    });
+    }, 120_000);
 
     it('rio explore --json reports the symmetry reduction, and --no-symmetry turns it off with the same verdict', async () => {
       const mutant = 'tests/mutants/bracha-broadcast/deliver-from-any.rio';

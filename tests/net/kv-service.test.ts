@@ -86,6 +86,25 @@ describe('the key-value service on Multi-Paxos hosts', () => {
   ])('%s %s is refused', async (method, path, body, status, error) => {
     expect(await http(`${nodes[0]!.url}${path}`, method, body)).toEqual({ status, body: { error } });
   });
+
+  // The client refuses an operation outside the domain itself, before sending anything: a
+  // RangeError naming the field and its range (no id is used up: the next operation gets the
+  // id it would have had).
+  it.each([
+    ['put(16, 1)', (k: KvClient) => k.put(16, 1), 'key must be a whole number in 0..15, not 16'],
+    ['put(1, 0)', (k: KvClient) => k.put(1, 0), 'value must be a whole number in 1..255, not 0'],
+    ['put(1, 2.5)', (k: KvClient) => k.put(1, 2.5), 'value must be a whole number in 1..255, not 2.5'],
+    ['get(-1)', (k: KvClient) => k.get(-1), 'key must be a whole number in 0..15, not -1'],
+    ['cas(1, 256, 3)', (k: KvClient) => k.cas(1, 256, 3), 'expected value must be a whole number in 0..255, not 256'],
+    ['send(1, incr)', (k: KvClient) => k.send(1, { kind: 'incr', key: 1 } as never), "an operation is one of put, get, delete, cas, not 'incr'"],
+  ])('the client refuses %s before sending it', async (_, call, message) => {
+    const client = new KvClient(nodes[0]!.url, 9);
+    const before = client.nextId();
+    const error = await call(client).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as RangeError).message).toBe(message);
+    expect(client.nextId()).toBe(before);
+  });
 });
 
 function rio(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
