@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { firstOpen, MultiPaxos } from '../../../generated/multi-paxos.js';
+import { firstOpen, MultiPaxos, type MultiPaxosParams } from '../../../generated/multi-paxos.js';
 import type { Data } from '../../../runtime/replica/values.js';
 import { replaySteps } from '../../../runtime/sim/replay.js';
 import { shrink } from '../../../runtime/sim/shrink.js';
@@ -60,14 +60,14 @@ describe('firstOpen() searches from the first slot not executed', () => {
     const plan = planRun(MultiPaxos, { scenario: 'threeProcesses', requests, faults: 'crash=1@900,restart=1@1500', horizon: 3000 });
     const result = simulate(configFor(plan, 2));
     expect(result.verdict).toBe('ok');
-    const world = new World(MultiPaxos, plan.params, { byzantine: [] });
+    const world = new World(MultiPaxos, plan.params as unknown as MultiPaxosParams, { byzantine: [] });
     let compared = 0;
     let highest = 0;
     for (const step of result.trace) {
       world.apply(step.event, step.choices);
       for (const p of world.processes) {
         if (world.isCrashed(p) || world.replica(p) === undefined) continue;
-        const state = world.replica(p)!.state.vars as Parameters<typeof firstOpen>[1];
+        const state = world.replica(p)!.state.vars as unknown as Parameters<typeof firstOpen>[1];
         let least = 1;
         while (state.decided.some(([s]) => s === least)) least++;
         expect(firstOpen(undefined as never, state), `p${p} after step ${compared}`).toBe(least);
