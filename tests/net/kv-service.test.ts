@@ -107,6 +107,14 @@ describe('the key-value service on Multi-Paxos hosts', () => {
   });
 });
 
+/** An operation `rio cluster --kv ... --json` reports. */
+type DemoOperation = { process: number; op: string; input: KvOp; outcome: { ok: boolean; result: KvResult }; sentMs: number; ms: number };
+
+/** `rio cluster --json`'s summary: the operations and each process's store at the end. */
+function demoSummary(stdout: string): { kv: DemoOperation[]; processes: { up: boolean; store: unknown }[] } {
+  return JSON.parse(stdout) as { kv: DemoOperation[]; processes: { up: boolean; store: unknown }[] };
+}
+
 function rio(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [cli, ...args], { cwd: repo, timeout: 30_000 }, (error, stdout, stderr) => {
@@ -135,8 +143,7 @@ describe.concurrent('rio with the key-value store', () => {
       '--kill', '1@1300', '--kv', 'put(2, 5) at 1400 on 2', '--restart', '1@1500', '--kv', 'get(2) at 2400 on 1', '--duration', '2500',
     ]);
     expect(run.code).toBe(0);
-    type Done = { process: number; op: string; input: KvOp; outcome: { ok: boolean; result: KvResult }; sentMs: number; ms: number };
-    const summary = JSON.parse(run.stdout) as { kv: Done[]; processes: { up: boolean; store: unknown }[] };
+    const summary = demoSummary(run.stdout);
     // Every operation is answered. Which answers they get depends on how the operations
     // overlapped in time (a loaded machine can stretch one past the next one's start), so
     // the history, with its send and answer times, must be linearizable; and when each one
@@ -162,8 +169,7 @@ describe.concurrent('rio with the key-value store', () => {
       '--kv', 'cas(3, 7, 8) at 900 on 2', '--kv', 'put(9, 4) at 1200 on 4', '--restart', '0@1300', '--kv', 'get(9) at 2200 on 0', '--duration', '2400',
     ]);
     expect(run.code).toBe(0);
-    type Done = { process: number; op: string; input: KvOp; outcome: { ok: boolean; result: KvResult }; sentMs: number; ms: number };
-    const summary = JSON.parse(run.stdout) as { kv: Done[]; processes: { up: boolean; store: unknown }[] };
+    const summary = demoSummary(run.stdout);
     const inOrder = [...summary.kv].sort((a, b) => a.sentMs - b.sentMs);
     expect(inOrder.map((k) => [k.process, k.op, k.outcome.ok])).toEqual([
       [0, 'put(k3, 7)', true], [3, 'get(k3)', true], [2, 'cas(k3, 7 → 8)', true], [4, 'put(k9, 4)', true], [0, 'get(k9)', true],
